@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "backfill",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "backfill", targets: ["BackfillCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // Thin module maps over Debian's -dev packages: the only places C headers enter.
+        .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+
+        .target(name: "Kafka", dependencies: ["CRdKafka"]),
+        .target(name: "Postgres", dependencies: ["CLibPQ"]),
+        .target(name: "Zstd", dependencies: ["CZstd"]),
+        .target(name: "Lifestream"),
+        .target(name: "Backfill", dependencies: [
+            "Kafka", "Postgres", "Lifestream",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "BackfillCLI", dependencies: [
+            "Kafka", "Postgres", "Zstd", "Lifestream", "Backfill",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
+        .testTarget(name: "ZstdTests", dependencies: ["Zstd"]),
+        .testTarget(name: "LifestreamTests", dependencies: ["Lifestream"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+    ],
+    swiftLanguageModes: [.v6]
+)

