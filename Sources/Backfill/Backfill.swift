@@ -1,0 +1,1 @@
+// Backfill — see README's architecture section.

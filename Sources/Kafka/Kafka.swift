@@ -1,0 +1,1 @@
+// Kafka — see README's architecture section.

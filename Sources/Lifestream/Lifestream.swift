@@ -1,0 +1,1 @@
+// Lifestream — see README's architecture section.

@@ -1,0 +1,1 @@
+// Zstd — see README's architecture section.
