@@ -1,0 +1,297 @@
+/// Why a byte sequence is not JSON; the position helps when a person reads a quarantine row.
+public struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var offset: Int
+    public var reason: String
+    public var description: String { "invalid JSON at byte \(offset): \(reason)" }
+}
+
+/// A strict RFC 8259 parser over raw bytes.
+///
+/// Written for the ingest hot path: no Foundation, no intermediate copies for strings
+/// without escapes, and it reports where each top-level member's value lies so the
+/// envelope's `payload` can be stored byte-for-byte without re-serialising.
+public struct JSONParser: ~Copyable {
+    /// Deep nesting is never legitimate in an event and would otherwise overflow the stack.
+    public static let maximumDepth = 128
+
+    private let bytes: UnsafeRawBufferPointer
+    private var index = 0
+
+    private init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    /// Parses one complete JSON document.
+    public static func parse(_ bytes: UnsafeRawBufferPointer) throws(JSONSyntaxError) -> JSONValue {
+        var parser = JSONParser(bytes)
+        parser.skipWhitespace()
+        let value = try parser.parseValue(depth: 0)
+        try parser.expectEnd()
+        return value
+    }
+
+    public static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONValue {
+        let result: Result<JSONValue, JSONSyntaxError> = bytes.withUnsafeBytes { raw in
+            Result { () throws(JSONSyntaxError) in try parse(raw) }
+        }
+        return try result.get()
+    }
+
+    /// A top-level document: either an object with each member's value range, or some other value.
+    public enum Document {
+        case object([(key: String, value: JSONValue, range: Range<Int>)])
+        case other(JSONValue)
+    }
+
+    /// Parses a document and, when it is an object, remembers the byte range of each member value.
+    public static func parseDocument(_ bytes: UnsafeRawBufferPointer) throws(JSONSyntaxError) -> Document {
+        var parser = JSONParser(bytes)
+        parser.skipWhitespace()
+        guard parser.peek() == UInt8(ascii: "{") else {
+            let value = try parser.parseValue(depth: 0)
+            try parser.expectEnd()
+            return .other(value)
+        }
+        parser.index += 1
+        var members: [(key: String, value: JSONValue, range: Range<Int>)] = []
+        members.reserveCapacity(8)
+        parser.skipWhitespace()
+        if parser.peek() == UInt8(ascii: "}") {
+            parser.index += 1
+        } else {
+            while true {
+                parser.skipWhitespace()
+                guard parser.peek() == UInt8(ascii: "\"") else { throw parser.error("expected a member name") }
+                let key = try parser.parseString()
+                parser.skipWhitespace()
+                try parser.consume(UInt8(ascii: ":"), "expected ':' after a member name")
+                parser.skipWhitespace()
+                let start = parser.index
+                let value = try parser.parseValue(depth: 1)
+                members.append((key, value, start..<parser.index))
+                parser.skipWhitespace()
+                if parser.peek() == UInt8(ascii: ",") { parser.index += 1; continue }
+                try parser.consume(UInt8(ascii: "}"), "expected ',' or '}' in an object")
+                break
+            }
+        }
+        try parser.expectEnd()
+        return .object(members)
+    }
+
+    // MARK: - Grammar
+
+    private mutating func parseValue(depth: Int) throws(JSONSyntaxError) -> JSONValue {
+        guard depth <= JSONParser.maximumDepth else { throw error("nesting deeper than \(JSONParser.maximumDepth)") }
+        guard let byte = peek() else { throw error("unexpected end of input") }
+        switch byte {
+        case UInt8(ascii: "{"): return try parseObject(depth: depth)
+        case UInt8(ascii: "["): return try parseArray(depth: depth)
+        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
+        default: throw error("unexpected character")
+        }
+    }
+
+    private mutating func parseObject(depth: Int) throws(JSONSyntaxError) -> JSONValue {
+        index += 1
+        var members: [(key: String, value: JSONValue)] = []
+        skipWhitespace()
+        if peek() == UInt8(ascii: "}") { index += 1; return .object(members) }
+        while true {
+            skipWhitespace()
+            guard peek() == UInt8(ascii: "\"") else { throw error("expected a member name") }
+            let key = try parseString()
+            skipWhitespace()
+            try consume(UInt8(ascii: ":"), "expected ':' after a member name")
+            skipWhitespace()
+            members.append((key, try parseValue(depth: depth + 1)))
+            skipWhitespace()
+            if peek() == UInt8(ascii: ",") { index += 1; continue }
+            try consume(UInt8(ascii: "}"), "expected ',' or '}' in an object")
+            return .object(members)
+        }
+    }
+
+    private mutating func parseArray(depth: Int) throws(JSONSyntaxError) -> JSONValue {
+        index += 1
+        var items: [JSONValue] = []
+        skipWhitespace()
+        if peek() == UInt8(ascii: "]") { index += 1; return .array(items) }
+        while true {
+            skipWhitespace()
+            items.append(try parseValue(depth: depth + 1))
+            skipWhitespace()
+            if peek() == UInt8(ascii: ",") { index += 1; continue }
+            try consume(UInt8(ascii: "]"), "expected ',' or ']' in an array")
+            return .array(items)
+        }
+    }
+
+    private mutating func parseString() throws(JSONSyntaxError) -> String {
+        index += 1  // opening quote
+        let start = index
+        // Fast path: no escapes, so the bytes are the string.
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                let slice = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
+                index += 1
+                return try makeString(slice.bindMemory(to: UInt8.self), at: start)
+            }
+            if byte == UInt8(ascii: "\\") { break }
+            if byte < 0x20 { throw error("control character in a string") }
+            index += 1
+        }
+        var buffer = [UInt8](UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
+        while index < bytes.count {
+            let byte = bytes[index]
+            switch byte {
+            case UInt8(ascii: "\""):
+                index += 1
+                let result: Result<String, JSONSyntaxError> = buffer.withUnsafeBufferPointer { b in
+                    Result { () throws(JSONSyntaxError) in try makeString(b, at: start) }
+                }
+                return try result.get()
+            case UInt8(ascii: "\\"):
+                index += 1
+                guard let escaped = peek() else { throw error("unterminated escape") }
+                index += 1
+                switch escaped {
+                case UInt8(ascii: "\""): buffer.append(0x22)
+                case UInt8(ascii: "\\"): buffer.append(0x5C)
+                case UInt8(ascii: "/"): buffer.append(0x2F)
+                case UInt8(ascii: "b"): buffer.append(0x08)
+                case UInt8(ascii: "f"): buffer.append(0x0C)
+                case UInt8(ascii: "n"): buffer.append(0x0A)
+                case UInt8(ascii: "r"): buffer.append(0x0D)
+                case UInt8(ascii: "t"): buffer.append(0x09)
+                case UInt8(ascii: "u"):
+                    var scalar = try hex4()
+                    if (0xD800...0xDBFF).contains(scalar) {
+                        guard peek() == UInt8(ascii: "\\"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "u") else {
+                            throw error("unpaired surrogate")
+                        }
+                        index += 2
+                        let low = try hex4()
+                        guard (0xDC00...0xDFFF).contains(low) else { throw error("unpaired surrogate") }
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    } else if (0xDC00...0xDFFF).contains(scalar) {
+                        throw error("unpaired surrogate")
+                    }
+                    guard let unicode = Unicode.Scalar(scalar) else { throw error("invalid code point") }
+                    buffer.append(contentsOf: UTF8.encode(unicode)!)
+                default: throw error("invalid escape")
+                }
+            default:
+                if byte < 0x20 { throw error("control character in a string") }
+                buffer.append(byte)
+                index += 1
+            }
+        }
+        throw error("unterminated string")
+    }
+
+    private func makeString(_ utf8: UnsafeBufferPointer<UInt8>, at offset: Int) throws(JSONSyntaxError) -> String {
+        guard let string = String(validating: utf8, as: UTF8.self) else {
+            throw JSONSyntaxError(offset: offset, reason: "invalid UTF-8 in a string")
+        }
+        return string
+    }
+
+    private mutating func hex4() throws(JSONSyntaxError) -> UInt32 {
+        guard index + 4 <= bytes.count else { throw error("truncated \\u escape") }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let byte = bytes[index]
+            let digit: UInt32
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
+            default: throw error("invalid \\u escape")
+            }
+            value = value << 4 | digit
+            index += 1
+        }
+        return value
+    }
+
+    private mutating func parseNumber() throws(JSONSyntaxError) -> JSONValue {
+        let start = index
+        var negative = false
+        if peek() == UInt8(ascii: "-") { negative = true; index += 1 }
+        guard let first = peek(), isDigit(first) else { throw error("invalid number") }
+        var integer: Int64 = 0
+        var overflow = false
+        var digits = 0
+        if first == UInt8(ascii: "0") {
+            index += 1
+            if let next = peek(), isDigit(next) { throw error("leading zero in a number") }
+        } else {
+            while let byte = peek(), isDigit(byte) {
+                let (m, o1) = integer.multipliedReportingOverflow(by: 10)
+                let (a, o2) = m.addingReportingOverflow(Int64(byte - UInt8(ascii: "0")))
+                overflow = overflow || o1 || o2
+                integer = a
+                digits += 1
+                index += 1
+            }
+        }
+        var isInteger = true
+        if peek() == UInt8(ascii: ".") {
+            isInteger = false
+            index += 1
+            guard let byte = peek(), isDigit(byte) else { throw error("digit expected after '.'") }
+            while let byte = peek(), isDigit(byte) { index += 1 }
+        }
+        if let e = peek(), e == UInt8(ascii: "e") || e == UInt8(ascii: "E") {
+            isInteger = false
+            index += 1
+            if let sign = peek(), sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { index += 1 }
+            guard let byte = peek(), isDigit(byte) else { throw error("digit expected in exponent") }
+            while let byte = peek(), isDigit(byte) { index += 1 }
+        }
+        if isInteger && !overflow {
+            let value = negative ? -integer : integer
+            return .number(Double(value), integer: value)
+        }
+        let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        guard let double = Double(text) else { throw JSONSyntaxError(offset: start, reason: "unreadable number") }
+        return .number(double, integer: nil)
+    }
+
+    // MARK: - Bytes
+
+    @inline(__always) private func peek() -> UInt8? { index < bytes.count ? bytes[index] : nil }
+    @inline(__always) private func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
+
+    private mutating func skipWhitespace() {
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
+    }
+
+    private mutating func consume(_ byte: UInt8, _ message: String) throws(JSONSyntaxError) {
+        guard peek() == byte else { throw error(message) }
+        index += 1
+    }
+
+    private mutating func literal(_ word: StaticString) throws(JSONSyntaxError) {
+        let count = word.utf8CodeUnitCount
+        guard index + count <= bytes.count else { throw error("unexpected end of input") }
+        for i in 0..<count where bytes[index + i] != word.utf8Start[i] { throw error("invalid literal") }
+        index += count
+    }
+
+    private mutating func expectEnd() throws(JSONSyntaxError) {
+        skipWhitespace()
+        if index != bytes.count { throw error("trailing characters after the document") }
+    }
+
+    private func error(_ reason: String) -> JSONSyntaxError { JSONSyntaxError(offset: index, reason: reason) }
+}

@@ -1,1 +1,0 @@
-// Lifestream — see README's architecture section.
