@@ -23,7 +23,6 @@ public final class RangeReader: @unchecked Sendable {
         ("client.id", "backfill-range-reader"),
         ("enable.partition.eof", "true"),
         ("enable.auto.commit", "false"),
-        ("auto.commit.enable", "false"),
         ("enable.auto.offset.store", "false"),
         ("auto.offset.reset", "error"),
         ("fetch.max.bytes", "52428800"),
