@@ -158,6 +158,31 @@ public final class KafkaAdmin: @unchecked Sendable {
         }
     }
 
+    /// Deletes every record before `offset` in each given partition (Kafka's DeleteRecords), as
+    /// retention would. For tests and tooling: it lets one check how a read of deleted offsets fails.
+    public func deleteRecords(topic: String, before offsets: [Int32: Int64], timeout: Duration = .seconds(15)) throws {
+        let context = "Kafka could not delete records of \(topic)"
+        let deadline = Deadline(after: timeout)
+        let list = TopicPartitionList(topic: topic, partitions: offsets.keys.sorted()) { offsets[$0]! }
+        guard let request = rd_kafka_DeleteRecords_new(list.pointer) else {
+            throw KafkaError(code: .init(.invalidArgument), message: "invalid offsets", context: context)
+        }
+        defer { rd_kafka_DeleteRecords_destroy(request) }
+        var requests: [OpaquePointer?] = [request]
+        let failures = try adminRequest(RD_KAFKA_ADMIN_OP_DELETERECORDS, deadline: deadline, context: context) { options, queue in
+            rd_kafka_DeleteRecords(handle.pointer, &requests, 1, options, queue)
+        } results: { event -> [(Int32, rd_kafka_resp_err_t)] in
+            guard let result = rd_kafka_event_DeleteRecords_result(event),
+                let partitions = rd_kafka_DeleteRecords_result_offsets(result)
+            else { return [] }
+            return UnsafeBufferPointer(start: partitions.pointee.elems, count: Int(partitions.pointee.cnt))
+                .filter { $0.err != RD_KAFKA_RESP_ERR_NO_ERROR }.map { ($0.partition, $0.err) }
+        }
+        if let (partition, err) = failures.first {
+            throw KafkaError(err, context: "\(context) (partition \(partition))")
+        }
+    }
+
     // MARK: Offsets
 
     /// The partition's low and high watermarks, asked of its leader (not a cached value), so a

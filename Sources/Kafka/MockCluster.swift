@@ -17,7 +17,8 @@ public final class MockCluster: @unchecked Sendable {
     public init(brokers: Int = 1) throws {
         // The mock cluster needs a client handle as its owner; a producer is the lightest one.
         owner = try ClientHandle(
-            type: RD_KAFKA_PRODUCER, properties: [("client.id", "backfill-mock-owner")],
+            // It never connects anywhere: silence the notice about having no bootstrap.servers.
+            type: RD_KAFKA_PRODUCER, properties: [("client.id", "backfill-mock-owner"), ("log_level", "4")],
             purpose: "create the owner of a mock cluster")
         guard let cluster = rd_kafka_mock_cluster_new(owner.pointer, Int32(brokers)) else {
             throw KafkaError(
@@ -62,6 +63,11 @@ public final class MockCluster: @unchecked Sendable {
         codes.withUnsafeBufferPointer {
             rd_kafka_mock_push_request_errors_array(cluster, apiKey, $0.count, $0.baseAddress)
         }
+    }
+
+    /// Forgets the errors still queued for an API by `pushRequestErrors`.
+    public func clearRequestErrors(apiKey: Int16) {
+        rd_kafka_mock_clear_request_errors(cluster, apiKey)
     }
 
     /// Moves a partition's leadership, e.g. onto a broker that is about to go down.

@@ -14,6 +14,7 @@ import Foundation
 /// concurrent `read` calls are serialised by a lock (one read at a time per reader).
 public final class RangeReader: @unchecked Sendable {
     private let handle: ClientHandle
+    private let clientErrors = ClientErrors()
     private let lock = NSLock()
 
     /// Properties applied before the configuration's, which may override them. Fetch sizes are
@@ -36,7 +37,8 @@ public final class RangeReader: @unchecked Sendable {
         handle = try ClientHandle(
             type: RD_KAFKA_CONSUMER,
             properties: Self.defaultProperties + configuration.librdkafkaProperties,
-            purpose: "create a range reader for \(configuration.brokers)")
+            purpose: "create a range reader for \(configuration.brokers)",
+            keepAlive: clientErrors, configure: clientErrors.install(on:))
     }
 
     /// Delivers the records of all `ranges` (of one topic) in batches of up to `batchSize`, in offset
@@ -56,6 +58,7 @@ public final class RangeReader: @unchecked Sendable {
         defer { lock.unlock() }
         let work = try validate(topic: topic, ranges: ranges, batchSize: batchSize)
         guard !work.isEmpty else { return }
+        clientErrors.reset()
         try checkPartitionsExist(topic: topic, ranges: work, timeout: stallTimeout)
 
         guard let queue = rd_kafka_queue_new(handle.pointer) else {
@@ -67,7 +70,7 @@ public final class RangeReader: @unchecked Sendable {
         }
         defer { rd_kafka_topic_destroy(topicHandle) }
 
-        var progress = Progress(topic: topic, ranges: work, stallTimeout: stallTimeout)
+        let progress = RangeProgress(ranges: work, stallTimeout: stallTimeout)
         var running: Set<Int32> = []
         defer { for partition in running { rd_kafka_consume_stop(topicHandle, partition) } }
         for range in work {
@@ -95,7 +98,7 @@ public final class RangeReader: @unchecked Sendable {
             for index in 0..<count {
                 guard let message = messages[index] else { continue }
                 if failure == nil {
-                    failure = process(message, topic: topic, progress: &progress, into: &batch)
+                    failure = process(message, topic: topic, progress: progress, into: &batch)
                 }
                 rd_kafka_message_destroy(message)
             }
@@ -111,7 +114,10 @@ public final class RangeReader: @unchecked Sendable {
                 batch.removeAll(keepingCapacity: true)
                 progress.excuse(ContinuousClock.now - started)
             }
-            rd_kafka_poll(handle.pointer, 0)  // serve logs and generic errors
+            rd_kafka_poll(handle.pointer, 0)  // serve logs and client-wide errors
+            if let fatal = clientErrors.unrecoverable {
+                throw KafkaError(code: fatal.code, message: fatal.message, context: "Kafka could not read \(topic)")
+            }
             if let stalled = progress.stalledPartition() {
                 throw stallError(topic: topic, partition: stalled, progress: progress)
             }
@@ -122,18 +128,16 @@ public final class RangeReader: @unchecked Sendable {
 
     /// Appends the record to `batch` if it belongs to a range; returns an error that ends the read.
     private func process(
-        _ message: UnsafeMutablePointer<rd_kafka_message_t>, topic: String, progress: inout Progress,
+        _ message: UnsafeMutablePointer<rd_kafka_message_t>, topic: String, progress: RangeProgress,
         into batch: inout [KafkaRecord]
     ) -> KafkaError? {
         let partition = message.pointee.partition
         let offset = message.pointee.offset
         let err = message.pointee.err
         if err == RD_KAFKA_RESP_ERR_NO_ERROR {
-            guard let next = progress.nextOffset(partition), offset >= next else { return nil }  // unknown or duplicate
-            if offset < progress.end(partition) {
+            if progress.accept(partition, offset: offset) {
                 batch.append(Self.record(message, topic: topic))
             }
-            progress.delivered(partition, offset: offset)
             return nil
         }
         if err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
@@ -163,13 +167,13 @@ public final class RangeReader: @unchecked Sendable {
         var headers: [KafkaHeader] = []
         var list: OpaquePointer?
         if rd_kafka_message_headers(message, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list {
-            var index = 0
+            let count = rd_kafka_header_cnt(list)
+            headers.reserveCapacity(count)
             var name: UnsafePointer<CChar>?
             var value: UnsafeRawPointer?
             var size = 0
-            while rd_kafka_header_get_all(list, index, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
-                headers.append(KafkaHeader(name: name.map { String(cString: $0) } ?? "", value: bytes(value, size)))
-                index += 1
+            for index in 0..<count where rd_kafka_header_get_all(list, index, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
+                headers.append(KafkaHeader(name: name == nil ? "" : String(cString: name!), value: bytes(value, size)))
             }
         }
         return KafkaRecord(
@@ -246,7 +250,7 @@ public final class RangeReader: @unchecked Sendable {
         }
     }
 
-    private func outOfRangeError(topic: String, partition: Int32, progress: Progress, err: rd_kafka_resp_err_t) -> KafkaError {
+    private func outOfRangeError(topic: String, partition: Int32, progress: RangeProgress, err: rd_kafka_resp_err_t) -> KafkaError {
         let offset = progress.nextOffset(partition) ?? -1
         var low: Int64 = 0
         var high: Int64 = 0
@@ -265,119 +269,18 @@ public final class RangeReader: @unchecked Sendable {
         return KafkaError(err, context: "Kafka could not read partition \(partition) of \(topic)", message: message, kind: .offsetOutOfRange)
     }
 
-    private func stallError(topic: String, partition: Int32, progress: Progress) -> KafkaError {
-        let state = progress.state(partition)
+    private func stallError(topic: String, partition: Int32, progress: RangeProgress) -> KafkaError {
+        let state = progress.state(partition)!
         var message = "no progress for \(progress.stallTimeout.secondsDescription) at offset \(state.next) of [\(state.start), \(state.end))"
         if let eof = state.endOfPartition, eof < state.end {
             message += "; the partition ends at offset \(eof)"
         }
-        if let last = state.lastError ?? progress.lastGeneralError {
+        let last = state.lastError ?? progress.lastGeneralError ?? clientErrors.last
+        if let last {
             message += "; last error: \(last.message)"
         }
         return KafkaError(
-            code: .init(.stalled, rdKafkaError: (state.lastError ?? progress.lastGeneralError)?.code.rdKafkaError),
+            code: .init(.stalled, rdKafkaError: last?.code.rdKafkaError),
             message: message, context: "Kafka could not read partition \(partition) of \(topic)")
-    }
-}
-
-/// Where each partition's range stands during one `RangeReader.read`.
-private struct Progress {
-    struct State {
-        var start: Int64
-        var end: Int64
-        var next: Int64
-        var lastProgress: ContinuousClock.Instant
-        var endOfPartition: Int64?
-        var lastError: KafkaError?
-        var done = false
-    }
-
-    let topic: String
-    let stallTimeout: Duration
-    var now = ContinuousClock.now
-    private var states: [Int32: State] = [:]
-    private var pending: Int
-    private var finished: [Int32] = []
-    private(set) var lastGeneralError: KafkaError?
-
-    init(topic: String, ranges: [OffsetRange], stallTimeout: Duration) {
-        self.topic = topic
-        self.stallTimeout = stallTimeout
-        for range in ranges {
-            states[range.partition] = State(start: range.start, end: range.end, next: range.start, lastProgress: now)
-        }
-        pending = ranges.count
-    }
-
-    var isComplete: Bool { pending == 0 }
-
-    func state(_ partition: Int32) -> State { states[partition]! }
-
-    func nextOffset(_ partition: Int32) -> Int64? {
-        guard let state = states[partition], !state.done else { return nil }
-        return state.next
-    }
-
-    func end(_ partition: Int32) -> Int64 { states[partition]?.end ?? 0 }
-
-    mutating func restartClocks() {
-        now = .now
-        for key in states.keys { states[key]!.lastProgress = now }
-    }
-
-    /// A record at `offset` arrived (inside or just past the range).
-    mutating func delivered(_ partition: Int32, offset: Int64) {
-        guard var state = states[partition], !state.done else { return }
-        state.next = offset + 1
-        state.lastProgress = now
-        state.lastError = nil
-        states[partition] = state
-        if state.next >= state.end { finish(partition) }
-    }
-
-    /// librdkafka reached the partition's current end: complete if the range lies before it.
-    mutating func reachedEnd(_ partition: Int32, at offset: Int64) {
-        guard var state = states[partition], !state.done else { return }
-        state.endOfPartition = offset
-        // Offsets below `offset` that never came are gaps (compaction, transaction markers).
-        if offset >= state.end {
-            states[partition] = state
-            finish(partition)
-        } else {
-            if offset > state.next {
-                state.next = offset
-                state.lastProgress = now
-            }
-            states[partition] = state
-        }
-    }
-
-    mutating func noteTransientError(_ partition: Int32, _ error: KafkaError) {
-        if partition >= 0, states[partition] != nil {
-            states[partition]!.lastError = error
-        } else {
-            lastGeneralError = error
-        }
-    }
-
-    private mutating func finish(_ partition: Int32) {
-        states[partition]!.done = true
-        pending -= 1
-        finished.append(partition)
-    }
-
-    mutating func takeFinished() -> [Int32] {
-        defer { finished.removeAll() }
-        return finished
-    }
-
-    /// Time the caller spent in its batch callback is not the partitions' fault.
-    mutating func excuse(_ duration: Duration) {
-        for key in states.keys where !states[key]!.done { states[key]!.lastProgress += duration }
-    }
-
-    func stalledPartition() -> Int32? {
-        let now = ContinuousClock.now
-        return states.filter { !$0.value.done && now - $0.value.lastProgress >= stallTimeout }.keys.min()
     }
 }

@@ -164,3 +164,29 @@ struct RangeReaderEdgeTests {
         #expect(error.code.kind == .invalidArgument)
     }
 }
+
+@Suite("Reading records that retention deleted")
+struct DeletedRecordsTests {
+    @Test("a range whose records were deleted fails as out of range and says they were deleted")
+    func deletedRecords() throws {
+        let configuration = try Fixtures.configuration()
+        let admin = try KafkaAdmin(configuration: configuration)
+        let topic = try Fixtures.freshTopic("rr_deleted", partitions: 1, admin: admin)
+        defer { try? admin.deleteTopic(topic) }
+        let producer = try KafkaProducer(configuration: configuration)
+        try Fixtures.produceSamples(topic: topic, partitions: [0], count: 30, producer: producer)
+        try admin.deleteRecords(topic: topic, before: [0: 20])
+        #expect(try admin.watermarks(topic: topic, partition: 0) == Watermarks(low: 20, high: 30))
+
+        let reader = try RangeReader(configuration: configuration)
+        let error = try #require(throws: KafkaError.self) {
+            _ = try Fixtures.readAll(reader, topic: topic, ranges: [OffsetRange(partition: 0, start: 5, end: 30)])
+        }
+        print("deleted records: \(error)")
+        #expect(error.code.kind == .offsetOutOfRange)
+        #expect(error.description.contains("retention deleted the records before offset 20"), "\(error)")
+        // What is still there reads fine.
+        let rest = try Fixtures.readAll(reader, topic: topic, ranges: [OffsetRange(partition: 0, start: 20, end: 30)])
+        #expect(rest.map(\.offset) == Array(20..<30))
+    }
+}
