@@ -1,1 +1,0 @@
-// Kafka — see README's architecture section.

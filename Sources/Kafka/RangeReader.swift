@@ -1,0 +1,286 @@
+import CRdKafka
+import Foundation
+
+/// Reads exact offset ranges of one topic, the core of a backfill: every record with an offset in
+/// `[start, end)` of each range, once, in offset order per partition.
+///
+/// It consumes by explicit start offsets on a queue of its own (librdkafka's queue consumer API)
+/// with no `group.id` at all: no consumer group is joined, committed to or otherwise disturbed, so
+/// a backfill can run beside the production consumers of the same topic. (librdkafka's
+/// `rd_kafka_assign` would need a `group.id`; the queue consumer reads the same way without one.)
+///
+/// Synchronous on purpose: polling blocks, so callers run it on a thread of their own, never on
+/// Swift's cooperative pool. `@unchecked Sendable` because the librdkafka handle is thread-safe and
+/// concurrent `read` calls are serialised by a lock (one read at a time per reader).
+public final class RangeReader: @unchecked Sendable {
+    private let handle: ClientHandle
+    private let clientErrors = ClientErrors()
+    private let lock = NSLock()
+
+    /// Properties applied before the configuration's, which may override them. Fetch sizes are
+    /// generous for throughput; `auto.offset.reset=error` turns a missing offset (deleted by
+    /// retention) into an error instead of a silent jump; partition EOF events tell where the data ends.
+    public static let defaultProperties: [(key: String, value: String)] = [
+        ("client.id", "backfill-range-reader"),
+        ("enable.partition.eof", "true"),
+        ("enable.auto.commit", "false"),
+        ("enable.auto.offset.store", "false"),
+        ("auto.offset.reset", "error"),
+        ("fetch.max.bytes", "52428800"),
+        ("max.partition.fetch.bytes", "8388608"),
+        ("fetch.wait.max.ms", "100"),
+        ("queued.min.messages", "300000"),
+        ("queued.max.messages.kbytes", "131072"),
+    ]
+
+    public init(configuration: KafkaConfiguration) throws {
+        handle = try ClientHandle(
+            type: RD_KAFKA_CONSUMER,
+            properties: Self.defaultProperties + configuration.librdkafkaProperties,
+            purpose: "create a range reader for \(configuration.brokers)",
+            keepAlive: clientErrors, configure: clientErrors.install(on:))
+    }
+
+    /// Delivers the records of all `ranges` (of one topic) in batches of up to `batchSize`, in offset
+    /// order per partition, exactly `[start, end)` each, and returns when every range is complete.
+    /// Ranges whose start >= end are skipped.
+    ///
+    /// Transient broker trouble (disconnects, leader changes, request errors) is waited out while
+    /// librdkafka reconnects and retries. It fails with a `KafkaError` when a partition makes no
+    /// progress for `stallTimeout` (`.stalled`; time spent in `onBatch` does not count), when the
+    /// offsets are gone (`.offsetOutOfRange`: deleted by retention), or when the topic or partition
+    /// does not exist (`.topicNotFound`). An error thrown by `onBatch` aborts the read and is rethrown.
+    public func read(
+        topic: String, ranges: [OffsetRange], batchSize: Int = 10_000, stallTimeout: Duration = .seconds(60),
+        onBatch: ([KafkaRecord]) throws -> Void
+    ) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        let work = try validate(topic: topic, ranges: ranges, batchSize: batchSize)
+        guard !work.isEmpty else { return }
+        clientErrors.reset()
+        try checkPartitionsExist(topic: topic, ranges: work, timeout: stallTimeout)
+
+        guard let queue = rd_kafka_queue_new(handle.pointer) else {
+            throw KafkaError(code: .init(.librdkafka), message: "rd_kafka_queue_new failed", context: "Kafka could not read \(topic)")
+        }
+        defer { rd_kafka_queue_destroy(queue) }
+        guard let topicHandle = rd_kafka_topic_new(handle.pointer, topic, nil) else {
+            throw KafkaError(rd_kafka_last_error(), context: "Kafka could not read \(topic)")
+        }
+        defer { rd_kafka_topic_destroy(topicHandle) }
+
+        let progress = RangeProgress(ranges: work, stallTimeout: stallTimeout)
+        var running: Set<Int32> = []
+        defer { for partition in running { rd_kafka_consume_stop(topicHandle, partition) } }
+        for range in work {
+            if rd_kafka_consume_start_queue(topicHandle, range.partition, range.start, queue) == -1 {
+                throw KafkaError(rd_kafka_last_error(), context: "Kafka could not start reading partition \(range.partition) of \(topic)")
+            }
+            running.insert(range.partition)
+        }
+        progress.restartClocks()
+
+        let chunk = min(batchSize, 10_000)
+        let messages = UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>.allocate(capacity: chunk)
+        defer { messages.deallocate() }
+        var batch: [KafkaRecord] = []
+        batch.reserveCapacity(min(batchSize, 100_000))
+
+        while !progress.isComplete {
+            let wanted = min(chunk, batchSize - batch.count)
+            let count = rd_kafka_consume_batch_queue(queue, 100, messages, wanted)
+            if count < 0 {
+                throw KafkaError(rd_kafka_last_error(), context: "Kafka could not read \(topic)")
+            }
+            progress.now = .now
+            var failure: KafkaError?
+            for index in 0..<count {
+                guard let message = messages[index] else { continue }
+                if failure == nil {
+                    failure = process(message, topic: topic, progress: progress, into: &batch)
+                }
+                rd_kafka_message_destroy(message)
+            }
+            if let failure { throw failure }
+
+            for partition in progress.takeFinished() where running.contains(partition) {
+                rd_kafka_consume_stop(topicHandle, partition)  // stop fetching what is no longer needed
+                running.remove(partition)
+            }
+            if !batch.isEmpty, batch.count >= batchSize || count < wanted || progress.isComplete {
+                let started = ContinuousClock.now
+                try onBatch(batch)
+                batch.removeAll(keepingCapacity: true)
+                progress.excuse(ContinuousClock.now - started)
+            }
+            rd_kafka_poll(handle.pointer, 0)  // serve logs and client-wide errors
+            if let fatal = clientErrors.unrecoverable {
+                throw KafkaError(code: fatal.code, message: fatal.message, context: "Kafka could not read \(topic)")
+            }
+            if let stalled = progress.stalledPartition() {
+                throw stallError(topic: topic, partition: stalled, progress: progress)
+            }
+        }
+    }
+
+    // MARK: Messages
+
+    /// Appends the record to `batch` if it belongs to a range; returns an error that ends the read.
+    private func process(
+        _ message: UnsafeMutablePointer<rd_kafka_message_t>, topic: String, progress: RangeProgress,
+        into batch: inout [KafkaRecord]
+    ) -> KafkaError? {
+        let partition = message.pointee.partition
+        let offset = message.pointee.offset
+        let err = message.pointee.err
+        if err == RD_KAFKA_RESP_ERR_NO_ERROR {
+            if progress.accept(partition, offset: offset) {
+                batch.append(Self.record(message, topic: topic))
+            }
+            return nil
+        }
+        if err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
+            progress.reachedEnd(partition, at: offset)
+            return nil
+        }
+        let text = Self.errorText(message)
+        switch err {
+        case RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET, RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE:
+            return outOfRangeError(topic: topic, partition: partition, progress: progress, err: err)
+        case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC, RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION,
+            RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED,
+            RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED, RD_KAFKA_RESP_ERR__AUTHENTICATION, RD_KAFKA_RESP_ERR__FATAL:
+            let what = partition >= 0 ? "partition \(partition) of \(topic)" : topic
+            return KafkaError(err, context: "Kafka could not read \(what)", message: text)
+        default:
+            // Transient (disconnect, leader change, timeouts…): librdkafka retries by itself.
+            progress.noteTransientError(partition, KafkaError(err, context: "", message: text))
+            return nil
+        }
+    }
+
+    /// Copies one message out of librdkafka's buffers.
+    private static func record(_ message: UnsafeMutablePointer<rd_kafka_message_t>, topic: String) -> KafkaRecord {
+        var type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        let timestamp = rd_kafka_message_timestamp(message, &type)
+        var headers: [KafkaHeader] = []
+        var list: OpaquePointer?
+        if rd_kafka_message_headers(message, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list {
+            let count = rd_kafka_header_cnt(list)
+            headers.reserveCapacity(count)
+            var name: UnsafePointer<CChar>?
+            var value: UnsafeRawPointer?
+            var size = 0
+            for index in 0..<count where rd_kafka_header_get_all(list, index, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
+                headers.append(KafkaHeader(name: name == nil ? "" : String(cString: name!), value: bytes(value, size)))
+            }
+        }
+        return KafkaRecord(
+            topic: topic, partition: message.pointee.partition, offset: message.pointee.offset,
+            timestamp: type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE || timestamp < 0 ? nil : timestamp,
+            key: bytes(message.pointee.key, message.pointee.key_len),
+            value: bytes(message.pointee.payload, message.pointee.len),
+            headers: headers)
+    }
+
+    @inline(__always)
+    private static func bytes(_ pointer: UnsafeRawPointer?, _ count: Int) -> [UInt8]? {
+        guard let pointer else { return nil }
+        return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            if count > 0 { buffer.baseAddress!.initialize(from: pointer.assumingMemoryBound(to: UInt8.self), count: count) }
+            initialized = count
+        }
+    }
+
+    private static func errorText(_ message: UnsafeMutablePointer<rd_kafka_message_t>) -> String {
+        // For error messages the payload, if any, is a human-readable description.
+        if let payload = message.pointee.payload, message.pointee.len > 0 {
+            let text = String(decoding: UnsafeRawBufferPointer(start: payload, count: message.pointee.len), as: UTF8.self)
+            if !text.isEmpty { return text }
+        }
+        return String(cString: rd_kafka_err2str(message.pointee.err))
+    }
+
+    // MARK: Errors
+
+    private func validate(topic: String, ranges: [OffsetRange], batchSize: Int) throws -> [OffsetRange] {
+        let context = "Kafka could not read \(topic)"
+        guard batchSize > 0 else {
+            throw KafkaError(code: .init(.invalidArgument), message: "the batch size must be positive, not \(batchSize)", context: context)
+        }
+        var seen: Set<Int32> = []
+        var work: [OffsetRange] = []
+        for range in ranges where !range.isEmpty {
+            guard range.start >= 0, range.partition >= 0 else {
+                throw KafkaError(code: .init(.invalidArgument), message: "\(range) is not a range of real offsets", context: context)
+            }
+            guard seen.insert(range.partition).inserted else {
+                throw KafkaError(
+                    code: .init(.invalidArgument),
+                    message: "partition \(range.partition) has more than one range; merge them into one", context: context)
+            }
+            work.append(range)
+        }
+        return work
+    }
+
+    /// Fails early and clearly for a missing topic or partition, instead of stalling on it.
+    private func checkPartitionsExist(topic: String, ranges: [OffsetRange], timeout: Duration) throws {
+        let context = "Kafka could not read \(topic)"
+        guard let topicHandle = rd_kafka_topic_new(handle.pointer, topic, nil) else {
+            throw KafkaError(rd_kafka_last_error(), context: context)
+        }
+        defer { rd_kafka_topic_destroy(topicHandle) }
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let err = rd_kafka_metadata(handle.pointer, 0, topicHandle, &metadata, timeout.clampedMilliseconds)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
+            throw KafkaError(err, context: context, message: "no metadata within \(timeout.secondsDescription): \(String(cString: rd_kafka_err2str(err)))")
+        }
+        defer { rd_kafka_metadata_destroy(metadata) }
+        let topics = UnsafeBufferPointer(start: metadata.pointee.topics, count: Int(metadata.pointee.topic_cnt))
+        guard let entry = topics.first, entry.err != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART else {
+            throw KafkaError(RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, context: context, message: "the topic does not exist")
+        }
+        let existing = Set(UnsafeBufferPointer(start: entry.partitions, count: Int(entry.partition_cnt)).map(\.id))
+        if entry.err == RD_KAFKA_RESP_ERR_NO_ERROR, let missing = ranges.first(where: { !existing.contains($0.partition) }) {
+            throw KafkaError(
+                RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION, context: "Kafka could not read partition \(missing.partition) of \(topic)",
+                message: "the topic has only \(existing.count) partitions", kind: .topicNotFound)
+        }
+    }
+
+    private func outOfRangeError(topic: String, partition: Int32, progress: RangeProgress, err: rd_kafka_resp_err_t) -> KafkaError {
+        let offset = progress.nextOffset(partition) ?? -1
+        var low: Int64 = 0
+        var high: Int64 = 0
+        let message: String
+        if rd_kafka_query_watermark_offsets(handle.pointer, topic, partition, &low, &high, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR {
+            if offset < low {
+                message = "offset \(offset) is no longer in the partition: retention deleted the records before offset \(low)"
+            } else if offset > high {
+                message = "offset \(offset) is past the end of the partition (next offset \(high))"
+            } else {
+                message = "the broker reports offset \(offset) out of range (partition holds [\(low), \(high)))"
+            }
+        } else {
+            message = "offset \(offset) is out of range: the records were probably deleted by retention"
+        }
+        return KafkaError(err, context: "Kafka could not read partition \(partition) of \(topic)", message: message, kind: .offsetOutOfRange)
+    }
+
+    private func stallError(topic: String, partition: Int32, progress: RangeProgress) -> KafkaError {
+        let state = progress.state(partition)!
+        var message = "no progress for \(progress.stallTimeout.secondsDescription) at offset \(state.next) of [\(state.start), \(state.end))"
+        if let eof = state.endOfPartition, eof < state.end {
+            message += "; the partition ends at offset \(eof)"
+        }
+        let last = state.lastError ?? progress.lastGeneralError ?? clientErrors.last
+        if let last {
+            message += "; last error: \(last.message)"
+        }
+        return KafkaError(
+            code: .init(.stalled, rdKafkaError: last?.code.rdKafkaError),
+            message: message, context: "Kafka could not read partition \(partition) of \(topic)")
+    }
+}
