@@ -8,13 +8,8 @@ public enum Zstd {
             throw ZstdError(code: .outOfMemory, message: "could not allocate a compression context")
         }
         defer { ZSTD_freeCCtx(context) }
-        for (parameter, value, name) in [(ZSTD_c_compressionLevel, level, "level"), (ZSTD_c_checksumFlag, 1, "content checksum")] {
-            let result = ZSTD_CCtx_setParameter(context, parameter, value)
-            if ZSTD_isError(result) != 0 {
-                throw ZstdError(code: .invalidParameter,
-                                message: "\(name) \(value) was refused: \(String(cString: ZSTD_getErrorName(result)))")
-            }
-        }
+        try CompressionParameters.set(ZSTD_c_compressionLevel, level, "level", on: context, path: nil)
+        try CompressionParameters.set(ZSTD_c_checksumFlag, 1, "content checksum", on: context, path: nil)
         let bound = ZSTD_compressBound(data.count)
         var output = [UInt8](repeating: 0, count: bound)
         let written = output.withUnsafeMutableBytes { destination in

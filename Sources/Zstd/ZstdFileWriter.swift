@@ -31,10 +31,10 @@ public final class ZstdFileWriter {
             throw ZstdError(code: .outOfMemory, message: "could not allocate a compression context", path: path)
         }
         do {
-            try Self.set(ZSTD_c_compressionLevel, level, "level", on: context, path: path)
-            try Self.set(ZSTD_c_checksumFlag, 1, "content checksum", on: context, path: path)
+            try CompressionParameters.set(ZSTD_c_compressionLevel, level, "level", on: context, path: path)
+            try CompressionParameters.set(ZSTD_c_checksumFlag, 1, "content checksum", on: context, path: path)
             if workers != 0 {
-                try Self.set(ZSTD_c_nbWorkers, workers, "workers", on: context, path: path)
+                try CompressionParameters.set(ZSTD_c_nbWorkers, workers, "workers", on: context, path: path)
             }
             file = try PosixFile.create(path)
         } catch {
@@ -123,17 +123,5 @@ public final class ZstdFileWriter {
         try file.writeAll(bytes)
         compressedBytes += Int64(outputUsed)
         outputUsed = 0
-    }
-
-    private static func set(
-        _ parameter: ZSTD_cParameter, _ value: Int32, _ name: String, on context: OpaquePointer, path: String
-    ) throws {
-        let result = ZSTD_CCtx_setParameter(context, parameter, value)
-        guard ZSTD_isError(result) != 0 else { return }
-        let bounds = ZSTD_cParam_getBounds(parameter)
-        let range = ZSTD_isError(bounds.error) == 0 ? " (this libzstd accepts \(bounds.lowerBound)...\(bounds.upperBound))" : ""
-        throw ZstdError(code: .invalidParameter,
-                        message: "\(name) \(value) was refused: \(String(cString: ZSTD_getErrorName(result)))\(range)",
-                        path: path)
     }
 }
