@@ -210,7 +210,8 @@ enum ConnectionStringRedaction {
             if field.keyword == "password" {
                 replacement = mask
             } else if field.keyword == "dbname", isURL(field.value) {
-                replacement = "'" + redactURL(field.value) + "'"
+                let quoted = scalars[field.valueRange.lowerBound] == "'"
+                replacement = quoted ? "'" + redactURL(field.value) + "'" : redactURL(field.value)
             } else {
                 continue
             }

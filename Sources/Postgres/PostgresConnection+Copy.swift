@@ -6,6 +6,10 @@ import Darwin
 #endif
 
 extension PostgresConnection {
+    /// Target size of the chunks `copyOut` hands on: big enough for efficient compression and
+    /// file writes, small enough to keep memory flat.
+    public static let copyOutChunkSize = 1 << 20
+
     /// Runs `COPY … FROM STDIN` and lets `body` produce the data through a `CopyInWriter`.
     /// Returns the number of rows the server stored (from its `COPY n` tag).
     ///
@@ -15,7 +19,7 @@ extension PostgresConnection {
     @discardableResult
     public func copyIn(_ sql: String, _ body: (inout CopyInWriter) throws -> Void) throws -> Int {
         let handle = try requireOpen()
-        let context = "copying in (\(Self.describe(sql)))"
+        let context = "copying data in"
         try startCopy(sql, expecting: PGRES_COPY_IN, context: context)
         var writer = CopyInWriter(handle: handle)
         do {
@@ -40,14 +44,15 @@ extension PostgresConnection {
     /// Rows are gathered into chunks of about 1 MiB (fewer, bigger calls for a compressor behind
     /// it) but never held back while the server is still producing: whatever has arrived is
     /// passed on before waiting for more. Memory stays bounded by the chunk size plus one row.
+    /// The buffer passed to `chunk` is only valid during the call (it is reused).
     /// When `chunk` throws, the COPY is cancelled on the server and that error is rethrown.
     @discardableResult
     public func copyOut(_ sql: String, _ chunk: (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
         let handle = try requireOpen()
-        let context = "copying out (\(Self.describe(sql)))"
+        let context = "copying data out"
         try startCopy(sql, expecting: PGRES_COPY_OUT, context: context)
         var pending: [UInt8] = []
-        pending.reserveCapacity(CopyInWriter.flushThreshold + 64 * 1024)
+        pending.reserveCapacity(Self.copyOutChunkSize + 64 * 1024)
         func deliver() throws {
             guard !pending.isEmpty else { return }
             try pending.withUnsafeBytes(chunk)
@@ -62,11 +67,11 @@ extension PostgresConnection {
                 if length > 0, let row {
                     defer { PQfreemem(row) }
                     let bytes = UnsafeRawBufferPointer(start: row, count: Int(length))
-                    if pending.isEmpty, bytes.count >= CopyInWriter.flushThreshold {
+                    if pending.isEmpty, bytes.count >= Self.copyOutChunkSize {
                         try chunk(bytes)
                     } else {
                         pending.append(contentsOf: bytes)
-                        if pending.count >= CopyInWriter.flushThreshold { try deliver() }
+                        if pending.count >= Self.copyOutChunkSize { try deliver() }
                     }
                     readWithoutWaiting = false
                 } else if length == 0 {

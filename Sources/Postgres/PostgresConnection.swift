@@ -51,13 +51,13 @@ public final class PostgresConnection {
         }
         guard let handle else {
             throw PostgresError(code: .connectionFailed, message: "libpq could not allocate a connection",
-                                context: "connecting to \(configuration.redactedURL)")
+                                context: "trying \(configuration.redactedURL)")
         }
         guard PQstatus(handle) == CONNECTION_OK else {
             let message = configuration.scrub(libpqMessage(PQerrorMessage(handle)))
             PQfinish(handle)
             throw PostgresError(code: .connectionFailed, message: message,
-                                context: "connecting to \(configuration.redactedURL)")
+                                context: "trying \(configuration.redactedURL)")
         }
         return PostgresConnection(handle: handle, configuration: configuration)
     }
@@ -208,7 +208,7 @@ func libpqMessage(_ pointer: UnsafePointer<CChar>?) -> String {
     guard let pointer else { return "" }
     return String(cString: pointer)
         .split(whereSeparator: \.isNewline)
-        .map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+        .map { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ") }
         .filter { !$0.isEmpty }
         .joined(separator: "; ")
 }

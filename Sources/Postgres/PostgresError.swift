@@ -41,7 +41,8 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     public var message: String
     public var detail: String?
     public var hint: String?
-    /// What we were doing, in words ("running INSERT", "copying into events"); never SQL with values.
+    /// What we were doing, in words ("running INSERT", "copying data in", "trying postgresql://u:***@h/db");
+    /// never SQL with values, never a password.
     public var context: String?
     /// The server's own location report (first line of its CONTEXT field), e.g. "COPY t, line 3".
     public var serverContext: String?
@@ -95,7 +96,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
 
     private var lead: String {
         switch code {
-        case .connectionFailed: return "Could not connect to PostgreSQL"
+        case .connectionFailed: return "Connecting to PostgreSQL failed"
         case .server: return "PostgreSQL rejected the statement"
         case .copyFailed: return "The COPY failed"
         case .protocolViolation: return "PostgreSQL answered in a way this client did not expect"

@@ -19,6 +19,7 @@ public final class ZstdFileReader {
     }
 
     /// Decompresses the whole file from the start, calling `chunk` with each piece of output.
+    /// The buffer passed to `chunk` is only valid during the call (it is reused).
     /// Returns the number of uncompressed bytes. May be called again to read the file again.
     @discardableResult
     public func read(chunk: (UnsafeRawBufferPointer) throws -> Void) throws -> Int64 {

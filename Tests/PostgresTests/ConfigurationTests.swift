@@ -17,6 +17,8 @@ struct ConfigurationTests {
             ("host=db.internal port=5432 user=app password=s3cret dbname=events", "host=db.internal port=5432 user=app password=*** dbname=events"),
             ("host=db password = 's3 cr\\'et' dbname=events", "host=db password = *** dbname=events"),
             ("password=s3cret", "password=***"),
+            ("host=db dbname=postgresql://u:s3cret@h/db", "host=db dbname=postgresql://u:***@h/db"),
+            ("dbname='postgresql://u:s3cret@h/db'", "dbname='postgresql://u:***@h/db'"),
             ("host=db password='s3cret", "host=db ***"),
         ]
         for (url, expected) in cases {

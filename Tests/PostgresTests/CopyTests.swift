@@ -37,7 +37,7 @@ struct CopyTests {
             // A table scan has no guaranteed order, so ask for one.
             let exported = try connection.copyOut("COPY (SELECT * FROM \(SQL.quoteIdentifier(schema)).events ORDER BY id) TO STDOUT") { chunk in
                 chunks += 1
-                #expect(chunk.count <= 2 * CopyInWriter.flushThreshold)
+                #expect(chunk.count <= 2 * PostgresConnection.copyOutChunkSize)
                 output.append(contentsOf: chunk)
             }
             #expect(exported == Self.rowCount)
