@@ -75,8 +75,10 @@ public final class PostgresConnection {
 
     deinit { close() }
 
-    /// Ends the session (the server releases its session advisory locks) and frees libpq's
-    /// memory. Safe to call twice; later calls on the connection throw `.connectionClosed`.
+    /// Ends the session and frees libpq's memory. Safe to call twice; later calls on the
+    /// connection throw `.connectionClosed`. libpq does not wait for the server to finish the
+    /// session: its advisory locks are released a moment after this returns, so release them
+    /// with `advisoryUnlock` first when another connection must get them at once.
     public func close() {
         guard let handle else { return }
         self.handle = nil

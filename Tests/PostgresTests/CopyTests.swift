@@ -60,6 +60,33 @@ struct CopyTests {
         }
     }
 
+    @Test("typed COPY fields store integer extremes, doubles, booleans, raw UTF-8 and NULLs exactly")
+    func typedFields() throws {
+        try TestDatabase.withSchema { connection, _ in
+            try connection.execute("CREATE TABLE t (n bigint, d float8, b boolean, s text, raw bytea)")
+            let copied = try connection.copyIn("COPY t FROM STDIN") { writer in
+                for (n, d) in [(Int64.min, -0.1), (Int64.max, Double.infinity), (0, 1e300)] {
+                    writer.field(n)
+                    writer.field(d)
+                    writer.field(n > 0)
+                    Array("raw\t🦀\n".utf8).withUnsafeBytes { writer.field(utf8: $0) }
+                    [UInt8](arrayLiteral: 0, 255, 92).withUnsafeBytes { writer.field(bytes: $0) }
+                    writer.endRow()
+                }
+                for _ in 0..<5 { writer.null() }
+                writer.endRow()
+            }
+            #expect(copied == 4)
+            let rows = try connection.query("SELECT n, d, b, s, raw FROM t ORDER BY n NULLS LAST").rows
+            #expect(rows == [
+                [String(Int64.min), "-0.1", "f", "raw\t🦀\n", "\\x00ff5c"],
+                ["0", "1e+300", "f", "raw\t🦀\n", "\\x00ff5c"],
+                [String(Int64.max), "Infinity", "t", "raw\t🦀\n", "\\x00ff5c"],
+                [nil, nil, nil, nil, nil],
+            ])
+        }
+    }
+
     @Test("raw COPY data written as bytes and strings is stored as written")
     func rawWrites() throws {
         try TestDatabase.withSchema { connection, _ in
