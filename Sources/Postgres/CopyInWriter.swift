@@ -1,0 +1,221 @@
+import CLibPQ
+
+/// Builds COPY text-format rows straight into one reusable byte buffer and hands ~1 MiB at a
+/// time to libpq, so a million rows a second cost no per-field allocations.
+///
+/// Rows are written field by field (`field`, `null`) and closed with `endRow`. Those calls
+/// never throw, to keep row building cheap and simple: if sending fails (server rejected a row,
+/// socket broke) the failure is remembered, further rows are dropped, and `copyIn` throws it
+/// when the body returns. Call `flush()` to find out sooner in a long-running body.
+public struct CopyInWriter {
+    /// How much to collect before calling PQputCopyData: large enough that libpq and the
+    /// kernel see big writes, small enough to stay cache- and memory-friendly.
+    public static let flushThreshold = 1 << 20
+
+    private let handle: OpaquePointer
+    private var buffer: [UInt8]
+    private var fieldWritten = false
+    /// Why sending stopped, if it did; `copyIn` throws it (or the server's reason) at the end.
+    public private(set) var failure: PostgresError?
+    /// Rows closed with `endRow`.
+    public private(set) var rowsWritten = 0
+    /// Bytes handed to libpq so far.
+    public private(set) var bytesSent: Int64 = 0
+
+    init(handle: OpaquePointer) {
+        self.handle = handle
+        buffer = []
+        buffer.reserveCapacity(Self.flushThreshold + 64 * 1024)
+    }
+
+    // MARK: Raw COPY data
+
+    /// Appends already-formatted COPY data (whole rows, in the format the statement declared).
+    public mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
+        if let failure { throw failure }
+        if bytes.count >= Self.flushThreshold {
+            send()
+            send(bytes)
+        } else {
+            buffer.append(contentsOf: bytes)
+            if buffer.count >= Self.flushThreshold { send() }
+        }
+        if let failure { throw failure }
+    }
+
+    public mutating func write(_ string: String) throws {
+        var string = string
+        try string.withUTF8 { try write(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Sends everything buffered and throws if sending has failed at any point.
+    public mutating func flush() throws {
+        send()
+        if let failure { throw failure }
+    }
+
+    // MARK: Text-format fields
+
+    /// One text field, escaped for COPY (`\\`, `\t`, `\n`, `\r`); nil writes NULL (`\N`).
+    public mutating func field(_ value: String?) {
+        separate()
+        guard var value else { appendNull(); return }
+        value.withUTF8 { appendEscaped($0) }
+    }
+
+    /// One text field from UTF-8 bytes you already have (a Kafka payload, say), escaped as
+    /// `field(_: String?)` does; nil writes NULL.
+    public mutating func field(utf8 bytes: UnsafeRawBufferPointer?) {
+        separate()
+        guard let bytes else { appendNull(); return }
+        appendEscaped(bytes.bindMemory(to: UInt8.self))
+    }
+
+    /// One integer field, formatted without going through String.
+    public mutating func field(_ value: Int64?) {
+        separate()
+        guard let value else { appendNull(); return }
+        appendDecimal(value)
+    }
+
+    public mutating func field(_ value: Int?) {
+        field(value.map(Int64.init))
+    }
+
+    /// `t`/`f`, as PostgreSQL writes booleans.
+    public mutating func field(_ value: Bool?) {
+        separate()
+        guard let value else { appendNull(); return }
+        buffer.append(value ? UInt8(ascii: "t") : UInt8(ascii: "f"))
+    }
+
+    /// Shortest text that reads back as the same Double; `Infinity`, `-Infinity`, `NaN` as
+    /// PostgreSQL spells them.
+    public mutating func field(_ value: Double?) {
+        guard let value else { separate(); appendNull(); return }
+        if case .text(let text) = PostgresValue(value) { field(text) }
+    }
+
+    /// One bytea field in hex form (`\x0a1b…`, its backslash escaped for COPY); nil writes NULL.
+    public mutating func field(bytes: [UInt8]?) {
+        separate()
+        guard let bytes else { appendNull(); return }
+        bytes.withUnsafeBufferPointer { appendHex($0) }
+    }
+
+    /// One bytea field from bytes you already have, without copying them into an array first.
+    public mutating func field(bytes: UnsafeRawBufferPointer) {
+        separate()
+        appendHex(bytes.bindMemory(to: UInt8.self))
+    }
+
+    /// A NULL field (`field(nil)` is ambiguous between the typed overloads).
+    public mutating func null() {
+        separate()
+        appendNull()
+    }
+
+    /// Ends the row; sends the buffer once it holds about `flushThreshold` bytes.
+    public mutating func endRow() {
+        buffer.append(UInt8(ascii: "\n"))
+        fieldWritten = false
+        rowsWritten += 1
+        if buffer.count >= Self.flushThreshold { send() }
+    }
+
+    // MARK: Encoding
+
+    @inline(__always)
+    private mutating func separate() {
+        if fieldWritten { buffer.append(UInt8(ascii: "\t")) } else { fieldWritten = true }
+    }
+
+    @inline(__always)
+    private mutating func appendNull() {
+        buffer.append(UInt8(ascii: "\\"))
+        buffer.append(UInt8(ascii: "N"))
+    }
+
+    /// Copies runs of ordinary bytes in one go; only the four special bytes are rewritten.
+    /// Multi-byte UTF-8 never contains them, so scanning bytes is safe.
+    private mutating func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>) {
+        var runStart = 0
+        for index in 0..<bytes.count {
+            let escaped: UInt8
+            switch bytes[index] {
+            case UInt8(ascii: "\\"): escaped = UInt8(ascii: "\\")
+            case UInt8(ascii: "\t"): escaped = UInt8(ascii: "t")
+            case UInt8(ascii: "\n"): escaped = UInt8(ascii: "n")
+            case UInt8(ascii: "\r"): escaped = UInt8(ascii: "r")
+            default: continue
+            }
+            if runStart < index { buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index])) }
+            buffer.append(UInt8(ascii: "\\"))
+            buffer.append(escaped)
+            runStart = index + 1
+        }
+        if runStart < bytes.count { buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...])) }
+    }
+
+    private mutating func appendDecimal(_ value: Int64) {
+        // Magnitude as UInt64 so Int64.min does not overflow on negation.
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)   // 24 bytes of scratch, filled from the end
+        withUnsafeMutableBytes(of: &digits) { scratch in
+            var position = scratch.count
+            repeat {
+                position -= 1
+                scratch[position] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            if value < 0 {
+                position -= 1
+                scratch[position] = UInt8(ascii: "-")
+            }
+            buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[position...]))
+        }
+    }
+
+    private mutating func appendHex(_ bytes: UnsafeBufferPointer<UInt8>) {
+        buffer.append(UInt8(ascii: "\\"))
+        buffer.append(UInt8(ascii: "\\"))
+        buffer.append(UInt8(ascii: "x"))
+        let digits: StaticString = "0123456789abcdef"
+        let table = digits.utf8Start
+        for byte in bytes {
+            buffer.append(table[Int(byte >> 4)])
+            buffer.append(table[Int(byte & 0x0f)])
+        }
+    }
+
+    // MARK: Sending
+
+    private mutating func send() {
+        guard !buffer.isEmpty else { return }
+        if failure == nil {
+            buffer.withUnsafeBytes { send($0) }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// PQputCopyData takes an Int32 length, so very large writes go in pieces.
+    private mutating func send(_ bytes: UnsafeRawBufferPointer) {
+        guard failure == nil, let base = bytes.baseAddress else { return }
+        let piece = 64 << 20
+        var offset = 0
+        while offset < bytes.count {
+            let length = min(piece, bytes.count - offset)
+            let status = PQputCopyData(handle, (base + offset).assumingMemoryBound(to: CChar.self), Int32(length))
+            guard status == 1 else {
+                let lost = PQstatus(handle) == CONNECTION_BAD
+                failure = PostgresError(
+                    code: lost ? .connectionLost : .copyFailed,
+                    message: libpqMessage(PQerrorMessage(handle)),
+                    context: "sending COPY data")
+                return
+            }
+            offset += length
+            bytesSent += Int64(length)
+        }
+    }
+}

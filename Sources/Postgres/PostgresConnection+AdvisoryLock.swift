@@ -1,0 +1,19 @@
+extension PostgresConnection {
+    /// Takes the session-level advisory lock `key` if nobody else holds it; never waits.
+    ///
+    /// The lock belongs to this session until `advisoryUnlock` or `close`, which is how one
+    /// backfill keeps a second one off the same tables. Session locks need a session of their
+    /// own: through a transaction-mode PgBouncer they would stick to a pooled server connection.
+    public func tryAdvisoryLock(_ key: Int64) throws -> Bool {
+        let result = try query("SELECT pg_try_advisory_lock($1::bigint)", [PostgresValue(key)])
+        return result.rowCount == 1 && result[0, 0] == "t"
+    }
+
+    /// Releases one hold of the advisory lock `key` (they stack like a counter). Returns false
+    /// when this session did not hold it; the server also sends a warning notice then.
+    @discardableResult
+    public func advisoryUnlock(_ key: Int64) throws -> Bool {
+        let result = try query("SELECT pg_advisory_unlock($1::bigint)", [PostgresValue(key)])
+        return result.rowCount == 1 && result[0, 0] == "t"
+    }
+}
