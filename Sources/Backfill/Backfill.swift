@@ -1,1 +1,0 @@
-// Backfill — see README's architecture section.

@@ -1,0 +1,1 @@
+// Reconcile: table diff, causes, cutover reports (see README).

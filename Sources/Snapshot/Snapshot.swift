@@ -1,0 +1,1 @@
+// Snapshot: zstd table snapshots with manifests (see README).
