@@ -1,1 +1,0 @@
-print("backfill: under construction")
