@@ -17,6 +17,17 @@ public struct StateSchema: Sendable {
     /// A state schema per target keeps a shadow rebuild and a live repair from sharing dirty sets.
     public static func defaultName(forTarget target: String) -> String { "\(target)_backfill" }
 
+    /// Adds per-table row counts to a run, in the caller's transaction.
+    func addRows(_ rows: [String: Int64], run: String, db: PostgresConnection) throws {
+        let names = rows.keys.sorted()
+        guard !names.isEmpty else { return }
+        try db.query("""
+            insert into \(table("run_rows")) (run_id, table_name, rows)
+            select $1, t, n from unnest($2::text[], $3::bigint[]) as u(t, n)
+            on conflict (run_id, table_name) do update set rows = run_rows.rows + excluded.rows
+            """, [.text(run), .text("{" + names.joined(separator: ",") + "}"), .text(postgresArray(names.map { rows[$0]! }))])
+    }
+
     public var q: String { SQL.quoteIdentifier(name) }
     public func table(_ table: String) -> String { "\(q).\(SQL.quoteIdentifier(table))" }
 
@@ -62,7 +73,16 @@ public struct StateSchema: Sendable {
             read bigint not null default 0,
             valid bigint not null default 0,
             duplicate bigint not null default 0,
-            quarantined bigint not null default 0
+            quarantined bigint not null default 0,
+            new_events bigint not null default 0,
+            pending bigint not null default 0,
+            subjects_refolded bigint not null default 0
+        );
+        create table if not exists \(table("run_rows")) (
+            run_id text not null references \(table("runs")) on delete cascade,
+            table_name text not null,
+            rows bigint not null,
+            primary key (run_id, table_name)
         );
         create table if not exists \(table("run_progress")) (
             run_id text not null references \(table("runs")) on delete cascade,

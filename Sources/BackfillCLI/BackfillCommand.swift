@@ -14,6 +14,8 @@ struct BackfillCommand: ParsableCommand {
                           backfill run  --after snapshots/manifests/latest.json
         """,
         subcommands: [
+            PlanCommand.self,
+            RunCommand.self,
         ]
     )
 }

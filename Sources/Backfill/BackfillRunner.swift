@@ -1,0 +1,205 @@
+import Foundation
+import Kafka
+import Lifestream
+import Logging
+import Postgres
+
+/// Everything a run needs to know besides the connections.
+public struct RunOptions: Sendable {
+    public var topic: String
+    public var target: TargetSchema
+    public var state: StateSchema
+    public var bounds: RunBounds
+    public var toolVersion: String
+    /// Where `<run_id>.json` and `latest.json` go.
+    public var manifestDirectory: String
+    public var batchSize: Int = 20_000
+    public var materializeBatchSubjects: Int = 5_000
+
+    public init(topic: String, target: TargetSchema, state: StateSchema, bounds: RunBounds, toolVersion: String, manifestDirectory: String) {
+        self.topic = topic
+        self.target = target
+        self.state = state
+        self.bounds = bounds
+        self.toolVersion = toolVersion
+        self.manifestDirectory = manifestDirectory
+    }
+}
+
+/// Progress of a run, for a terminal bar or periodic log lines.
+public enum RunProgress: Sendable {
+    case planned(RunPlan, resumed: Bool)
+    case ingested(done: Int64, total: Int64)
+    case materialized(subjects: Int64)
+}
+
+/// plan → pull → ingest → materialize → manifest (see design.md).
+public final class BackfillRunner {
+    let kafka: KafkaConfiguration
+    let postgres: PostgresConfiguration
+    let logger: Logger
+    public var onProgress: (@Sendable (RunProgress) -> Void)?
+
+    public init(kafka: KafkaConfiguration, postgres: PostgresConfiguration, logger: Logger) {
+        self.kafka = kafka
+        self.postgres = postgres
+        self.logger = logger
+    }
+
+    public func plan(topic: String, bounds: RunBounds) throws -> RunPlan {
+        try RunPlanner(admin: KafkaAdmin(configuration: kafka)).plan(topic: topic, bounds: bounds)
+    }
+
+    /// Runs (or resumes) a backfill and returns its manifest, also written to disk.
+    public func run(_ options: RunOptions) throws -> RunManifest {
+        let started = Date()
+        var durations: [String: Double] = [:]
+        func timed<T>(_ phase: String, _ body: () throws -> T) rethrows -> T {
+            let t0 = ContinuousClock.now
+            defer {
+                let d = ContinuousClock.now - t0
+                durations[phase, default: 0] += Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+            }
+            return try body()
+        }
+
+        let db = try PostgresConnection.connect(postgres)
+        defer { db.close() }
+        try prepareSchemas(db, options)
+        let lockKey = Self.lockKey(options.state.name)
+        guard try db.tryAdvisoryLock(lockKey) else {
+            throw BackfillError(.state, "another backfill is already running against state schema \(options.state.name); wait for it or stop it")
+        }
+        defer { _ = try? db.advisoryUnlock(lockKey) }
+
+        let plan = try timed("plan") { try self.plan(topic: options.topic, bounds: options.bounds) }
+        let (runID, resumed) = try startOrResume(db, plan: plan, options: options)
+        onProgress?(.planned(plan, resumed: resumed))
+        logger.info("run planned", metadata: [
+            "run_id": "\(runID)", "records": "\(plan.totalRecords)", "partitions": "\(plan.ranges.count)", "resumed": "\(resumed)",
+        ])
+
+        if try runStatus(db, options.state, runID) == "ingesting" {
+            try timed("ingest") { try ingest(db, runID: runID, plan: plan, options: options) }
+        }
+        let materialized = try timed("materialize") { () -> MaterializeCounts in
+            let reader = try PostgresConnection.connect(postgres)
+            defer { reader.close() }
+            let materializer = Materializer(reader: reader, writer: db, state: options.state, target: options.target, runID: runID)
+            materializer.batchSubjects = options.materializeBatchSubjects
+            materializer.onProgress = { [onProgress] counts in onProgress?(.materialized(subjects: counts.subjects)) }
+            return try materializer.run()
+        }
+        logger.info("materialized", metadata: ["run_id": "\(runID)", "subjects": "\(materialized.subjects)"])
+
+        try db.query("update \(options.state.table("runs")) set status = 'complete', finished_at = now() where run_id = $1", [.text(runID)])
+        var manifest = try loadManifest(db, runID: runID, plan: plan, options: options, started: started)
+        manifest.durations = durations
+        manifest.durations["total"] = Date().timeIntervalSince(started)
+        let path = (options.manifestDirectory as NSString).appendingPathComponent("\(runID).json")
+        try manifest.write(to: path)
+        try manifest.write(to: (options.manifestDirectory as NSString).appendingPathComponent("latest.json"))
+        logger.info("manifest written", metadata: ["path": "\(path)"])
+        return manifest
+    }
+
+    /// A stable 64-bit advisory lock key per state schema (FNV-1a).
+    static func lockKey(_ name: String) -> Int64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in "backfill:\(name)".utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return Int64(bitPattern: hash)
+    }
+
+    private func prepareSchemas(_ db: PostgresConnection, _ options: RunOptions) throws {
+        try db.execute("set client_min_messages = warning")
+        try db.execute(options.target.createStatements)
+        try db.execute(options.state.createStatements)
+        try db.query("""
+            insert into \(options.state.table("binding")) (target_schema, topic) values ($1, $2) on conflict do nothing
+            """, [.text(options.target.name), .text(options.topic)])
+        let binding = try db.query("select target_schema, topic from \(options.state.table("binding"))")
+        guard binding[0, 0] == options.target.name, binding[0, 1] == options.topic else {
+            throw BackfillError(.state, "state schema \(options.state.name) belongs to target \(binding[0, 0] ?? "?") and topic \(binding[0, 1] ?? "?"), not \(options.target.name) and \(options.topic); pass --state-schema to keep them apart")
+        }
+    }
+
+    private func planJSON(_ plan: RunPlan, _ options: RunOptions) -> String {
+        let ranges = plan.ranges.map { "{\"partition\":\($0.partition),\"start\":\($0.start),\"end\":\($0.end)}" }
+        return "{\"topic\":\(jsonString(options.topic)),\"ranges\":[\(ranges.joined(separator: ","))]}"
+    }
+
+    /// An unfinished run with the very same ranges is resumed; any other unfinished run is
+    /// abandoned (its logged events stay and are materialized by this run).
+    private func startOrResume(_ db: PostgresConnection, plan: RunPlan, options: RunOptions) throws -> (String, Bool) {
+        let runs = options.state.table("runs")
+        let json = planJSON(plan, options)
+        let unfinished = try db.query("select run_id from \(runs) where status in ('ingesting', 'ingested') and plan = $1::jsonb order by started_at desc limit 1", [.text(json)])
+        if let runID = unfinished[0, 0] {
+            try db.query("update \(runs) set status = 'abandoned' where status in ('ingesting', 'ingested') and run_id <> $1", [.text(runID)])
+            return (runID, true)
+        }
+        try db.query("update \(runs) set status = 'abandoned' where status in ('ingesting', 'ingested')")
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        let runID = "run-\(formatter.string(from: Date()))-\(UUID().uuidString.prefix(6).lowercased())"
+        let status = plan.totalRecords == 0 ? "ingested" : "ingesting"
+        try db.query("insert into \(runs) (run_id, plan, status) values ($1, $2::jsonb, $3)", [.text(runID), .text(json), .text(status)])
+        return (runID, false)
+    }
+
+    private func runStatus(_ db: PostgresConnection, _ state: StateSchema, _ runID: String) throws -> String? {
+        try db.query("select status from \(state.table("runs")) where run_id = $1", [.text(runID)])[0, 0]
+    }
+
+    private func ingest(_ db: PostgresConnection, runID: String, plan: RunPlan, options: RunOptions) throws {
+        let progress = try db.query("select partition, next_offset from \(options.state.table("run_progress")) where run_id = $1", [.text(runID)])
+        var next: [Int32: Int64] = [:]
+        for row in 0..<progress.rowCount { next[Int32(progress[row, 0]!)!] = Int64(progress[row, 1]!)! }
+        let remaining = plan.ranges.map { r in OffsetRange(partition: r.partition, start: max(r.start, min(next[r.partition] ?? r.start, r.end)), end: r.end) }
+        var done = plan.totalRecords - remaining.reduce(0) { $0 + $1.count }
+        let ingester = Ingester(connection: db, state: options.state, target: options.target, topic: options.topic, runID: runID)
+        let reader = try RangeReader(configuration: kafka)
+        try reader.read(topic: options.topic, ranges: remaining.filter { !$0.isEmpty }, batchSize: options.batchSize) { records in
+            _ = try ingester.ingest(records)
+            done += Int64(records.count)
+            onProgress?(.ingested(done: done, total: plan.totalRecords))
+        }
+        // Every range is complete (gaps such as transaction markers included): record the ends.
+        try db.transaction { tx in
+            try tx.query("""
+                insert into \(options.state.table("run_progress")) (run_id, partition, next_offset)
+                select $1, p, o from unnest($2::integer[], $3::bigint[]) as u(p, o)
+                on conflict (run_id, partition) do update set next_offset = excluded.next_offset
+                """, [.text(runID), .text(postgresArray(plan.ranges.map { Int64($0.partition) })), .text(postgresArray(plan.ranges.map(\.end)))])
+            try tx.query("update \(options.state.table("runs")) set status = 'ingested' where run_id = $1", [.text(runID)])
+        }
+    }
+
+    private func loadManifest(_ db: PostgresConnection, runID: String, plan: RunPlan, options: RunOptions, started: Date) throws -> RunManifest {
+        let run = try db.query("""
+            select read, valid, duplicate, quarantined, pending, subjects_refolded, status from \(options.state.table("runs")) where run_id = $1
+            """, [.text(runID)])
+        var counts = RunManifest.Counts()
+        counts.read = Int64(run[0, 0]!)!
+        counts.valid = Int64(run[0, 1]!)!
+        counts.duplicate = Int64(run[0, 2]!)!
+        counts.quarantined = Int64(run[0, 3]!)!
+        counts.pending = Int64(run[0, 4]!)!
+        counts.subjectsRefolded = Int64(run[0, 5]!)!
+        for table in LifestreamTables.all { counts.rowsWritten[table.name] = 0 }
+        let rows = try db.query("select table_name, rows from \(options.state.table("run_rows")) where run_id = $1", [.text(runID)])
+        for row in 0..<rows.rowCount { counts.rowsWritten[rows[row, 0]!] = Int64(rows[row, 1]!)! }
+        let notes = plan.notes.sorted { $0.key < $1.key }.map { "partition \($0.key): \($0.value)" }
+        return RunManifest(runID: runID, toolVersion: options.toolVersion, topic: options.topic, targetSchema: options.target.name,
+                           stateSchema: options.state.name, bounds: plan.bounds.summary, ranges: plan.ranges, notes: notes,
+                           counts: counts, durations: [:], startedAt: started, finishedAt: Date(), status: run[0, 6] ?? "complete")
+    }
+}
+
+func jsonString(_ s: String) -> String {
+    var out = ""
+    JSONValue.appendQuoted(s, to: &out)
+    return out
+}

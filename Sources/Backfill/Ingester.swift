@@ -1,0 +1,209 @@
+import Kafka
+import Lifestream
+import Postgres
+
+/// What one batch (or a whole run) did to the event log.
+public struct IngestCounts: Sendable, Equatable {
+    public var read: Int64 = 0
+    public var valid: Int64 = 0
+    public var duplicate: Int64 = 0
+    public var quarantined: Int64 = 0
+    public var newEvents: Int64 = 0
+    public init() {}
+
+    public static func += (a: inout IngestCounts, b: IngestCounts) {
+        a.read += b.read; a.valid += b.valid; a.duplicate += b.duplicate
+        a.quarantined += b.quarantined; a.newEvents += b.newEvents
+    }
+}
+
+/// Appends a batch of records to the event log in one transaction, together with the
+/// quarantine rows, the dirty subjects, the sensor projections and the run's progress.
+///
+/// Because all of it commits or none of it does, a process killed at any point resumes at
+/// the first offset whose batch did not commit: nothing lost, nothing applied twice.
+/// Re-reading a record that is already logged (same partition and offset) is harmless: it
+/// is neither a new event nor a duplicate.
+public final class Ingester {
+    let connection: PostgresConnection
+    let state: StateSchema
+    let target: TargetSchema
+    let topic: String
+    let runID: String
+
+    public init(connection: PostgresConnection, state: StateSchema, target: TargetSchema, topic: String, runID: String) {
+        self.connection = connection
+        self.state = state
+        self.target = target
+        self.topic = topic
+        self.runID = runID
+    }
+
+    public func ingest(_ records: [KafkaRecord]) throws -> IngestCounts {
+        var counts = IngestCounts()
+        counts.read = Int64(records.count)
+        var nextOffsets: [Int32: Int64] = [:]
+        for record in records { nextOffsets[record.partition] = max(nextOffsets[record.partition] ?? 0, record.offset + 1) }
+
+        try connection.transaction { db in
+            try db.execute("""
+                create temp table stage_events (subject_id text, event_id text, event_type text, occurred_at timestamptz,
+                    source text, payload text, partition integer, "offset" bigint, record_timestamp timestamptz) on commit drop;
+                create temp table stage_readings (subject_id text, event_id text, occurred_at timestamptz,
+                    celsius double precision, humidity double precision) on commit drop;
+                create temp table stage_quarantine (partition integer, "offset" bigint, key bytea, value bytea,
+                    reason text, record_timestamp timestamptz) on commit drop;
+                """)
+            var quarantine: [(KafkaRecord, QuarantineReason)] = []
+            var readings: [(subjectID: String, eventID: String, at: Timestamp, celsius: Double, humidity: Double?)] = []
+            try db.copyIn("copy pg_temp.stage_events from stdin") { writer in
+                for record in records {
+                    guard let value = record.value else {
+                        quarantine.append((record, .invalidJSON))
+                        continue
+                    }
+                    switch EventDecoder.decode(value) {
+                    case .failure(let reason):
+                        quarantine.append((record, reason))
+                    case .success(let decoded):
+                        let event = decoded.event
+                        writer.field(event.subjectID)
+                        writer.field(event.eventID)
+                        writer.field(event.type.rawValue)
+                        writer.field(event.occurredAt.postgresText)
+                        writer.field(event.source)
+                        value.withUnsafeBytes { writer.field(utf8: UnsafeRawBufferPointer(rebasing: $0[decoded.payloadRange])) }
+                        writer.field(Int64(record.partition))
+                        writer.field(record.offset)
+                        writer.field(record.timestamp.map { Timestamp(milliseconds: $0).postgresText })
+                        writer.endRow()
+                        if case let .tempReadingRecorded(celsius, humidity) = event.payload {
+                            readings.append((event.subjectID, event.eventID, event.occurredAt, celsius, humidity))
+                        }
+                    }
+                }
+            }
+            if !readings.isEmpty {
+                try db.copyIn("copy pg_temp.stage_readings from stdin") { writer in
+                    for reading in readings {
+                        writer.field(reading.subjectID)
+                        writer.field(reading.eventID)
+                        writer.field(reading.at.postgresText)
+                        writer.field(reading.celsius)
+                        writer.field(reading.humidity)
+                        writer.endRow()
+                    }
+                }
+            }
+            counts.quarantined = Int64(quarantine.count)
+            if !quarantine.isEmpty {
+                try db.copyIn("copy pg_temp.stage_quarantine from stdin") { writer in
+                    for (record, reason) in quarantine {
+                        writer.field(Int64(record.partition))
+                        writer.field(record.offset)
+                        writer.field(bytes: record.key)
+                        writer.field(bytes: record.value)
+                        writer.field(reason.rawValue)
+                        writer.field(record.timestamp.map { Timestamp(milliseconds: $0).postgresText })
+                        writer.endRow()
+                    }
+                }
+                try db.query("""
+                    insert into \(target.table("quarantine")) (topic, partition, "offset", key, value, reason, record_timestamp, quarantined_at)
+                    select $1, partition, "offset", key, value, reason, record_timestamp, now() from pg_temp.stage_quarantine
+                    on conflict do nothing
+                    """, [.text(topic)])
+            }
+
+            let applied = try db.query(applyStatement)
+            counts.newEvents = Int64(applied[0, 0] ?? "0") ?? 0
+            try state.addRows([
+                "temperature_readings": Int64(applied[0, 1] ?? "0") ?? 0,
+                "temperature_latest": Int64(applied[0, 2] ?? "0") ?? 0,
+                "subjects": Int64(applied[0, 3] ?? "0") ?? 0,
+            ], run: runID, db: db)
+
+            let duplicates = try db.query("""
+                with d as (
+                    select s.partition, s."offset", s.subject_id, s.event_id,
+                           (s.event_type = e.event_type and s.occurred_at = e.occurred_at
+                            and s.source is not distinct from e.source and s.payload::jsonb = e.payload::jsonb) as same_payload
+                    from pg_temp.stage_events s join \(state.table("events")) e using (subject_id, event_id)
+                    where (e.partition, e."offset") <> (s.partition, s."offset")
+                ), recorded as (
+                    insert into \(state.table("duplicates")) (partition, "offset", subject_id, event_id, same_payload)
+                    select partition, "offset", subject_id, event_id, same_payload from d on conflict do nothing
+                )
+                select count(*) from d
+                """)
+            counts.duplicate = Int64(duplicates[0, 0] ?? "0") ?? 0
+            counts.valid = counts.read - counts.quarantined - counts.duplicate
+
+            let partitions = nextOffsets.keys.sorted()
+            try db.query("""
+                insert into \(state.table("run_progress")) (run_id, partition, next_offset)
+                select $1, p, o from unnest($2::integer[], $3::bigint[]) as u(p, o)
+                on conflict (run_id, partition) do update set next_offset = greatest(run_progress.next_offset, excluded.next_offset)
+                """, [.text(runID), .text(postgresArray(partitions.map(Int64.init))), .text(postgresArray(partitions.map { nextOffsets[$0]! }))])
+            try db.query("""
+                update \(state.table("runs")) set read = read + $2, valid = valid + $3, duplicate = duplicate + $4,
+                    quarantined = quarantined + $5, new_events = new_events + $6 where run_id = $1
+                """, [.text(runID), .init(counts.read), .init(counts.valid), .init(counts.duplicate), .init(counts.quarantined),
+                      .init(counts.newEvents)])
+        }
+        return counts
+    }
+
+    /// One statement: log new events, mark their subjects dirty, and apply sensor readings with
+    /// guarded upserts (append-only projections need no refold).
+    private var applyStatement: String {
+        let events = state.table("events")
+        return """
+        with ins as (
+            insert into \(events) (subject_id, event_id, event_type, occurred_at, source, payload, partition, "offset", record_timestamp)
+            select distinct on (subject_id, event_id) subject_id, event_id, event_type, occurred_at, source, payload, partition, "offset", record_timestamp
+            from pg_temp.stage_events
+            order by subject_id, event_id, partition, "offset"
+            on conflict (subject_id, event_id) do nothing
+            returning subject_id, event_id, event_type
+        ), dirty as (
+            insert into \(state.table("dirty_subjects")) (subject_id)
+            select distinct subject_id from ins where event_type <> 'temp.reading_recorded'
+            on conflict do nothing
+        ), new_readings as (
+            select r.* from pg_temp.stage_readings r join ins using (subject_id, event_id)
+        ), readings as (
+            insert into \(target.table("temperature_readings")) as t (subject_id, occurred_at, celsius, humidity, event_id)
+            select distinct on (subject_id, occurred_at) subject_id, occurred_at, celsius, humidity, event_id
+            from new_readings order by subject_id, occurred_at, event_id collate "C" desc
+            on conflict (subject_id, occurred_at) do update
+                set celsius = excluded.celsius, humidity = excluded.humidity, event_id = excluded.event_id
+                where excluded.event_id collate "C" > t.event_id collate "C"
+            returning 1
+        ), latest as (
+            insert into \(target.table("temperature_latest")) as t (subject_id, celsius, humidity, occurred_at, event_id)
+            select distinct on (subject_id) subject_id, celsius, humidity, occurred_at, event_id
+            from new_readings order by subject_id, occurred_at desc, event_id collate "C" desc
+            on conflict (subject_id) do update
+                set celsius = excluded.celsius, humidity = excluded.humidity, occurred_at = excluded.occurred_at, event_id = excluded.event_id
+                where excluded.occurred_at > t.occurred_at
+                   or (excluded.occurred_at = t.occurred_at and excluded.event_id collate "C" > t.event_id collate "C")
+            returning 1
+        ), sensor_subjects as (
+            insert into \(target.table("subjects")) as t (subject_id, subject, visibility, created_at, updated_at)
+            select subject_id, 'sensor', 'private', min(occurred_at), max(occurred_at) from new_readings group by subject_id
+            on conflict (subject_id) do update
+                set created_at = least(t.created_at, excluded.created_at), updated_at = greatest(t.updated_at, excluded.updated_at)
+                where excluded.created_at < t.created_at or excluded.updated_at > t.updated_at
+            returning 1
+        )
+        select (select count(*) from ins), (select count(*) from readings), (select count(*) from latest),
+               (select count(*) from sensor_subjects)
+        """
+    }
+}
+
+/// `{1,2,3}`: integer arrays travel as one text parameter.
+func postgresArray(_ values: [Int64]) -> String {
+    "{" + values.map(String.init).joined(separator: ",") + "}"
+}

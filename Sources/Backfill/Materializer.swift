@@ -1,0 +1,193 @@
+import Lifestream
+import Postgres
+
+/// What a materialize pass wrote.
+public struct MaterializeCounts: Sendable, Equatable {
+    public var subjects: Int64 = 0
+    public var pendingEvents: Int64 = 0
+    public var rowsWritten: [String: Int64] = [:]
+    public init() {}
+}
+
+/// Refolds every dirty subject from the event log and writes its rows, in batches of
+/// subjects in subject order (a fixed order, so concurrent writers cannot deadlock).
+///
+/// Each batch commits its rows together with the removal of its subjects from the dirty
+/// set: a crash leaves the remaining subjects dirty and the next run finishes them.
+/// Into empty tables rows are copied straight in; otherwise they are staged and merged
+/// (rows that did not change are not touched, rows that should no longer exist are deleted).
+public final class Materializer {
+    let reader: PostgresConnection
+    let writer: PostgresConnection
+    let state: StateSchema
+    let target: TargetSchema
+    let runID: String
+    public var batchSubjects = 5_000
+    public var onProgress: ((MaterializeCounts) -> Void)?
+
+    public init(reader: PostgresConnection, writer: PostgresConnection, state: StateSchema, target: TargetSchema, runID: String) {
+        self.runID = runID
+        self.reader = reader
+        self.writer = writer
+        self.state = state
+        self.target = target
+    }
+
+    public func run() throws -> MaterializeCounts {
+        var counts = MaterializeCounts()
+        var directCopy = try targetIsEmpty()
+        var batch: [SubjectRows] = []
+        var batchPending: Int64 = 0
+        var batchIDs: [String] = []
+        var current: [Event] = []
+        var currentID: String?
+        var decoder = CopyTextDecoder()
+
+        func flush() throws {
+            guard !batchIDs.isEmpty else { return }
+            if directCopy {
+                do {
+                    try write(batch, ids: batchIDs, pending: batchPending, direct: true, counts: &counts)
+                } catch let error as PostgresError where error.sqlState == "23505" {
+                    directCopy = false  // someone else's rows are there after all: merge instead
+                    try write(batch, ids: batchIDs, pending: batchPending, direct: false, counts: &counts)
+                }
+            } else {
+                try write(batch, ids: batchIDs, pending: batchPending, direct: false, counts: &counts)
+            }
+            counts.subjects += Int64(batchIDs.count)
+            counts.pendingEvents += batchPending
+            batchPending = 0
+            batch.removeAll(keepingCapacity: true)
+            batchIDs.removeAll(keepingCapacity: true)
+            onProgress?(counts)
+        }
+        func finishSubject() throws {
+            guard let id = currentID else { return }
+            current.sort(by: Event.eventOrder)
+            let rows = SubjectFold.fold(sorted: current)
+            batchPending += Int64(rows.pendingEvents)
+            batch.append(rows)
+            batchIDs.append(id)
+            current.removeAll(keepingCapacity: true)
+            if batchIDs.count >= batchSubjects { try flush() }
+        }
+
+        try reader.copyOut("""
+            copy (select e.subject_id, e.event_id, e.event_type, (extract(epoch from e.occurred_at) * 1000000)::int8, e.source, e.payload
+                  from \(state.table("events")) e join \(state.table("dirty_subjects")) d using (subject_id)
+                  where e.event_type <> 'temp.reading_recorded'
+                  order by e.subject_id) to stdout
+            """) { chunk in
+            try decoder.feed(chunk) { fields in
+                let event = try Self.event(from: fields)
+                if event.subjectID != currentID {
+                    try finishSubject()
+                    currentID = event.subjectID
+                }
+                current.append(event)
+            }
+        }
+        try finishSubject()
+        try flush()
+        // Subjects marked dirty only by events the refold skips (none today) must not stay dirty forever.
+        try writer.query("delete from \(state.table("dirty_subjects")) d where not exists (select 1 from \(state.table("events")) e where e.subject_id = d.subject_id and e.event_type <> 'temp.reading_recorded')")
+        return counts
+    }
+
+    static func event(from fields: [String?]) throws -> Event {
+        guard fields.count == 6, let subjectID = fields[0], let eventID = fields[1], let typeName = fields[2],
+              let type = EventType(rawValue: typeName), let micros = fields[3].flatMap({ Int64($0) }), let payloadText = fields[5]
+        else { throw BackfillError(.materialize, "the event log holds a row this version cannot read (\(fields.prefix(3).compactMap { $0 }.joined(separator: ", ")))") }
+        var text = payloadText
+        let payload = text.withUTF8 { EventDecoder.decodePayload(type: type, bytes: UnsafeRawBufferPointer($0)) }
+        switch payload {
+        case .success(let payload):
+            return Event(eventID: eventID, type: type, occurredAt: Timestamp(microseconds: micros), subjectID: subjectID,
+                         source: fields[4], payload: payload)
+        case .failure(let reason):
+            throw BackfillError(.materialize, "event \(eventID) of subject \(subjectID) in the log no longer validates (\(reason))")
+        }
+    }
+
+    private func targetIsEmpty() throws -> Bool {
+        let checks = RowEncoding.refoldedTables.map { t in
+            t.name == "subjects"
+                ? "not exists (select 1 from \(target.table(t.name)) where subject <> 'sensor')"
+                : "not exists (select 1 from \(target.table(t.name)))"
+        }
+        return try writer.query("select " + checks.joined(separator: " and "))[0, 0] == "t"
+    }
+
+    private func copyRows(_ batch: [SubjectRows], table: TableDefinition, into qualified: String, db: PostgresConnection) throws -> Int64 {
+        guard batch.contains(where: { Self.has($0, table.name) }) else { return 0 }
+        let columns = table.columnNames.map(SQL.quoteIdentifier).joined(separator: ", ")
+        return Int64(try db.copyIn("copy \(qualified) (\(columns)) from stdin") { w in
+            for rows in batch { _ = RowEncoding.write(rows, table: table.name, to: &w) }
+        })
+    }
+
+    private static func has(_ rows: SubjectRows, _ table: String) -> Bool {
+        switch table {
+        case "subjects": rows.subject != nil
+        case "links": rows.link != nil
+        case "link_content": rows.linkContent != nil
+        case "link_metadata": rows.linkMetadata != nil
+        case "publish_state": rows.publishState != nil
+        case "todos": rows.todo != nil
+        case "annotations": rows.annotation != nil
+        default: false
+        }
+    }
+
+    private func stageSubjects(_ ids: [String], db: PostgresConnection) throws {
+        try db.execute("create temp table batch_subjects (subject_id text primary key) on commit drop")
+        try db.copyIn("copy pg_temp.batch_subjects from stdin") { w in
+            for id in ids { w.field(id); w.endRow() }
+        }
+    }
+
+    private func clearDirty(db: PostgresConnection) throws {
+        try db.query("delete from \(state.table("dirty_subjects")) d using pg_temp.batch_subjects b where d.subject_id = b.subject_id")
+    }
+
+    /// One batch in one transaction: rows, dirty-set removal and the run's counters.
+    private func write(_ batch: [SubjectRows], ids: [String], pending: Int64, direct: Bool, counts: inout MaterializeCounts) throws {
+        let written = try writer.transaction { db -> [String: Int64] in
+            var written: [String: Int64] = [:]
+            try stageSubjects(ids, db: db)
+            for table in RowEncoding.refoldedTables {
+                if direct {
+                    written[table.name] = try copyRows(batch, table: table, into: target.table(table.name), db: db)
+                    continue
+                }
+                let stage = "pg_temp.\(SQL.quoteIdentifier("stage_" + table.name))"
+                let live = target.table(table.name)
+                try db.execute("create temp table \(SQL.quoteIdentifier("stage_" + table.name)) (like \(live)) on commit drop")
+                _ = try copyRows(batch, table: table, into: stage, db: db)
+                let subjectsFilter = table.name == "subjects" ? " and t.subject <> 'sensor'" : ""
+                let deleted = try db.query("""
+                    delete from \(live) t using pg_temp.batch_subjects b
+                    where t.subject_id = b.subject_id\(subjectsFilter)
+                      and not exists (select 1 from \(stage) s where s.subject_id = t.subject_id)
+                    """).affectedRows
+                let columns = table.columnNames.map(SQL.quoteIdentifier)
+                let updates = table.nonKeyColumns.map { "\(SQL.quoteIdentifier($0.name)) = excluded.\(SQL.quoteIdentifier($0.name))" }
+                let old = table.nonKeyColumns.map { "t.\(SQL.quoteIdentifier($0.name))" }.joined(separator: ", ")
+                let new = table.nonKeyColumns.map { "excluded.\(SQL.quoteIdentifier($0.name))" }.joined(separator: ", ")
+                let upserted = try db.query("""
+                    insert into \(live) as t (\(columns.joined(separator: ", "))) select \(columns.joined(separator: ", ")) from \(stage)
+                    on conflict (\(table.primaryKey.map(SQL.quoteIdentifier).joined(separator: ", "))) do update set \(updates.joined(separator: ", "))
+                    where (\(old)) is distinct from (\(new))
+                    """).affectedRows
+                written[table.name] = Int64(deleted + upserted)
+            }
+            try clearDirty(db: db)
+            try state.addRows(written, run: runID, db: db)
+            try db.query("update \(state.table("runs")) set pending = pending + $2, subjects_refolded = subjects_refolded + $3 where run_id = $1",
+                         [.text(runID), .init(pending), .init(Int64(ids.count))])
+            return written
+        }
+        for (table, n) in written { counts.rowsWritten[table, default: 0] += n }
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Kafka
+
+/// The checkpoint a run leaves behind: exactly which offsets it covered and what it did.
+///
+/// `ranges` is authoritative: the next run (`--after`) starts at each partition's `end`, so
+/// chained runs never skip or repeat a record even when record timestamps are not monotonic.
+/// It never contains connection strings or secrets.
+public struct RunManifest: Codable, Sendable, Equatable {
+    public static let currentFormatVersion = 1
+
+    public var formatVersion: Int = RunManifest.currentFormatVersion
+    public var runID: String
+    public var toolVersion: String
+    public var topic: String
+    public var targetSchema: String
+    public var stateSchema: String
+    public var bounds: RunBounds.Description
+    public var ranges: [OffsetRange]
+    public var notes: [String]
+    public var counts: Counts
+    public var durations: [String: Double]
+    public var startedAt: Date
+    public var finishedAt: Date?
+    public var status: String
+
+    public struct Counts: Codable, Sendable, Equatable {
+        public var read: Int64 = 0
+        public var valid: Int64 = 0
+        public var duplicate: Int64 = 0
+        public var quarantined: Int64 = 0
+        public var pending: Int64 = 0
+        public var subjectsRefolded: Int64 = 0
+        public var rowsWritten: [String: Int64] = [:]
+        public init() {}
+
+        enum CodingKeys: String, CodingKey {
+            case read, valid, duplicate, quarantined, pending
+            case subjectsRefolded = "subjects_refolded", rowsWritten = "rows_written"
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case formatVersion = "format_version", runID = "run_id", toolVersion = "tool_version", topic
+        case targetSchema = "target_schema", stateSchema = "state_schema", bounds, ranges, notes, counts, durations
+        case startedAt = "started_at", finishedAt = "finished_at", status
+    }
+
+    public func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        return try encoder.encode(self)
+    }
+
+    public static func load(path: String) throws -> RunManifest {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw BackfillError(.manifest, "cannot read the manifest \(path): \(error.localizedDescription)")
+        }
+        do {
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
+            return try decoder.decode(RunManifest.self, from: data)
+        } catch {
+            throw BackfillError(.manifest, "\(path) is not a run manifest this version understands: \(error)")
+        }
+    }
+
+    /// Writes atomically (temporary file, then rename) so a crash never leaves half a manifest.
+    public func write(to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
+        try encoded().write(to: temporary)
+        _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
+    }
+}

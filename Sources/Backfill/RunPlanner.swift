@@ -1,0 +1,69 @@
+import Kafka
+
+/// Resolves bounds to exact offset ranges against the topic's current state.
+public struct RunPlanner {
+    public var admin: KafkaAdmin
+    public init(admin: KafkaAdmin) { self.admin = admin }
+
+    public func plan(topic: String, bounds: RunBounds) throws -> RunPlan {
+        let partitions = try admin.partitions(topic: topic).sorted()
+        var watermarks: [Int32: Watermarks] = [:]
+        for partition in partitions {
+            watermarks[partition] = try admin.watermarks(topic: topic, partition: partition)
+        }
+        var notes: [Int32: String] = [:]
+
+        var starts: [Int32: Int64] = [:]
+        switch bounds.start {
+        case .beginning:
+            for p in partitions { starts[p] = watermarks[p]!.low }
+        case .timestamp(let ms):
+            let found = try admin.offsets(forTimestamp: ms, topic: topic, partitions: partitions)
+            for p in partitions { starts[p] = found[p] ?? watermarks[p]!.high }
+        case .after(let manifest, let path):
+            guard manifest.topic == topic else {
+                throw BackfillError(.plan, "the manifest \(path) is for topic \(manifest.topic), not \(topic)")
+            }
+            let previous = Dictionary(manifest.ranges.map { ($0.partition, $0.end) }, uniquingKeysWith: max)
+            for p in partitions {
+                if let end = previous[p] {
+                    starts[p] = end
+                } else {
+                    starts[p] = watermarks[p]!.low
+                    notes[p] = "new partition since run \(manifest.runID)"
+                }
+            }
+            let vanished = previous.keys.filter { !partitions.contains($0) }.sorted()
+            if !vanished.isEmpty {
+                throw BackfillError(.plan, "partitions \(vanished.map(String.init).joined(separator: ", ")) of \(topic) were in \(path) but no longer exist")
+            }
+        }
+
+        var ends: [Int32: Int64] = [:]
+        switch bounds.end {
+        case .latest:
+            for p in partitions { ends[p] = watermarks[p]!.high }
+        case .timestamp(let ms):
+            let found = try admin.offsets(forTimestamp: ms, topic: topic, partitions: partitions)
+            for p in partitions { ends[p] = found[p] ?? watermarks[p]!.high }
+        }
+
+        var ranges: [OffsetRange] = []
+        for p in partitions {
+            let w = watermarks[p]!
+            let start = starts[p]!
+            var end = max(ends[p]!, start)
+            if start < w.low {
+                throw BackfillError(.plan, "partition \(p) of \(topic) should start at offset \(start) but retention already deleted everything before \(w.low); records \(start)..<\(w.low) are lost — start with --since or --from-beginning to accept the gap")
+            }
+            end = min(end, max(w.high, start))
+            if notes[p] == nil {
+                if w.low == w.high { notes[p] = "empty partition" }
+                else if start >= w.high { notes[p] = "nothing new (start is at the end)" }
+                else if end == start { notes[p] = "no records in the time window" }
+            }
+            ranges.append(OffsetRange(partition: p, start: start, end: end))
+        }
+        return RunPlan(topic: topic, bounds: bounds, ranges: ranges, watermarks: watermarks, notes: notes)
+    }
+}

@@ -1,0 +1,100 @@
+import ArgumentParser
+import Backfill
+import Foundation
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Rebuild the lifestream tables from a range of the topic, in event-time order.",
+        discussion: """
+        Bounds (choose one start):
+          --from-beginning       everything Kafka still retains
+          --since INSTANT        records whose timestamp is at or after INSTANT
+          --after MANIFEST       exactly where that earlier run ended (the nightly way)
+        and optionally --until INSTANT (default: the current end of each partition).
+        INSTANT is RFC 3339 (2026-11-22T00:00:00Z), 'now', or relative: -24h, -90m, -7d.
+        Record timestamps are the producer's ingest time, not event time: the bounds select
+        records, and the tables are then rebuilt in event order regardless.
+
+        What happens: the ranges are read by assignment (no consumer group is joined), every
+        record is validated (bad ones go to <target>.quarantine with a reason), valid events
+        are appended to the event log in <state-schema>, and every subject touched is refolded
+        into the nine tables. Batches commit with their progress, so a killed run resumes
+        exactly where it stopped when started again with the same bounds. Running the same
+        bounds twice changes nothing. A manifest is written to --manifest-dir.
+
+        Examples:
+          backfill run --from-beginning
+          backfill run --after snapshots/manifests/latest.json
+          backfill run --since 2026-11-01T00:00:00Z --until 2026-11-02T00:00:00Z --target-schema lifestream
+        """
+    )
+
+    @OptionGroup var bounds: BoundsOptions
+    @OptionGroup var kafka: KafkaOptions
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var output: OutputOptions
+
+    @Option(help: "Schema the nine tables are written to: a shadow for verification, or 'lifestream' to repair the live tables.")
+    var targetSchema = "lifestream_shadow"
+
+    @Option(help: "Schema for the tool's own bookkeeping (event log, progress). Default: <target-schema>_backfill.")
+    var stateSchema: String?
+
+    @Option(help: "Where run manifests are written.")
+    var manifestDir = "snapshots/manifests"
+
+    @Option(help: "Records per ingest transaction.")
+    var batchSize = 20_000
+
+    func validate() throws {
+        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+        guard !targetSchema.isEmpty else { throw ValidationError("--target-schema must not be empty") }
+    }
+
+    func run() throws {
+        let logger = output.makeLogger("run")
+        let progress = output.makeProgress(logger)
+        do {
+            let runner = BackfillRunner(kafka: try kafka.configuration(), postgres: try database.configuration(), logger: logger)
+            runner.onProgress = { event in
+                switch event {
+                case .planned: break
+                case .ingested(let done, let total): progress.update("ingest", done: done, total: total, unit: "records")
+                case .materialized(let subjects): progress.update("materialize", done: subjects, total: nil, unit: "subjects")
+                }
+            }
+            var options = RunOptions(topic: kafka.topic, target: .init(name: targetSchema),
+                                     state: .init(name: stateSchema ?? StateSchema.defaultName(forTarget: targetSchema)),
+                                     bounds: try bounds.bounds(), toolVersion: ToolInfo.version, manifestDirectory: manifestDir)
+            options.batchSize = batchSize
+            let manifest = try runner.run(options)
+            progress.finish()
+            if output.json {
+                printJSON(try manifest.encoded())
+            } else {
+                print(RunSummary.text(manifest))
+            }
+        } catch {
+            progress.finish()
+            throw fail(error)
+        }
+    }
+}
+
+enum RunSummary {
+    static func text(_ m: RunManifest) -> String {
+        let c = m.counts
+        let written = c.rowsWritten.values.reduce(0, +)
+        var lines = [
+            "run \(m.runID) → \(m.targetSchema) (\(String(format: "%.1f", m.durations["total"] ?? 0)) s)",
+            "  records: \(c.read) read = \(c.valid) valid + \(c.duplicate) duplicate + \(c.quarantined) quarantined",
+            "  subjects refolded: \(c.subjectsRefolded), events pending a creating event: \(c.pending)",
+            "  rows written: \(written)" + (written == 0 ? " (nothing changed)" : ""),
+        ]
+        for (table, n) in c.rowsWritten.sorted(by: { $0.key < $1.key }) where n > 0 { lines.append("    \(table): \(n)") }
+        for note in m.notes { lines.append("  note: \(note)") }
+        lines.append("  manifest: \(m.runID).json (next run: --after <manifest-dir>/latest.json)")
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+import Foundation
+
+enum ToolInfo {
+    static let version = "0.1.0"
+}
+
+/// Exit codes shared by every command: cron and CI gate on them.
+enum ExitStatus {
+    static let success = ExitCode(0)
+    static let diverged = ExitCode(1)
+    static let error = ExitCode(2)
+    static let locked = ExitCode(3)
+}
+
+/// Prints `error: <sentence>` and exits 2: every failure is one sentence on stderr, never a stack trace.
+func fail(_ error: any Error) -> ExitCode {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    return ExitStatus.error
+}
+
+func printJSON(_ data: Data) {
+    FileHandle.standardOutput.write(data)
+    FileHandle.standardOutput.write(Data("\n".utf8))
+}
