@@ -1,3 +1,5 @@
+import Foundation
+
 /// An independent statement of the contract: the canonical outcome of a list of records.
 ///
 /// Written straight from `spec/lifestream-events.md` and sharing no code with the tool, so
@@ -15,20 +17,19 @@ public enum CanonicalOracle {
         var quarantined: [(partition: Int32, offset: Int64, reason: String)] = []
         var valid = 0
         var duplicates = 0
-        var seen = Set<[UInt8]>()
-        var eventsBySubject: [[UInt8]: [OracleEvent]] = [:]
+        /// Per subject_id: the event_ids seen and the events that count.
+        var subjects: [OracleText: (seen: Set<OracleText>, events: [OracleEvent])] = [:]
 
-        for record in records {
-            switch OracleValidator.validate(record.value) {
+        let verdicts = validateAll(records)
+        for index in records.indices {
+            switch verdicts[index] {
             case .quarantined(let reason):
-                quarantined.append((record.partition, record.offset, reason))
+                quarantined.append((records[index].partition, records[index].offset, reason))
             case .valid(let event):
                 valid += 1
-                // subject_id and event_id joined unambiguously: length-prefixed subject bytes.
-                let identity = withUnsafeBytes(of: Int64(event.subjectIDBytes.count).bigEndian, Array.init)
-                    + event.subjectIDBytes + event.eventIDBytes
-                if seen.insert(identity).inserted {
-                    eventsBySubject[event.subjectIDBytes, default: []].append(event)
+                let subject = OracleText(event.subjectID)
+                if subjects[subject, default: ([], [])].seen.insert(OracleText(event.eventID)).inserted {
+                    subjects[subject]!.events.append(event)
                 } else {
                     duplicates += 1
                 }
@@ -37,17 +38,31 @@ public enum CanonicalOracle {
 
         var state = OracleState()
         var pending = 0
-        for events in eventsBySubject.values {
-            let ordered = events.sorted(by: OracleEvent.inEventOrder)
+        for (_, subject) in subjects {
+            let ordered = subject.events.sorted(by: OracleEvent.inEventOrder)
             guard let creator = ordered.first(where: { $0.type.isCreating }) else {
                 pending += ordered.count
                 continue
             }
-            let rows = OracleFold.rows(subjectID: creator.subjectID, events: ordered, kind: creator.type.kind)
-            for (table, tableRows) in rows {
-                state.tables[table, default: [:]].merge(tableRows) { _, new in new }
-            }
+            OracleFold.addRows(subjectID: creator.subjectID, events: ordered, kind: creator.type.kind, to: &state.tables)
         }
         return OracleOutcome(state: state, quarantined: quarantined, duplicates: duplicates, valid: valid, pending: pending)
+    }
+
+    /// Validates every record. Validation is a pure function of one record's bytes, so it
+    /// runs on all cores in chunks; the results keep the records' order.
+    private static func validateAll(_ records: [OracleRecord]) -> [OracleValidator.Outcome] {
+        let chunkCount = min(records.count, ProcessInfo.processInfo.activeProcessorCount * 4)
+        guard chunkCount > 1 else { return records.map { OracleValidator.validate($0.value) } }
+        return [OracleValidator.Outcome](unsafeUninitializedCapacity: records.count) { buffer, count in
+            nonisolated(unsafe) let results = buffer
+            DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
+                let range = (records.count * chunk / chunkCount)..<(records.count * (chunk + 1) / chunkCount)
+                for index in range {
+                    (results.baseAddress! + index).initialize(to: OracleValidator.validate(records[index].value))
+                }
+            }
+            count = records.count
+        }
     }
 }

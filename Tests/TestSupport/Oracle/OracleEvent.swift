@@ -1,20 +1,23 @@
 /// A record that passed validation: the envelope plus the payload fields already in column form.
-struct OracleEvent {
+struct OracleEvent: Sendable {
     var eventID: String
-    var eventIDBytes: [UInt8]
     var type: OracleEventType
     var occurredAt: Int64
     var subjectID: String
-    var subjectIDBytes: [UInt8]
     var source: String?
-    /// Every payload field of the type, absent ones as `.null`.
-    var fields: [String: OracleValue]
+    /// Every payload field of the type in the payload table's order, absent ones as `.null`.
+    var fields: [OracleValue]
 
     /// Event order: `occurred_at`, then `event_id` by UTF-8 bytes.
     static func inEventOrder(_ a: OracleEvent, _ b: OracleEvent) -> Bool {
         if a.occurredAt != b.occurredAt { return a.occurredAt < b.occurredAt }
-        return a.eventIDBytes.lexicographicallyPrecedes(b.eventIDBytes)
+        return OracleText(a.eventID) < OracleText(b.eventID)
     }
 
-    func field(_ name: String) -> OracleValue { fields[name] ?? .null }
+    /// The payload field's column value.
+    func field(_ name: String) -> OracleValue {
+        let names = type.payloadFields
+        for index in names.indices where names[index].name == name { return fields[index] }
+        preconditionFailure("\(type.rawValue) has no payload field \(name)")
+    }
 }

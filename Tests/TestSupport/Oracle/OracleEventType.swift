@@ -1,5 +1,5 @@
 /// The nine event types of the contract, with the facts the fold needs about each.
-enum OracleEventType: String, CaseIterable {
+enum OracleEventType: String, CaseIterable, Sendable {
     case linkAdded = "link.added"
     case contentFetched = "content.fetched"
     case enrichmentCompleted = "enrichment.completed"
@@ -37,7 +37,29 @@ enum OracleEventType: String, CaseIterable {
     }
 
     /// The payload table of the contract, in its order: name and rule of each field.
-    var payloadFields: [(name: String, rule: OracleFieldRule)] {
+    var payloadFields: [(name: String, rule: OracleFieldRule)] { Self.payloadTable[index] }
+
+    /// Position in `allCases`, for tables indexed by type.
+    var index: Int {
+        switch self {
+        case .linkAdded: return 0
+        case .contentFetched: return 1
+        case .enrichmentCompleted: return 2
+        case .publishCompleted: return 3
+        case .linkVisibilityChanged: return 4
+        case .tempReadingRecorded: return 5
+        case .todoCreated: return 6
+        case .todoCompleted: return 7
+        case .annotationAdded: return 8
+        }
+    }
+
+    private static let payloadTable = allCases.map { $0.makePayloadFields() }
+
+    /// The types the contract lists as writing `subjects`.
+    static let subjectWriters = allCases.filter(\.writesSubjects)
+
+    private func makePayloadFields() -> [(name: String, rule: OracleFieldRule)] {
         switch self {
         case .linkAdded:
             return [("url", .string(required: true, nonEmpty: true)), ("title", .string(required: false, nonEmpty: false))]
@@ -69,7 +91,7 @@ enum OracleEventType: String, CaseIterable {
 ///
 /// `word_count`'s upper bound is `Int32.max` because its column is `integer`; the contract
 /// only says ">= 0", so a larger count is read as `bad_value` (never generated).
-enum OracleFieldRule {
+enum OracleFieldRule: Sendable {
     case string(required: Bool, nonEmpty: Bool)
     case integer(ClosedRange<Int64>)
     case number(required: Bool, ClosedRange<Double>)

@@ -15,20 +15,26 @@ enum OracleJSON {
     case object([String: Any])
 
     init(_ value: Any) {
+        // Collections first: casting a Swift dictionary to `NSNumber` would bridge it whole.
         if value is NSNull {
             self = .null
         } else if let string = value as? String {
             self = .string(string)
-        } else if let number = value as? NSNumber {
-            let type = String(cString: number.objCType)
-            self = type == "c" || type == "B" ? .bool(number.boolValue) : .number(number)
-        } else if let array = value as? [Any] {
-            self = .array(array)
         } else if let object = value as? [String: Any] {
             self = .object(object)
+        } else if let array = value as? [Any] {
+            self = .array(array)
+        } else if let number = value as? NSNumber {
+            self = OracleJSON.isBoolean(number) ? .bool(number.boolValue) : .number(number)
         } else {
             self = .null
         }
+    }
+
+    /// True for JSON `true`/`false`: the only `NSNumber`s of Objective-C type `c` (or `B`).
+    static func isBoolean(_ number: NSNumber) -> Bool {
+        let type = number.objCType.pointee
+        return type == UInt8(ascii: "c") || type == UInt8(ascii: "B")
     }
 
     /// The number's value when it is a whole number that fits `Int64`, else nil.
@@ -37,8 +43,7 @@ enum OracleJSON {
     /// part. So `200.5` is not an integer (`bad_type`), while `200.0` would be 200; a whole
     /// number beyond `Int64` is an integer out of range (`bad_value`), reported via `hugeInteger`.
     static func integerValue(_ number: NSNumber) -> Int64? {
-        let type = String(cString: number.objCType)
-        switch type {
+        switch Character(Unicode.Scalar(UInt8(bitPattern: number.objCType.pointee))) {
         case "d", "f":
             let double = number.doubleValue
             guard double.isFinite, double == double.rounded(.towardZero),
@@ -53,7 +58,7 @@ enum OracleJSON {
 
     /// True when the number is whole but too large for `Int64` (so: an integer out of range).
     static func isHugeInteger(_ number: NSNumber) -> Bool {
-        let type = String(cString: number.objCType)
+        let type = Character(Unicode.Scalar(UInt8(bitPattern: number.objCType.pointee)))
         if type == "Q" { return number.uint64Value > UInt64(Int64.max) }
         if type == "d" || type == "f" {
             let double = number.doubleValue
@@ -76,7 +81,7 @@ enum OracleJSON {
         case .null: out += "null"
         case .bool(let flag): out += flag ? "true" : "false"
         case .number(let number):
-            if let integer = integerValue(number), String(cString: number.objCType) != "d" {
+            if let integer = integerValue(number), number.objCType.pointee != UInt8(ascii: "d") {
                 out += String(integer)
             } else {
                 out += String(number.doubleValue)

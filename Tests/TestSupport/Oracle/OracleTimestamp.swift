@@ -9,9 +9,16 @@
 enum OracleTimestamp {
     /// Microseconds since the epoch, or nil when the text is not such a timestamp.
     static func parse(_ text: String) -> Int64? {
-        let b = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { parse(bytes: $0) }
+    }
+
+    /// Reads the text left to right; each step either consumes what it expects or fails.
+    private struct Reader {
+        let b: UnsafeBufferPointer<UInt8>
         var i = 0
-        func digits(_ count: Int) -> Int? {
+
+        mutating func digits(_ count: Int) -> Int? {
             guard i + count <= b.count else { return nil }
             var value = 0
             for _ in 0..<count {
@@ -22,39 +29,43 @@ enum OracleTimestamp {
             }
             return value
         }
-        func literal(_ allowed: [UInt8]) -> Bool {
-            guard i < b.count, allowed.contains(b[i]) else { return false }
+
+        mutating func literal(_ one: UInt8, or other: UInt8 = 0) -> Bool {
+            guard i < b.count, b[i] == one || (other != 0 && b[i] == other) else { return false }
             i += 1
             return true
         }
-        let colon = UInt8(ascii: ":"), dash = UInt8(ascii: "-")
-        guard let year = digits(4), literal([dash]), let month = digits(2), literal([dash]),
-              let day = digits(2), literal([UInt8(ascii: "T"), UInt8(ascii: "t")]),
-              let hour = digits(2), literal([colon]), let minute = digits(2), literal([colon]),
-              let second = digits(2) else { return nil }
+
+        var atEnd: Bool { i == b.count }
+    }
+
+    private static func parse(bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+        var r = Reader(b: bytes)
+        let dash = UInt8(ascii: "-"), colon = UInt8(ascii: ":")
+        guard let year = r.digits(4), r.literal(dash), let month = r.digits(2), r.literal(dash),
+              let day = r.digits(2), r.literal(UInt8(ascii: "T"), or: UInt8(ascii: "t")),
+              let hour = r.digits(2), r.literal(colon), let minute = r.digits(2), r.literal(colon),
+              let second = r.digits(2) else { return nil }
         var fractionMicros = 0
-        if literal([UInt8(ascii: ".")]) {
+        if r.literal(UInt8(ascii: ".")) {
             var count = 0
-            while i < b.count, b[i] >= 0x30, b[i] <= 0x39 {
-                if count < 6 { fractionMicros = fractionMicros * 10 + Int(b[i] - 0x30) }
+            while r.i < bytes.count, bytes[r.i] >= 0x30, bytes[r.i] <= 0x39 {
+                if count < 6 { fractionMicros = fractionMicros * 10 + Int(bytes[r.i] - 0x30) }
                 count += 1
-                i += 1
+                r.i += 1
             }
             guard count >= 1, count <= 9 else { return nil }
             for _ in count..<max(count, 6) { fractionMicros *= 10 }
         }
         var offsetSeconds = 0
-        if literal([UInt8(ascii: "Z"), UInt8(ascii: "z")]) {
-            offsetSeconds = 0
-        } else {
-            guard i < b.count, b[i] == UInt8(ascii: "+") || b[i] == dash else { return nil }
-            let sign = b[i] == dash ? -1 : 1
-            i += 1
-            guard let offsetHour = digits(2), literal([colon]), let offsetMinute = digits(2),
+        if !r.literal(UInt8(ascii: "Z"), or: UInt8(ascii: "z")) {
+            let negative = r.literal(dash)
+            guard negative || r.literal(UInt8(ascii: "+")) else { return nil }
+            guard let offsetHour = r.digits(2), r.literal(colon), let offsetMinute = r.digits(2),
                   offsetHour <= 23, offsetMinute <= 59 else { return nil }
-            offsetSeconds = sign * (offsetHour * 3600 + offsetMinute * 60)
+            offsetSeconds = (negative ? -1 : 1) * (offsetHour * 3600 + offsetMinute * 60)
         }
-        guard i == b.count else { return nil }
+        guard r.atEnd else { return nil }
         guard year >= 1, (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year),
               hour <= 23, minute <= 59, second <= 60 else { return nil }
         let days = daysSinceEpoch(year: year, month: month, day: day)

@@ -22,7 +22,7 @@ import Foundation
 enum OracleValidator {
     static let maxValueBytes = 1_048_576
 
-    enum Outcome {
+    enum Outcome: Sendable {
         case valid(OracleEvent)
         case quarantined(String)
     }
@@ -32,7 +32,7 @@ enum OracleValidator {
         guard let parsed = try? JSONSerialization.jsonObject(with: Data(value), options: [.fragmentsAllowed]) else {
             return .quarantined("invalid_json")
         }
-        guard case .object(let envelope) = OracleJSON(parsed) else { return .quarantined("not_an_object") }
+        guard let envelope = parsed as? [String: Any] else { return .quarantined("not_an_object") }
         do {
             return .valid(try event(from: envelope))
         } catch let failure as Failure {
@@ -46,7 +46,7 @@ enum OracleValidator {
 
     private static func event(from envelope: [String: Any]) throws -> OracleEvent {
         let eventID = try requiredString(envelope, "event_id")
-        guard (1...128).contains(eventID.unicodeScalars.count) else { throw Failure(reason: "bad_value:event_id") }
+        guard hasLength(eventID, in: 1...128) else { throw Failure(reason: "bad_value:event_id") }
 
         let typeName = try requiredString(envelope, "event_type")
         guard let type = OracleEventType(rawValue: typeName) else { throw Failure(reason: "unknown_event_type") }
@@ -55,80 +55,106 @@ enum OracleValidator {
         guard let occurredAt = OracleTimestamp.parse(occurredText) else { throw Failure(reason: "bad_timestamp:occurred_at") }
 
         let subjectID = try requiredString(envelope, "subject_id")
-        guard (1...256).contains(subjectID.unicodeScalars.count) else { throw Failure(reason: "bad_value:subject_id") }
+        guard hasLength(subjectID, in: 1...256) else { throw Failure(reason: "bad_value:subject_id") }
 
-        if let subject = try optionalString(envelope, "subject"), subject != type.kind {
+        if let subject = try string(envelope, "subject"), subject != type.kind {
             throw Failure(reason: "subject_mismatch")
         }
-        let source = try optionalString(envelope, "source")
+        let source = try string(envelope, "source")
 
-        guard let rawPayload = present(envelope, "payload") else { throw Failure(reason: "missing_field:payload") }
-        guard case .object(let payload) = OracleJSON(rawPayload) else { throw Failure(reason: "bad_type:payload") }
+        guard let payload = try object(envelope, "payload") else { throw Failure(reason: "missing_field:payload") }
 
-        var fields: [String: OracleValue] = [:]
+        var fields: [OracleValue] = []
         for (name, rule) in type.payloadFields {
-            fields[name] = try column(payload, name, rule)
+            fields.append(try column(payload, name, rule))
         }
-        return OracleEvent(eventID: eventID, eventIDBytes: Array(eventID.utf8), type: type, occurredAt: occurredAt,
-                           subjectID: subjectID, subjectIDBytes: Array(subjectID.utf8), source: source, fields: fields)
+        return OracleEvent(eventID: eventID, type: type, occurredAt: occurredAt, subjectID: subjectID,
+                           source: source, fields: fields)
     }
 
-    /// The field's value, treating JSON `null` as absent.
-    private static func present(_ object: [String: Any], _ name: String) -> Any? {
-        guard let value = object[name] else { return nil }
-        if case .null = OracleJSON(value) { return nil }
-        return value
+    // Each lookup returns nil for a missing field or JSON `null`, and throws `bad_type`
+    // for a value of another JSON type. It casts straight to the expected type and only
+    // checks for `null` when that fails: casting a Swift string or dictionary to a class
+    // such as `NSNull` would bridge it first, which is slow. (Only the failure paths, which
+    // are rare, pay for that.)
+
+    static func string(_ object: [String: Any], _ name: String) throws -> String? {
+        guard let raw = object[name] else { return nil }
+        if let string = raw as? String { return string }
+        if !(raw is NSNull) { throw Failure(reason: "bad_type:\(name)") }
+        return nil
+    }
+
+    /// A JSON number; a boolean is never one.
+    static func number(_ object: [String: Any], _ name: String) throws -> NSNumber? {
+        guard let raw = object[name] else { return nil }
+        if let number = raw as? NSNumber, !OracleJSON.isBoolean(number) { return number }
+        if raw is NSNull { return nil }
+        throw Failure(reason: "bad_type:\(name)")
+    }
+
+    static func object(_ object: [String: Any], _ name: String) throws -> [String: Any]? {
+        guard let raw = object[name] else { return nil }
+        if let value = raw as? [String: Any] { return value }
+        if !(raw is NSNull) { throw Failure(reason: "bad_type:\(name)") }
+        return nil
+    }
+
+    static func array(_ object: [String: Any], _ name: String) throws -> [Any]? {
+        guard let raw = object[name] else { return nil }
+        if let value = raw as? [Any] { return value }
+        if !(raw is NSNull) { throw Failure(reason: "bad_type:\(name)") }
+        return nil
+    }
+
+    /// Whether the string's length in Unicode scalars is in the range. A UTF-8 length
+    /// within the upper bound settles it without counting scalars (each takes 1...4 bytes).
+    private static func hasLength(_ string: String, in range: ClosedRange<Int>) -> Bool {
+        let bytes = string.utf8.count
+        if bytes == 0 { return range.contains(0) }
+        if bytes <= range.upperBound { return true }
+        return range.contains(string.unicodeScalars.count)
     }
 
     private static func requiredString(_ object: [String: Any], _ name: String) throws -> String {
-        guard let value = present(object, name) else { throw Failure(reason: "missing_field:\(name)") }
-        guard case .string(let string) = OracleJSON(value) else { throw Failure(reason: "bad_type:\(name)") }
-        return string
-    }
-
-    private static func optionalString(_ object: [String: Any], _ name: String) throws -> String? {
-        guard let value = present(object, name) else { return nil }
-        guard case .string(let string) = OracleJSON(value) else { throw Failure(reason: "bad_type:\(name)") }
-        return string
+        guard let value = try string(object, name) else { throw Failure(reason: "missing_field:\(name)") }
+        return value
     }
 
     /// One payload field checked against its rule and turned into its column value.
     private static func column(_ payload: [String: Any], _ name: String, _ rule: OracleFieldRule) throws -> OracleValue {
-        guard let value = present(payload, name) else {
-            if rule.isRequired { throw Failure(reason: "missing_field:\(name)") }
-            return .null
-        }
-        let json = OracleJSON(value)
-        let badType = Failure(reason: "bad_type:\(name)")
+        let missing = Failure(reason: "missing_field:\(name)")
         let badValue = Failure(reason: "bad_value:\(name)")
         switch rule {
-        case .string(_, let nonEmpty):
-            guard case .string(let string) = json else { throw badType }
+        case .string(let required, let nonEmpty):
+            guard let string = try string(payload, name) else { if required { throw missing }; return .null }
             if nonEmpty && string.isEmpty { throw badValue }
             return .text(string)
         case .oneOf(let allowed):
-            guard case .string(let string) = json else { throw badType }
+            guard let string = try string(payload, name) else { throw missing }
             guard allowed.contains(string) else { throw badValue }
             return .text(string)
         case .integer(let range):
-            guard case .number(let number) = json else { throw badType }
+            guard let number = try number(payload, name) else { return .null }
             if OracleJSON.isHugeInteger(number) { throw badValue }
-            guard let integer = OracleJSON.integerValue(number) else { throw badType }
+            guard let integer = OracleJSON.integerValue(number) else { throw Failure(reason: "bad_type:\(name)") }
             guard range.contains(integer) else { throw badValue }
             return .integer(integer)
-        case .number(_, let range):
-            guard case .number(let number) = json else { throw badType }
+        case .number(let required, let range):
+            guard let number = try number(payload, name) else { if required { throw missing }; return .null }
             let double = number.doubleValue
             guard double.isFinite, range.contains(double) else { throw badValue }
             return .double(double)
         case .stringArray:
-            guard case .array(let items) = json else { throw badType }
+            guard let items = try array(payload, name) else { return .null }
+            var strings: [String] = []
             for item in items {
-                guard case .string = OracleJSON(item) else { throw badType }
+                guard let string = item as? String else { throw Failure(reason: "bad_type:\(name)") }
+                strings.append(string)
             }
-            return .json(OracleJSON.canonical(items))
+            return .json(OracleJSON.canonical(strings))
         case .timestamp:
-            guard case .string(let string) = json else { throw badType }
+            guard let string = try string(payload, name) else { return .null }
             guard let micros = OracleTimestamp.parse(string) else { throw Failure(reason: "bad_timestamp:\(name)") }
             return .timestamp(micros: micros)
         }
