@@ -29,6 +29,8 @@ public struct RunOptions: Sendable {
 /// Progress of a run, for a terminal bar or periodic log lines.
 public enum RunProgress: Sendable {
     case planned(RunPlan, resumed: Bool)
+    /// A phase begins: "ingest" or "materialize".
+    case phase(String)
     case ingested(done: Int64, total: Int64)
     case materialized(subjects: Int64)
 }
@@ -80,8 +82,10 @@ public final class BackfillRunner {
         ])
 
         if try runStatus(db, options.state, runID) == "ingesting" {
+            onProgress?(.phase("ingest"))
             try timed("ingest") { try ingest(db, runID: runID, plan: plan, options: options) }
         }
+        onProgress?(.phase("materialize"))
         let materialized = try timed("materialize") { () -> MaterializeCounts in
             let reader = try PostgresConnection.connect(postgres)
             defer { reader.close() }
@@ -134,7 +138,7 @@ public final class BackfillRunner {
         let runs = options.state.table("runs")
         let json = planJSON(plan, options)
         let unfinished = try db.query("select run_id from \(runs) where status in ('ingesting', 'ingested') and plan = $1::jsonb order by started_at desc limit 1", [.text(json)])
-        if let runID = unfinished[0, 0] {
+        if let runID = unfinished.scalar {
             try db.query("update \(runs) set status = 'abandoned' where status in ('ingesting', 'ingested') and run_id <> $1", [.text(runID)])
             return (runID, true)
         }
@@ -150,7 +154,7 @@ public final class BackfillRunner {
     }
 
     private func runStatus(_ db: PostgresConnection, _ state: StateSchema, _ runID: String) throws -> String? {
-        try db.query("select status from \(state.table("runs")) where run_id = $1", [.text(runID)])[0, 0]
+        try db.query("select status from \(state.table("runs")) where run_id = $1", [.text(runID)]).scalar
     }
 
     private func ingest(_ db: PostgresConnection, runID: String, plan: RunPlan, options: RunOptions) throws {

@@ -50,12 +50,12 @@ public final class Ingester {
                 create temp table stage_events (subject_id text, event_id text, event_type text, occurred_at timestamptz,
                     source text, payload text, partition integer, "offset" bigint, record_timestamp timestamptz) on commit drop;
                 create temp table stage_readings (subject_id text, event_id text, occurred_at timestamptz,
-                    celsius double precision, humidity double precision) on commit drop;
+                    celsius double precision, humidity double precision, partition integer, "offset" bigint) on commit drop;
                 create temp table stage_quarantine (partition integer, "offset" bigint, key bytea, value bytea,
                     reason text, record_timestamp timestamptz) on commit drop;
                 """)
             var quarantine: [(KafkaRecord, QuarantineReason)] = []
-            var readings: [(subjectID: String, eventID: String, at: Timestamp, celsius: Double, humidity: Double?)] = []
+            var readings: [(subjectID: String, eventID: String, at: Timestamp, celsius: Double, humidity: Double?, record: KafkaRecord)] = []
             try db.copyIn("copy pg_temp.stage_events from stdin") { writer in
                 for record in records {
                     guard let value = record.value else {
@@ -78,7 +78,7 @@ public final class Ingester {
                         writer.field(record.timestamp.map { Timestamp(milliseconds: $0).postgresText })
                         writer.endRow()
                         if case let .tempReadingRecorded(celsius, humidity) = event.payload {
-                            readings.append((event.subjectID, event.eventID, event.occurredAt, celsius, humidity))
+                            readings.append((event.subjectID, event.eventID, event.occurredAt, celsius, humidity, record))
                         }
                     }
                 }
@@ -91,6 +91,8 @@ public final class Ingester {
                         writer.field(reading.at.postgresText)
                         writer.field(reading.celsius)
                         writer.field(reading.humidity)
+                        writer.field(Int64(reading.record.partition))
+                        writer.field(reading.record.offset)
                         writer.endRow()
                     }
                 }
@@ -165,13 +167,14 @@ public final class Ingester {
             from pg_temp.stage_events
             order by subject_id, event_id, partition, "offset"
             on conflict (subject_id, event_id) do nothing
-            returning subject_id, event_id, event_type
+            returning subject_id, event_id, event_type, partition, "offset"
         ), dirty as (
             insert into \(state.table("dirty_subjects")) (subject_id)
             select distinct subject_id from ins where event_type <> 'temp.reading_recorded'
             on conflict do nothing
         ), new_readings as (
-            select r.* from pg_temp.stage_readings r join ins using (subject_id, event_id)
+            -- only the record that became the event, not a duplicate of it in the same batch
+            select r.* from pg_temp.stage_readings r join ins using (subject_id, event_id, partition, "offset")
         ), readings as (
             insert into \(target.table("temperature_readings")) as t (subject_id, occurred_at, celsius, humidity, event_id)
             select distinct on (subject_id, occurred_at) subject_id, occurred_at, celsius, humidity, event_id

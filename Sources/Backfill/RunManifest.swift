@@ -75,6 +75,8 @@ public struct RunManifest: Codable, Sendable, Equatable {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
         try encoded().write(to: temporary)
-        _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
+        guard rename(temporary.path, url.path) == 0 else {
+            throw BackfillError(.manifest, "cannot write the manifest \(path): \(String(cString: strerror(errno)))")
+        }
     }
 }

@@ -60,6 +60,10 @@ public struct PostgresResult: Sendable, RandomAccessCollection {
         self.columnIndex = columnIndex
     }
 
+    /// The first column of the first row, nil when there is no row or it is NULL: for
+    /// `select count(*)`-style and `… limit 1` lookups.
+    public var scalar: String? { rowCount > 0 && !columns.isEmpty ? self[0, 0] : nil }
+
     /// The text of one cell; nil is SQL NULL.
     public subscript(row: Int, column: Int) -> String? {
         precondition(row >= 0 && row < rowCount, "row \(row) out of range 0..<\(rowCount)")

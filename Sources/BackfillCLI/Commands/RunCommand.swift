@@ -60,6 +60,7 @@ struct RunCommand: ParsableCommand {
             runner.onProgress = { event in
                 switch event {
                 case .planned: break
+                case .phase(let name): progress.begin(name)
                 case .ingested(let done, let total): progress.update("ingest", done: done, total: total, unit: "records")
                 case .materialized(let subjects): progress.update("materialize", done: subjects, total: nil, unit: "subjects")
                 }

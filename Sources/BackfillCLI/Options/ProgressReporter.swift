@@ -18,6 +18,15 @@ final class ProgressReporter: @unchecked Sendable {
         self.logger = logger
     }
 
+    /// Starts timing a step, so its rate and ETA count from here.
+    func begin(_ step: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        self.step = step
+        started = Date()
+        lastPrint = .distantPast
+    }
+
     func update(_ step: String, done: Int64, total: Int64?, unit: String) {
         guard enabled else { return }
         lock.lock()
