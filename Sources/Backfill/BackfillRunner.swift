@@ -41,6 +41,9 @@ public final class BackfillRunner {
     let postgres: PostgresConfiguration
     let logger: Logger
     public var onProgress: (@Sendable (RunProgress) -> Void)?
+    /// Connection attempts before giving up when PostgreSQL refuses (a restart, a failover);
+    /// waits double from 0.5 s between attempts.
+    public var connectAttempts = 6
 
     public init(kafka: KafkaConfiguration, postgres: PostgresConfiguration, logger: Logger) {
         self.kafka = kafka
@@ -65,7 +68,7 @@ public final class BackfillRunner {
             return try body()
         }
 
-        let db = try PostgresConnection.connect(postgres)
+        let db = try connect()
         defer { db.close() }
         try prepareSchemas(db, options)
         let lockKey = Self.lockKey(options.state.name)
@@ -87,7 +90,7 @@ public final class BackfillRunner {
         }
         onProgress?(.phase("materialize"))
         let materialized = try timed("materialize") { () -> MaterializeCounts in
-            let reader = try PostgresConnection.connect(postgres)
+            let reader = try connect()
             defer { reader.close() }
             let materializer = Materializer(reader: reader, writer: db, state: options.state, target: options.target, runID: runID)
             materializer.batchSubjects = options.materializeBatchSubjects
@@ -105,6 +108,21 @@ public final class BackfillRunner {
         try manifest.write(to: (options.manifestDirectory as NSString).appendingPathComponent("latest.json"))
         logger.info("manifest written", metadata: ["path": "\(path)"])
         return manifest
+    }
+
+    /// Connects, retrying while the error is one a restart or failover explains.
+    func connect() throws -> PostgresConnection {
+        var delay = 0.5
+        for attempt in 1... {
+            do {
+                return try PostgresConnection.connect(postgres)
+            } catch let error as PostgresError where error.isConnectionError && attempt < connectAttempts {
+                logger.warning("PostgreSQL refused the connection; retrying", metadata: ["attempt": "\(attempt)", "wait_s": "\(delay)", "error": "\(error)"])
+                Thread.sleep(forTimeInterval: delay)
+                delay = min(delay * 2, 8)
+            }
+        }
+        fatalError("unreachable")
     }
 
     /// A stable 64-bit advisory lock key per state schema (FNV-1a).

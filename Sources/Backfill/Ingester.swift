@@ -117,12 +117,12 @@ public final class Ingester {
                     """, [.text(topic)])
             }
 
-            let applied = try db.query(applyStatement)
+            let applied = try db.query(applyStatement, [.text(runID)])
             counts.newEvents = Int64(applied[0, 0] ?? "0") ?? 0
             try state.addRows([
                 "temperature_readings": Int64(applied[0, 1] ?? "0") ?? 0,
                 "temperature_latest": Int64(applied[0, 2] ?? "0") ?? 0,
-                "subjects": Int64(applied[0, 3] ?? "0") ?? 0,
+                "subjects": Int64(applied[0, 2] ?? "0") ?? 0,
             ], run: runID, db: db)
 
             let duplicates = try db.query("""
@@ -199,9 +199,15 @@ public final class Ingester {
                 set created_at = least(t.created_at, excluded.created_at), updated_at = greatest(t.updated_at, excluded.updated_at)
                 where excluded.created_at < t.created_at or excluded.updated_at > t.updated_at
             returning 1
+        ), first_seen as (
+            insert into \(state.table("run_sensor_subjects")) (run_id, subject_id)
+            select distinct $1, subject_id from new_readings
+            on conflict do nothing
+            returning 1
         )
-        select (select count(*) from ins), (select count(*) from readings), (select count(*) from latest),
-               (select count(*) from sensor_subjects)
+        -- Sensor row counts are per new reading and per sensor first touched in the run, so
+        -- they do not depend on where batches happen to be cut (a resumed run counts the same).
+        select (select count(*) from ins), (select count(*) from new_readings), (select count(*) from first_seen)
         """
     }
 }

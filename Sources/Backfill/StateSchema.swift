@@ -78,6 +78,11 @@ public struct StateSchema: Sendable {
             pending bigint not null default 0,
             subjects_refolded bigint not null default 0
         );
+        create table if not exists \(table("run_sensor_subjects")) (
+            run_id text not null references \(table("runs")) on delete cascade,
+            subject_id text not null,
+            primary key (run_id, subject_id)
+        );
         create table if not exists \(table("run_rows")) (
             run_id text not null references \(table("runs")) on delete cascade,
             table_name text not null,

@@ -1,0 +1,129 @@
+import Backfill
+import Foundation
+import Kafka
+import Lifestream
+import Logging
+import Postgres
+import Testing
+import TestSupport
+
+@Suite("Crashes and faults", .serialized)
+struct CrashAndFaultTests {
+    /// The CLI built next to this test bundle (`swift build --build-tests` builds both).
+    static func binary() throws -> String {
+        let here = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let candidates = [
+            ProcessInfo.processInfo.environment["BACKFILL_BINARY"],
+            here.appendingPathComponent("backfill").path(percentEncoded: false),
+            here.deletingLastPathComponent().appendingPathComponent("backfill").path(percentEncoded: false),
+            URL(fileURLWithPath: "\(#filePath)").deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent(".build/debug/backfill").path(percentEncoded: false),
+        ].compactMap { $0 }
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw TestEnvironment.Missing(variable: "BACKFILL_BINARY")
+        }
+        return found
+    }
+
+    func launch(_ harness: Harness, target: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try Self.binary())
+        process.arguments = ["run", "--from-beginning", "--topic", harness.topic, "--target-schema", target,
+                             "--manifest-dir", harness.manifestDirectory, "--batch-size", "500", "--quiet"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATABASE_URL"] = harness.postgres.url
+        environment["KAFKA_BROKERS"] = harness.kafka.brokers
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    @Test("a run killed with SIGKILL at random points resumes to the tables and counts of an uninterrupted run")
+    func killAndResume() throws {
+        let harness = try Harness(prefix: "kill")
+        defer { harness.dropSchemas() }
+        try harness.produce(Array(EventGenerator(options: .damaged(events: 12_000, subjects: 1_500, seed: 51))))
+        let reference = try harness.run(target: harness.target + "_ref")
+
+        let crashed = harness.target + "_crash"
+        var generator = SystemRandomNumberGenerator()
+        var kills: [Double] = []
+        var finished = false
+        // Kill at random moments (pull, ingest, materialize) until a launch gets to finish on its own.
+        for attempt in 0..<10 where !finished {
+            let process = try launch(harness, target: crashed)
+            if attempt < 8 {
+                let delay = Double.random(in: 0.3...2.5, using: &generator)
+                Thread.sleep(forTimeInterval: delay)
+                if process.isRunning {
+                    kill(process.processIdentifier, SIGKILL)
+                    kills.append(delay)
+                }
+            }
+            process.waitUntilExit()
+            if process.terminationReason == .exit {
+                #expect(process.terminationStatus == 0)
+                finished = true
+            }
+        }
+        #expect(finished)
+        #expect(!kills.isEmpty, "no kill landed: the run finished too quickly to test resumption")
+
+        #expect(differences(try harness.state(schema: crashed), try harness.state(schema: reference.targetSchema)) == [],
+                "kills after \(kills) s")
+        let manifest = try RunManifest.load(path: harness.manifestDirectory + "/latest.json")
+        #expect(manifest.targetSchema == crashed)
+        #expect(manifest.counts.read == reference.counts.read)
+        #expect(manifest.counts.valid == reference.counts.valid)
+        #expect(manifest.counts.duplicate == reference.counts.duplicate)
+        #expect(manifest.counts.quarantined == reference.counts.quarantined)
+        #expect(manifest.counts.pending == reference.counts.pending)
+        #expect(manifest.counts.rowsWritten == reference.counts.rowsWritten, "kills after \(kills) s")
+        // The quarantine table holds each bad record once, however often it was re-read.
+        #expect(try harness.quarantine(schema: crashed) == harness.quarantine(schema: reference.targetSchema))
+    }
+
+    @Test("a broker that goes down mid-read is waited out and the tables are still exact")
+    func brokerDownMidRead() throws {
+        let mock = try MockCluster(brokers: 1)
+        let harness = try Harness(prefix: "mockdown", kafka: mock.configuration, createTopic: false)
+        defer { harness.dropSchemas() }
+        try mock.createTopic(harness.topic, partitions: 4)
+        try harness.produce(Array(EventGenerator(options: .damaged(events: 2_000, subjects: 300, seed: 61))))
+        try mock.setRoundTripTime(broker: 1, milliseconds: 20)
+
+        let toggler = Thread {
+            Thread.sleep(forTimeInterval: 0.4)
+            try? mock.setBrokerDown(1)
+            Thread.sleep(forTimeInterval: 2.5)
+            try? mock.setBrokerUp(1)
+        }
+        toggler.start()
+        var options = harness.options(bounds: RunBounds(start: .beginning, end: .latest))
+        options.batchSize = 200
+        let runner = BackfillRunner(kafka: harness.kafka, postgres: harness.postgres, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        let manifest = try runner.run(options)
+        #expect(manifest.counts.read == 2_000)
+        #expect(differences(try harness.state(), CanonicalOracle.evaluate(harness.produced).state) == [])
+    }
+
+    @Test("PostgreSQL refusing connections ends with one clear sentence and no password")
+    func postgresRefuses() throws {
+        let harness = try Harness(prefix: "pgdown")
+        defer { harness.dropSchemas() }
+        let refused = PostgresConfiguration(url: "postgresql://postgres:hunter2-secret@127.0.0.1:1/postgres")
+        let runner = BackfillRunner(kafka: harness.kafka, postgres: refused, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        runner.connectAttempts = 2
+        do {
+            _ = try runner.run(harness.options(bounds: RunBounds(start: .beginning, end: .latest)))
+            Issue.record("the run should have failed")
+        } catch {
+            let text = "\(error)"
+            #expect(!text.contains("hunter2-secret"))
+            #expect(text.contains("127.0.0.1"))
+            #expect(!text.contains("\n"))
+        }
+    }
+}
