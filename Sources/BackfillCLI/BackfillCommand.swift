@@ -17,6 +17,7 @@ struct BackfillCommand: ParsableCommand {
             GenerateCommand.self,
             PlanCommand.self,
             RunCommand.self,
+            ReplayCommand.self,
         ]
     )
 }
