@@ -38,6 +38,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Share of events sharing an instant with another event of the subject.") var equalInstantRate = 0.01
     @Option(help: "Share of invalid records (cycling through every quarantine reason).") var invalidRate = 0.005
     @Option(help: ArgumentHelp("First event time (RFC 3339).", valueName: "instant")) var start = "2026-01-01T00:00:00Z"
+    @Flag(help: "Delete the topic and everything in it first (demos start over with this).") var recreateTopic = false
 
     func validate() throws {
         guard events >= 0, subjects > 0, partitions > 0 else { throw ValidationError("--events, --subjects and --partitions must be positive") }
@@ -76,6 +77,10 @@ struct GenerateCommand: ParsableCommand {
             let configuration = try kafka.configuration()
             let admin = try KafkaAdmin(configuration: configuration)
             var topicPartitions = partitions
+            if recreateTopic, try admin.topicExists(kafka.topic) {
+                try admin.deleteTopic(kafka.topic)
+                logger.info("deleted topic", metadata: ["topic": "\(kafka.topic)"])
+            }
             if try admin.topicExists(kafka.topic) {
                 topicPartitions = Int32(try admin.partitions(topic: kafka.topic).count)
                 if topicPartitions != partitions {
