@@ -18,6 +18,7 @@ struct BackfillCommand: ParsableCommand {
             PlanCommand.self,
             RunCommand.self,
             ReplayCommand.self,
+            SnapshotCommand.self,
         ]
     )
 }

@@ -1,0 +1,301 @@
+import ArgumentParser
+import Foundation
+import Postgres
+import Snapshot
+import Zstd
+
+/// `backfill snapshot …`: archive tables as zstd COPY files with a manifest, check and restore them.
+struct SnapshotCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "snapshot",
+        abstract: "Export, verify, list and import table snapshots (zstd COPY files with a manifest).",
+        discussion: """
+        A snapshot is a folder: one <table>.copy.zst per table (COPY text ordered by primary key, \
+        so equal tables give byte-equal files), schema.sql and manifest.json (columns, row counts, \
+        sizes, SHA-256 digests, and the Kafka offsets the tables reflect).
+        """,
+        subcommands: [Export.self, Import.self, Verify.self, List.self]
+    )
+
+    /// Recorded in every manifest.
+    static let toolVersion = "0.1.0"
+}
+
+extension SnapshotCommand {
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write tables of a schema to a new snapshot folder.")
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Option(help: "The schema to export.")
+        var schema: String
+
+        @Option(parsing: .upToNextOption, help: ArgumentHelp("Tables to export (space- or comma-separated). Default: every table of the schema.", valueName: "table"))
+        var tables: [String] = []
+
+        @Option(help: ArgumentHelp("The snapshot folder to create. Default: snapshots/<schema>-<UTC time>.", valueName: "dir"))
+        var out: String?
+
+        @Option(help: ArgumentHelp("A backfill run manifest whose ranges' end offsets the tables reflect.", valueName: "manifest.json"))
+        var checkpoint: String?
+
+        @Option(help: "zstd compression level.")
+        var level: Int32 = 3
+
+        @Option(help: "zstd worker threads (0: compress on the reading thread; 1 overlaps compression with reading).")
+        var workers: Int32 = 1
+
+        @Flag(help: "Print the manifest as JSON instead of a table.")
+        var json = false
+
+        func run() throws {
+            try reportingErrors {
+                let checkpoint = try self.checkpoint.map { try SnapshotManifest.Checkpoint.fromRunManifest(path: $0) }
+                let connection = try PostgresConnection.connect(try database.configuration(), applicationName: "backfill snapshot export")
+                defer { connection.close() }
+                let directory = out ?? "snapshots/\(schema)-\(Self.folderTime(Date()))"
+                var exporter = SnapshotExporter(connection: connection)
+                let started = Date()
+                if !json {
+                    exporter.onTableExported = { table in
+                        printError("exported \(table.name): \(table.rows) rows, \(formatBytes(table.uncompressedBytes)) → \(formatBytes(table.compressedBytes))")
+                    }
+                }
+                let manifest = try exporter.export(to: directory, options: .init(
+                    schema: schema, tables: splitList(tables), level: level, workers: workers,
+                    checkpoint: checkpoint, toolVersion: SnapshotCommand.toolVersion))
+                if json {
+                    FileHandle.standardOutput.write(try manifest.encoded())
+                } else {
+                    let seconds = Date().timeIntervalSince(started)
+                    print("Snapshot \(directory): \(manifest.tables.count) tables, \(manifest.totalRows) rows, "
+                          + "\(formatBytes(manifest.totalUncompressedBytes)) → \(formatBytes(manifest.totalCompressedBytes)) "
+                          + "(ratio \(ratio(manifest.totalUncompressedBytes, manifest.totalCompressedBytes))) in \(String(format: "%.2f", seconds)) s")
+                }
+            }
+        }
+
+        /// `20250101T120000Z`: sortable, and safe in a folder name.
+        static func folderTime(_ date: Date) -> String {
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+            return formatter.string(from: date)
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Load a snapshot into a schema, checking every digest, and swap it in atomically.",
+            discussion: """
+            The tables are loaded into a new schema and checked before one transaction puts it in \
+            place of --schema; any damage or mismatch rolls everything back. With --into-existing \
+            the tables are created inside the existing schema instead, leaving its other tables alone.
+            """)
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Argument(help: ArgumentHelp("The snapshot folder.", valueName: "dir"))
+        var directory: String
+
+        @Option(help: "The schema to import into.")
+        var schema: String
+
+        @Option(parsing: .upToNextOption, help: ArgumentHelp("Tables to import (space- or comma-separated). Default: all of the snapshot's.", valueName: "table"))
+        var tables: [String] = []
+
+        @Flag(help: "Replace a non-empty schema (or, with --into-existing, existing tables of the same names).")
+        var replace = false
+
+        @Flag(help: "Create the tables inside the existing schema instead of swapping in a whole new schema.")
+        var intoExisting = false
+
+        func run() throws {
+            try reportingErrors {
+                let connection = try PostgresConnection.connect(try database.configuration(), applicationName: "backfill snapshot import")
+                defer { connection.close() }
+                var importer = SnapshotImporter(connection: connection)
+                importer.onTableImported = { table in printError("loaded \(table.name): \(table.rows) rows, digests match") }
+                let started = Date()
+                let summary = try importer.importSnapshot(from: directory, options: .init(
+                    schema: schema, tables: splitList(tables),
+                    mode: intoExisting ? .intoExisting(replace: replace) : .swapSchema(replace: replace)))
+                let rows = summary.tables.reduce(Int64(0)) { $0 + $1.rows }
+                print("Imported \(directory) into schema \(summary.schema): \(summary.tables.count) tables, \(rows) rows"
+                      + "\(summary.replacedExisting ? " (replaced the previous contents)" : "") in \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
+            }
+        }
+    }
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check a snapshot's files against its manifest (digests, sizes, row counts); no database needed.")
+
+        @Argument(help: ArgumentHelp("The snapshot folder.", valueName: "dir"))
+        var directory: String
+
+        @Flag(help: "Print the result as JSON.")
+        var json = false
+
+        func run() throws {
+            try reportingErrors {
+                let report = try SnapshotVerifier.verify(snapshot: directory)
+                if json {
+                    FileHandle.standardOutput.write(try jsonData(VerifyOutput(report)))
+                } else {
+                    for (table, problem) in report.tables {
+                        print("\(problem == nil ? "ok    " : "FAILED") \(table.name) (\(table.file)): \(table.rows) rows, \(formatBytes(table.compressedBytes))")
+                    }
+                    if report.isValid { print("Snapshot \(directory) is intact.") }
+                }
+                for problem in report.problems { printError("error: \(problem)") }
+                if !report.isValid { throw ExitCode(2) }
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the snapshots in a folder (from their manifests).")
+
+        @Option(help: ArgumentHelp("The folder holding snapshots.", valueName: "dir"))
+        var dir = "snapshots"
+
+        @Flag(help: "Print the list as JSON.")
+        var json = false
+
+        func run() throws {
+            try reportingErrors {
+                let entries = try SnapshotListing.list(directory: dir)
+                if json {
+                    FileHandle.standardOutput.write(try jsonData(entries.map(ListOutput.init)))
+                    return
+                }
+                var lines = [["NAME", "CREATED", "TABLES", "ROWS", "SIZE", "COMPRESSED", "OFFSETS"]]
+                for entry in entries {
+                    guard let manifest = entry.manifest else {
+                        lines.append([entry.name, "-", "-", "-", "-", "-", "unreadable: \(entry.problem.map(String.init(describing:)) ?? "")"])
+                        continue
+                    }
+                    let offsets = manifest.checkpoint.map { $0.offsets.map { "\($0.partition):\($0.end)" }.joined(separator: " ") } ?? "-"
+                    lines.append([entry.name, manifest.createdAt, String(manifest.tables.count), String(manifest.totalRows),
+                                  formatBytes(manifest.totalUncompressedBytes), formatBytes(manifest.totalCompressedBytes),
+                                  offsets.isEmpty ? "-" : offsets])
+                }
+                if entries.isEmpty { print("No snapshots in \(dir).") } else { print(alignColumns(lines)) }
+            }
+        }
+    }
+}
+
+// MARK: JSON shapes of verify and list
+
+private struct VerifyOutput: Encodable {
+    struct Table: Encodable {
+        var name: String
+        var file: String
+        var rows: Int64
+        var ok: Bool
+        var problem: String?
+    }
+    var snapshot: String
+    var valid: Bool
+    var tables: [Table]
+    var problems: [String]
+
+    init(_ report: SnapshotVerifier.Report) {
+        snapshot = report.snapshot
+        valid = report.isValid
+        tables = report.tables.map { Table(name: $0.table.name, file: $0.table.file, rows: $0.table.rows,
+                                           ok: $0.problem == nil, problem: $0.problem.map(String.init(describing:))) }
+        problems = report.problems.map(String.init(describing:))
+    }
+}
+
+private struct ListOutput: Encodable {
+    var name: String
+    var path: String
+    var createdAt: String?
+    var tables: [String]?
+    var rows: Int64?
+    var uncompressedBytes: Int64?
+    var compressedBytes: Int64?
+    var checkpoint: SnapshotManifest.Checkpoint?
+    var problem: String?
+
+    init(_ entry: SnapshotListing.Entry) {
+        name = entry.name
+        path = entry.path
+        createdAt = entry.manifest?.createdAt
+        tables = entry.manifest?.tables.map(\.name)
+        rows = entry.manifest?.totalRows
+        uncompressedBytes = entry.manifest?.totalUncompressedBytes
+        compressedBytes = entry.manifest?.totalCompressedBytes
+        checkpoint = entry.manifest?.checkpoint
+        problem = entry.problem.map(String.init(describing:))
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, path, tables, rows, checkpoint, problem
+        case createdAt = "created_at", uncompressedBytes = "uncompressed_bytes", compressedBytes = "compressed_bytes"
+    }
+}
+
+// MARK: Output helpers
+
+/// Runs a subcommand body: any error becomes `error: <sentence>` on stderr and exit code 2.
+private func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let exit as ExitCode {
+        throw exit
+    } catch let error as CustomStringConvertible & Error {
+        printError("error: \(error.description)")
+        throw ExitCode(2)
+    } catch {
+        printError("error: \(error.localizedDescription)")
+        throw ExitCode(2)
+    }
+}
+
+private func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+/// `--tables a b` and `--tables a,b` both work; nil when none were given.
+private func splitList(_ values: [String]) -> [String]? {
+    let names = values.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
+    return names.isEmpty ? nil : names
+}
+
+private func jsonData<T: Encodable>(_ value: T) throws -> Data {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return try encoder.encode(value) + Data("\n".utf8)
+}
+
+/// Decimal units, as `ls -h --si` and the benchmarks: 74.6 MB.
+private func formatBytes(_ bytes: Int64) -> String {
+    let units = ["B", "kB", "MB", "GB", "TB"]
+    var value = Double(bytes)
+    var unit = 0
+    while value >= 1000, unit < units.count - 1 {
+        value /= 1000
+        unit += 1
+    }
+    return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
+}
+
+private func ratio(_ uncompressed: Int64, _ compressed: Int64) -> String {
+    compressed > 0 ? String(format: "%.2f", Double(uncompressed) / Double(compressed)) : "-"
+}
+
+private func alignColumns(_ rows: [[String]]) -> String {
+    let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+    return rows.map { row in
+        row.enumerated().map { index, cell in
+            index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+        }.joined(separator: "  ")
+    }.joined(separator: "\n")
+}

@@ -1,0 +1,45 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The few file operations an export needs to be all-or-nothing on disk: small files written
+/// and fsynced, and a folder that appears under its final name only once it is complete.
+enum DurableFiles {
+    /// Writes `data` to `path` and fsyncs it, so a manifest is never recorded before its bytes.
+    static func write(_ data: Data, to path: String, snapshot: String) throws {
+        do {
+            let url = URL(fileURLWithPath: path)
+            try data.write(to: url)
+            let handle = try FileHandle(forUpdating: url)
+            defer { try? handle.close() }
+            try handle.synchronize()
+        } catch {
+            throw SnapshotError(code: .fileSystem, snapshot: snapshot, message: "writing \(path) failed: \(error.localizedDescription)")
+        }
+    }
+
+    /// Renames the finished folder into place (atomic within one file system) and syncs the
+    /// parent so the rename survives a crash. Refuses to replace an existing folder.
+    static func publish(_ staging: String, as final: String, snapshot: String) throws {
+        // rename(2) would replace an empty folder at `final`; a snapshot must never replace anything.
+        guard !FileManager.default.fileExists(atPath: final) else {
+            throw SnapshotError(code: .outputExists, snapshot: snapshot, message: "it appeared while exporting")
+        }
+        guard rename(staging, final) == 0 else { throw failure("renaming \(staging) to \(final)", snapshot) }
+        syncDirectory((final as NSString).deletingLastPathComponent)
+    }
+
+    static func syncDirectory(_ path: String) {
+        let descriptor = open(path.isEmpty ? "." : path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        _ = fsync(descriptor)
+        close(descriptor)
+    }
+
+    private static func failure(_ what: String, _ snapshot: String) -> SnapshotError {
+        SnapshotError(code: .fileSystem, snapshot: snapshot, message: "\(what) failed: \(String(cString: strerror(errno)))")
+    }
+}

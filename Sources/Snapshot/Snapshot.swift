@@ -1,1 +1,0 @@
-// Snapshot: zstd table snapshots with manifests (see README).
