@@ -14,6 +14,7 @@ struct BackfillCommand: ParsableCommand {
                           backfill run  --after snapshots/manifests/latest.json
         """,
         subcommands: [
+            DiffCommand.self,
         ]
     )
 }
