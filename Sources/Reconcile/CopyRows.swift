@@ -107,6 +107,13 @@ struct CopyRows: Sendable {
         }
     }
 
+    /// jsonb text equality as jsonb's `=` sees it (numbers compared without their scale).
+    static func jsonFieldsEqual(_ lhs: CopyRows, _ lhsRow: Int, _ rhs: CopyRows, _ rhsRow: Int, field: Int) -> Bool {
+        if fieldsEqual(lhs, lhsRow, rhs, rhsRow, field: field) { return true }
+        guard let left = lhs.bytes(lhsRow, field), let right = rhs.bytes(rhsRow, field) else { return false }
+        return JSONTextEquality.equal(left, right)
+    }
+
     /// Float text equality as SQL sees it: shortest-exact forms are equal for equal values
     /// except the sign of zero (`-0 = 0` in SQL).
     static func floatFieldsEqual(_ lhs: CopyRows, _ lhsRow: Int, _ rhs: CopyRows, _ rhsRow: Int, field: Int) -> Bool {

@@ -54,7 +54,7 @@ struct CrossDatabaseDiff {
         var accumulator = DiffAccumulator(table: table, sampleLimit: sampleLimit)
         let keyCount = table.keyColumns.count
         let fieldCount = table.allColumns.count
-        let floatFields = table.allColumns.map(\.isFloat)
+        let equality = table.allColumns.map(\.textEquality)
         let subjectField = table.subjectIndex
         var leftCursor = RowCursor(stream: leftStream, keyCount: keyCount, source: "")
         var rightCursor = RowCursor(stream: rightStream, keyCount: keyCount, source: "")
@@ -98,9 +98,11 @@ struct CrossDatabaseDiff {
                 let lr = leftCursor.row, rr = rightCursor.row
                 changedColumns.removeAll(keepingCapacity: true)
                 for field in keyCount..<fieldCount {
-                    let equal = floatFields[field]
-                        ? CopyRows.floatFieldsEqual(l, lr, r, rr, field: field)
-                        : CopyRows.fieldsEqual(l, lr, r, rr, field: field)
+                    let equal = switch equality[field] {
+                    case .bytes: CopyRows.fieldsEqual(l, lr, r, rr, field: field)
+                    case .float: CopyRows.floatFieldsEqual(l, lr, r, rr, field: field)
+                    case .json: CopyRows.jsonFieldsEqual(l, lr, r, rr, field: field)
+                    }
                     if !equal { changedColumns.append(field - keyCount) }
                 }
                 if !changedColumns.isEmpty {

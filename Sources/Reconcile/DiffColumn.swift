@@ -7,7 +7,8 @@
 ///   jsonb ignores key order and whitespace, text compares bytes, timestamps by instant);
 /// - two databases: the text each server prints, made canonical on both sessions
 ///   (`SessionSettings`) and by the select expression below, compared byte for byte, except
-///   floats, where `-0` and `0` are equal as in SQL.
+///   floats, where `-0` and `0` are equal as in SQL, and jsonb, whose numbers keep their
+///   scale in print (`JSONTextEquality`).
 ///
 /// Types outside the lifestream tables whose equal values can print differently (interval
 /// `1 day` vs `24 hours`, citext) would compare by text in the two-database mode.
@@ -26,6 +27,14 @@ public struct DiffColumn: Sendable, Hashable, Codable {
     /// Floats print their shortest exact form (extra_float_digits > 0), so only the sign of
     /// zero needs normalising.
     var isFloat: Bool { type == "double precision" || type == "real" }
+
+    /// jsonb (and json, selected as jsonb) prints canonically except for a number's scale.
+    var isJSON: Bool { type == "jsonb" || type == "json" }
+
+    /// How the two-database mode decides that two printed values are equal.
+    var textEquality: TextEquality { isFloat ? .float : isJSON ? .json : .bytes }
+
+    enum TextEquality { case bytes, float, json }
 
     /// Character types order byte-wise under `COLLATE "C"` as they are; others are ordered by
     /// their text, which is what the merge compares.

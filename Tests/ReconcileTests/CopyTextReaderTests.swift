@@ -84,3 +84,24 @@ struct CopyTextReaderTests {
         #expect(CopyRows.fieldsEqual(rows, 8, rows, 8, field: 0))
     }
 }
+
+@Suite("jsonb text equality")
+struct JSONTextEqualityTests {
+    static func equal(_ lhs: String, _ rhs: String) -> Bool { JSONTextEquality.equal(Array(lhs.utf8), Array(rhs.utf8)) }
+
+    @Test("ignores a number's scale as jsonb's = does, and nothing else")
+    func numbers() {
+        #expect(Self.equal("{\"a\": 1.0, \"b\": [1.50, 0.0, 100]}", "{\"a\": 1, \"b\": [1.5, 0, 100]}"))
+        #expect(!Self.equal("[100]", "[1]"))
+        #expect(!Self.equal("[1.05]", "[1.5]"))
+        #expect(!Self.equal("[10]", "[1.0]"))
+        #expect(!Self.equal("{\"a\": 1}", "{\"a\": 2}"))
+    }
+
+    @Test("leaves strings alone, escaped quotes and number-like text included")
+    func strings() {
+        #expect(!Self.equal("[\"1.0\"]", "[\"1\"]"))
+        #expect(!Self.equal("[\"a\\\" 1.0\"]", "[\"a\\\" 1\"]"))
+        #expect(Self.equal("[\"a\\\\\", 2.0]", "[\"a\\\\\", 2]"))
+    }
+}
