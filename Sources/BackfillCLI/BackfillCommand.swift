@@ -19,6 +19,7 @@ struct BackfillCommand: ParsableCommand {
             RunCommand.self,
             ReplayCommand.self,
             SnapshotCommand.self,
+            DiffCommand.self,
         ]
     )
 }

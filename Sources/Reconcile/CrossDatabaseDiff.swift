@@ -1,0 +1,126 @@
+import Postgres
+
+/// Compares tables in two databases (or two schemas, when forced) by streaming both sides in
+/// key order and merge-joining them in Swift.
+///
+/// Each side runs on its own thread and connection (`TableStream`), so both servers sort and
+/// send at once while this thread merges; bounded queues keep memory flat whatever the table
+/// size. Keys are ordered and compared as the bytes of their text (`COLLATE "C"`, non-text
+/// keys via `::text`), values as canonical text (`DiffColumn`, `SessionSettings`), so equality
+/// matches the same-database mode's.
+struct CrossDatabaseDiff {
+    let left: DiffSide
+    let right: DiffSide
+    let sampleLimit: Int
+
+    func diff(_ tables: [ResolvedTable]) throws -> [DiffAccumulator] {
+        guard !tables.isEmpty else { return [] }
+        let leftStream = TableStream(configuration: left.configuration,
+                                     statements: tables.map { Self.statement($0, schema: left.schema, side: "left") })
+        let rightStream = TableStream(configuration: right.configuration,
+                                      statements: tables.map { Self.statement($0, schema: right.schema, side: "right") })
+        leftStream.start()
+        rightStream.start()
+        do {
+            var results: [DiffAccumulator] = []
+            for table in tables {
+                results.append(try merge(table, leftStream, rightStream))
+            }
+            leftStream.join()
+            rightStream.join()
+            // Surface a failure after the last table (e.g. COMMIT), which no pop saw.
+            _ = try leftStream.queue.pop()
+            _ = try rightStream.queue.pop()
+            return results
+        } catch {
+            leftStream.cancelAndJoin()
+            rightStream.cancelAndJoin()
+            throw error
+        }
+    }
+
+    /// `COPY (SELECT key…, value… FROM schema.table ORDER BY key bytes) TO STDOUT`.
+    static func statement(_ table: ResolvedTable, schema: String, side: String) -> TableStream.Statement {
+        let columns = table.allColumns.map { $0.selectExpression() }.joined(separator: ", ")
+        let order = table.keyColumns.map(\.orderExpression).joined(separator: ", ")
+        return TableStream.Statement(
+            sql: "COPY (SELECT \(columns) FROM \(SQLName.qualified(schema, table.name)) ORDER BY \(order)) TO STDOUT",
+            fieldCount: table.allColumns.count,
+            source: "\(side) side, table \(schema).\(table.name)")
+    }
+
+    private func merge(_ table: ResolvedTable, _ leftStream: TableStream, _ rightStream: TableStream) throws -> DiffAccumulator {
+        let started = ContinuousClock.now
+        var accumulator = DiffAccumulator(table: table, sampleLimit: sampleLimit)
+        let keyCount = table.keyColumns.count
+        let fieldCount = table.allColumns.count
+        let equality = table.allColumns.map(\.textEquality)
+        let subjectField = table.subjectIndex
+        var leftCursor = RowCursor(stream: leftStream, keyCount: keyCount, source: "")
+        var rightCursor = RowCursor(stream: rightStream, keyCount: keyCount, source: "")
+        try leftCursor.startTable(source: "left side, table \(left.schema).\(table.name)")
+        try rightCursor.startTable(source: "right side, table \(right.schema).\(table.name)")
+        var leftRows = 0, rightRows = 0
+        var changedColumns: [Int] = []
+
+        func subject(_ rows: CopyRows, _ row: Int) -> SubjectKey? {
+            subjectField.flatMap { rows.bytes(row, $0) }.map(SubjectKey.init(bytes:))
+        }
+        func key(_ rows: CopyRows, _ row: Int) -> [[UInt8]] { (0..<keyCount).map { rows.bytes(row, $0) ?? [] } }
+        func values(_ rows: CopyRows, _ row: Int) -> [String?] { (keyCount..<fieldCount).map { rows.string(row, $0) } }
+
+        while leftCursor.hasRow || rightCursor.hasRow {
+            let order: Int
+            if let l = leftCursor.batch, leftCursor.hasRow, let r = rightCursor.batch, rightCursor.hasRow {
+                order = CopyRows.compareKeys(l, leftCursor.row, r, rightCursor.row, count: keyCount)
+            } else {
+                order = leftCursor.hasRow ? -1 : 1
+            }
+            if order < 0, let l = leftCursor.batch {
+                leftRows += 1
+                accumulator.record(.onlyLeft, subject: subject(l, leftCursor.row))
+                if !accumulator.samplesFull {
+                    accumulator.offerSample(.init(kind: .onlyLeft, key: key(l, leftCursor.row), left: values(l, leftCursor.row),
+                                                  right: nil, differing: [], subject: subject(l, leftCursor.row)))
+                }
+                try leftCursor.advance()
+            } else if order > 0, let r = rightCursor.batch {
+                rightRows += 1
+                accumulator.record(.onlyRight, subject: subject(r, rightCursor.row))
+                if !accumulator.samplesFull {
+                    accumulator.offerSample(.init(kind: .onlyRight, key: key(r, rightCursor.row), left: nil,
+                                                  right: values(r, rightCursor.row), differing: [], subject: subject(r, rightCursor.row)))
+                }
+                try rightCursor.advance()
+            } else if let l = leftCursor.batch, let r = rightCursor.batch {
+                leftRows += 1
+                rightRows += 1
+                let lr = leftCursor.row, rr = rightCursor.row
+                changedColumns.removeAll(keepingCapacity: true)
+                for field in keyCount..<fieldCount {
+                    let equal = switch equality[field] {
+                    case .bytes: CopyRows.fieldsEqual(l, lr, r, rr, field: field)
+                    case .float: CopyRows.floatFieldsEqual(l, lr, r, rr, field: field)
+                    case .json: CopyRows.jsonFieldsEqual(l, lr, r, rr, field: field)
+                    }
+                    if !equal { changedColumns.append(field - keyCount) }
+                }
+                if !changedColumns.isEmpty {
+                    accumulator.record(.changed, subject: subject(l, lr), changedColumns: changedColumns)
+                    if !accumulator.samplesFull {
+                        var flags = Array(repeating: false, count: fieldCount - keyCount)
+                        for column in changedColumns { flags[column] = true }
+                        accumulator.offerSample(.init(kind: .changed, key: key(l, lr), left: values(l, lr),
+                                                      right: values(r, rr), differing: flags, subject: subject(l, lr)))
+                    }
+                }
+                try leftCursor.advance()
+                try rightCursor.advance()
+            }
+        }
+        accumulator.leftRows = leftRows
+        accumulator.rightRows = rightRows
+        accumulator.durationMilliseconds = started.elapsedMilliseconds
+        return accumulator
+    }
+}

@@ -1,0 +1,50 @@
+import Postgres
+
+/// What to compare and how; the input of `DiffRunner.run`.
+public struct DiffRequest: Sendable {
+    public var left: DiffSide
+    public var right: DiffSide
+    public var tables: [TableSpec]
+    /// Sample rows per table (0 for none).
+    public var sampleLimit: Int
+    /// The state schema holding the event log, looked up in the right side's database; nil
+    /// skips cause analysis.
+    public var stateSchema: String?
+    /// More differing rows than this (over all tables) is `diverged`.
+    public var maxDiffRows: Int
+    /// Stream and merge even when both sides share a database (benchmarks, cross-checks).
+    public var forceStreaming: Bool
+
+    public init(
+        left: DiffSide, right: DiffSide, tables: [TableSpec] = TableSpec.lifestream, sampleLimit: Int = 5,
+        stateSchema: String? = nil, maxDiffRows: Int = 0, forceStreaming: Bool = false
+    ) {
+        self.left = left
+        self.right = right
+        self.tables = tables
+        self.sampleLimit = sampleLimit
+        self.stateSchema = stateSchema
+        self.maxDiffRows = maxDiffRows
+        self.forceStreaming = forceStreaming
+    }
+
+    /// One database when both sides use the very same connection string.
+    public var mode: DiffMode {
+        left.configuration.url == right.configuration.url && !forceStreaming ? .sameDatabase : .crossDatabase
+    }
+
+    /// The backfill's convention (`StateSchema.defaultName(forTarget:)`): `<target>_backfill`.
+    public static func defaultStateSchema(forRight schema: String) -> String { "\(schema)_backfill" }
+
+    func validate() throws {
+        if sampleLimit < 0 {
+            throw ReconcileError(code: .invalidOption, message: "the sample count must be 0 or more, not \(sampleLimit)")
+        }
+        if maxDiffRows < 0 {
+            throw ReconcileError(code: .invalidOption, message: "the differing-row threshold must be 0 or more, not \(maxDiffRows)")
+        }
+        if tables.isEmpty {
+            throw ReconcileError(code: .invalidOption, message: "no table to compare")
+        }
+    }
+}

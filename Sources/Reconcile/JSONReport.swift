@@ -1,0 +1,86 @@
+import Foundation
+
+/// The diff as JSON for machines: `DiffReport` with snake_case keys, sorted, pretty-printed.
+///
+/// Shape of `format_version` 1 (adding fields keeps the version; removing or changing the
+/// meaning of one bumps it):
+///
+/// ```
+/// {
+///   "format_version": 1,
+///   "generated_at": "2025-06-01T12:00:00Z",            // UTC, whole seconds
+///   "mode": "same_database" | "cross_database",
+///   "left":  { "schema": "lifestream", "database": "postgresql://user:***@host:5432/db" },
+///   "right": { "schema": "lifestream_shadow", "database": "…" },   // passwords always masked
+///   "max_diff_rows": 0,
+///   "verdict": "match" | "within_threshold" | "diverged",
+///   "duration_milliseconds": 812,
+///   "totals": { "left_rows", "right_rows", "only_left", "only_right", "changed", "differences" },
+///   "tables": [ {
+///       "name": "links", "primary_key": ["subject_id"],
+///       "left_rows": 1000, "right_rows": 998, "only_left": 2, "only_right": 0, "changed": 3,
+///       "changed_columns": [ { "column": "status", "rows": 3 }, … every non-key column ],
+///       "samples": [ {
+///           "kind": "only_left" | "only_right" | "changed",
+///           "key": [ { "column": "subject_id", "value": "l-1" } ],
+///           "values": [ { "column": "status", "left": "fetched", "right": null, "differs": true }, … ],
+///           "cause": "out_of_order",                     // absent when causes are unavailable
+///           "explanation": "content.fetched e2 (partition:offset 0:7) arrived after …"
+///       } ],
+///       "causes": [ { "cause": "partial_before_create", "rows": 0, "subjects": 0 }, … all five ],
+///       "duration_milliseconds": 95
+///   } ],
+///   "causes": {
+///       "status": "available" | "unavailable",
+///       "state_schema": "lifestream_shadow_backfill",
+///       "reason": "…",                                   // only when unavailable
+///       "categories": [ { "cause": "…", "rows": 0, "subjects": 0 }, … all five, precedence order ]
+///   }
+/// }
+/// ```
+///
+/// Values are PostgreSQL's text in the diff's session settings; `null` is SQL NULL or, for a
+/// row on one side only, the side without it (`kind` says which).
+public enum JSONReport {
+    public static func render(_ report: DiffReport) throws -> String {
+        String(decoding: try encoder().encode(report), as: UTF8.self) + "\n"
+    }
+
+    /// Reads a report back (a cutover report can include an earlier diff), refusing other
+    /// format versions rather than misreading them.
+    public static func decode(_ data: Data) throws -> DiffReport {
+        struct Version: Decodable { var formatVersion: Int? }
+        let version: Int?
+        do {
+            version = try decoder().decode(Version.self, from: data).formatVersion
+        } catch {
+            throw ReconcileError(code: .unreadableReport, message: "the diff report is not a JSON object: \(error)")
+        }
+        guard version == DiffReport.currentFormatVersion else {
+            throw ReconcileError(code: .unreadableReport,
+                                 message: "the diff report has format_version \(version.map(String.init) ?? "none"), "
+                                    + "this tool reads \(DiffReport.currentFormatVersion)")
+        }
+        do {
+            return try decoder().decode(DiffReport.self, from: data)
+        } catch {
+            throw ReconcileError(code: .unreadableReport, message: "the diff report does not have the expected shape: \(error)")
+        }
+    }
+
+    /// The encoder behind `render`, for reports that embed a diff in their own JSON.
+    public static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
+}

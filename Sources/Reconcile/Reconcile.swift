@@ -1,1 +1,0 @@
-// Reconcile: table diff, causes, cutover reports (see README).

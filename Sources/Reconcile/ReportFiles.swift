@@ -1,0 +1,62 @@
+import Foundation
+
+/// Writes a report's renderings into the reports folder: one file per format named with the
+/// UTC time (`diff-20250601T120000Z.md`), plus a `latest.<ext>` copy of each for links that
+/// should not change. Files are written whole (temporary file, then rename), so a reader
+/// never sees half a report.
+public enum ReportFiles {
+    public struct Written: Sendable, Equatable {
+        /// The timestamped files, in the order given.
+        public var files: [URL]
+        /// The `latest` copies.
+        public var latest: [URL]
+    }
+
+    /// Writes `renderings` (file extension → content). `prefix` starts the timestamped names;
+    /// `latestName` names the copies (a cutover report can use its own, e.g. `cutover-latest`).
+    /// When a file of that second exists already, `-2`, `-3`, … is appended.
+    @discardableResult
+    public static func write(
+        _ renderings: [(fileExtension: String, content: String)], prefix: String = "diff", latestName: String = "latest",
+        into directory: URL, at date: Date
+    ) throws -> Written {
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw ReconcileError(code: .reportNotWritten,
+                                 message: "the reports folder \(directory.path) could not be created: \(error.localizedDescription)")
+        }
+        let stamp = Timestamps.compact(date)
+        var base = "\(prefix)-\(stamp)"
+        var attempt = 1
+        while renderings.contains(where: { FileManager.default.fileExists(atPath: directory.appendingPathComponent("\(base).\($0.fileExtension)").path) }) {
+            attempt += 1
+            base = "\(prefix)-\(stamp)-\(attempt)"
+        }
+        var written = Written(files: [], latest: [])
+        for rendering in renderings {
+            let file = directory.appendingPathComponent("\(base).\(rendering.fileExtension)")
+            let latest = directory.appendingPathComponent("\(latestName).\(rendering.fileExtension)")
+            try write(rendering.content, to: file)
+            try write(rendering.content, to: latest)
+            written.files.append(file)
+            written.latest.append(latest)
+        }
+        return written
+    }
+
+    /// Markdown, JSON and HTML of a diff, written as above.
+    @discardableResult
+    public static func write(_ report: DiffReport, into directory: URL) throws -> Written {
+        try write([("md", MarkdownReport.render(report)), ("json", try JSONReport.render(report)), ("html", HTMLReport.render(report))],
+                  into: directory, at: report.generatedAt)
+    }
+
+    private static func write(_ content: String, to file: URL) throws {
+        do {
+            try Data(content.utf8).write(to: file, options: .atomic)
+        } catch {
+            throw ReconcileError(code: .reportNotWritten, message: "the report \(file.path) could not be written: \(error.localizedDescription)")
+        }
+    }
+}

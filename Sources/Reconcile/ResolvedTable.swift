@@ -1,0 +1,13 @@
+/// A table whose columns were found, and found equal, on both sides: what the diff runs on.
+struct ResolvedTable: Sendable {
+    var spec: TableSpec
+    /// The primary key columns, in key order.
+    var keyColumns: [DiffColumn]
+    /// The other columns, in the left table's column order.
+    var valueColumns: [DiffColumn]
+
+    var name: String { spec.name }
+    var allColumns: [DiffColumn] { keyColumns + valueColumns }
+    /// Position of the subject column among `allColumns`, when the table has one.
+    var subjectIndex: Int? { spec.subjectColumn.flatMap { name in allColumns.firstIndex { $0.name == name } } }
+}

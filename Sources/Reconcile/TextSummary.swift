@@ -1,0 +1,34 @@
+/// The few lines `backfill diff` prints on a terminal: one row per table, the causes, the
+/// verdict. Plain text, aligned for a monospace font.
+public enum TextSummary {
+    public static func render(_ report: DiffReport) -> String {
+        var lines = ["diff \(report.left.schema) (\(report.left.database)) vs \(report.right.schema) (\(report.right.database)), "
+                     + (report.mode == .sameDatabase ? "one database" : "two databases, streamed")]
+        let header = ["table", "left", "right", "only-left", "only-right", "changed"]
+        let rows = report.tables.map { table in
+            [table.name, String(table.leftRows), String(table.rightRows), String(table.onlyLeft), String(table.onlyRight), String(table.changed)]
+        }
+        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { index, cell in
+                let padding = String(repeating: " ", count: widths[index] - cell.count)
+                return index == 0 ? cell + padding : padding + cell
+            }.joined(separator: "  ")
+        }
+        lines.append(line(header))
+        lines += rows.map(line)
+        if report.causes.isAvailable {
+            let counts = report.causes.categories.filter { $0.rows > 0 }.map { "\($0.cause.rawValue) \($0.subjects) subjects/\($0.rows) rows" }
+            lines.append("causes: " + (counts.isEmpty ? "none needed" : counts.joined(separator: ", ")))
+        } else {
+            lines.append("causes: unavailable (\(report.causes.reason ?? "no event log"))")
+        }
+        let verdict: String = switch report.verdict {
+        case .match: "match"
+        case .withinThreshold: "within threshold (\(report.totals.differences) differing rows, --max-diff-rows \(report.maxDiffRows))"
+        case .diverged: "diverged (\(report.totals.differences) differing rows > --max-diff-rows \(report.maxDiffRows))"
+        }
+        lines.append("verdict: \(verdict) in \(ValueDisplay.duration(milliseconds: report.durationMilliseconds))")
+        return lines.joined(separator: "\n")
+    }
+}
