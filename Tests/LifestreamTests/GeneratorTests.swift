@@ -189,6 +189,13 @@ struct GeneratorTests {
         #expect(elapsed < .seconds(15), "100k records took \(elapsed) (debug build; release must do 1M in < 2 s)")
     }
 
+    @Test("the generator's own logarithm matches the C library's (records must not depend on the platform's libm)")
+    func portableLogarithm() {
+        for x in [1e-300, 1e-9, 0.001, 0.1, 0.5, 0.75, 0.999_999, 1.0] {
+            #expect(abs(EventGenerator.Random.naturalLog(x) - log(x)) <= 1e-12 * max(1, abs(log(x))), "ln \(x)")
+        }
+    }
+
     @Test("options decode from a partial JSON object, keeping defaults for the rest")
     func optionsDecoding() throws {
         let options = try JSONDecoder().decode(GeneratorOptions.self, from: Data(#"{"events": 5, "arrivalSeed": 9}"#.utf8))

@@ -1,5 +1,3 @@
-import Foundation
-
 extension EventGenerator {
     /// The set of records, in a canonical order that depends on `seed` only.
     ///
@@ -146,7 +144,7 @@ extension EventGenerator {
                 key = last.nanos
             } else {
                 cursor.slot = .event
-                let gap = Swift.max(1, Int64(cursor.meanGapMillis * -log(1 - cursor.rng.unit())))
+                let gap = Swift.max(1, Int64(cursor.meanGapMillis * cursor.rng.exponential()))
                 cursor.nextFormat = TimestampFormat.random(&cursor.rng)
                 cursor.nextNanos = cursor.nextFormat.align(millis: last.millis + gap, &cursor.rng)
                 key = cursor.nextNanos

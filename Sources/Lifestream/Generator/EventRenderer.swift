@@ -1,5 +1,3 @@
-import Foundation
-
 extension EventGenerator {
     /// Turns an `EventSpec` into record value bytes, the way varied real producers would.
     ///
