@@ -1,5 +1,3 @@
-import Foundation
-
 extension EventGenerator {
     /// The set of records, in a canonical order that depends on `seed` only.
     ///
@@ -17,9 +15,10 @@ extension EventGenerator {
             var key: [UInt8]?
             var value: [UInt8]
             var occurredMillis: Int64
-            /// For new events: their event order (µs, event_id bytes).
+            /// For new events: their event order (µs, then the event_id, rendered only when
+            /// two instants tie).
             var orderMicros: Int64 = 0
-            var eventID: [UInt8] = []
+            var spec: EventSpec?
             var isNewEvent = false
             var isCreator = false
             var quarantineReason: String?
@@ -28,7 +27,7 @@ extension EventGenerator {
             func isLater(than other: Item) -> Bool {
                 orderMicros != other.orderMicros
                     ? orderMicros > other.orderMicros
-                    : other.eventID.lexicographicallyPrecedes(eventID)
+                    : (other.spec?.eventID ?? []).lexicographicallyPrecedes(spec?.eventID ?? [])
             }
         }
 
@@ -47,7 +46,6 @@ extension EventGenerator {
 
         let options: GeneratorOptions
         let plan: SubjectPlan
-        private var renderer: EventRenderer
         private var cursors: [Cursor]
         private var heap: MinHeap
         private var global: Random
@@ -63,7 +61,6 @@ extension EventGenerator {
             let total = Swift.max(0, options.events)
             let invalid = Swift.min(total, Int((Double(total) * SubjectPlan.clamp(options.invalidRate)).rounded()))
             plan = SubjectPlan(options: options, validRecords: total - invalid)
-            renderer = EventRenderer(plan: plan)
             global = Random(options.seed, 0x61_0BA1)
             remainingRecords = total
             remainingInvalid = invalid
@@ -147,7 +144,7 @@ extension EventGenerator {
                 key = last.nanos
             } else {
                 cursor.slot = .event
-                let gap = Swift.max(1, Int64(cursor.meanGapMillis * -log(1 - cursor.rng.unit())))
+                let gap = Swift.max(1, Int64(cursor.meanGapMillis * cursor.rng.exponential()))
                 cursor.nextFormat = TimestampFormat.random(&cursor.rng)
                 cursor.nextNanos = cursor.nextFormat.align(millis: last.millis + gap, &cursor.rng)
                 key = cursor.nextNanos
@@ -156,16 +153,16 @@ extension EventGenerator {
         }
 
         private mutating func item(for spec: EventSpec, isNew: Bool) -> Item {
-            let (value, keyless) = renderer.render(spec)
             let id = plan.subjectID(Int(spec.subject))
+            let (value, keyless) = EventRenderer.render(spec, plan: plan, subjectID: id)
             var item = Item(subject: spec.subject,
-                            partition: EventGenerator.partition(forSubjectBytes: id, partitions: plan.partitions),
+                            partition: plan.partition(Int(spec.subject)),
                             key: keyless ? nil : id, value: value, occurredMillis: spec.millis)
             if isNew {
                 item.isNewEvent = true
                 item.isCreator = spec.type.isCreating
                 item.orderMicros = spec.micros
-                item.eventID = spec.eventID
+                item.spec = spec
             }
             return item
         }
@@ -195,20 +192,21 @@ extension EventGenerator {
             var keyless = false
             switch recipe.shape(&global, kind) {
             case .mutation(let mutation):
-                (value, keyless) = renderer.render(spec, mutation: mutation)
+                value = EventRenderer.render(spec, plan: plan, subjectID: id, mutation: mutation).value
                 keyless = mutation.keyless
             case .truncated:
-                value = renderer.render(spec).value
+                value = EventRenderer.render(spec, plan: plan, subjectID: id).value
                 value.removeLast(value.count - (value.count / 2 + global.below(value.count / 2)))
             case .wrappedInArray:
-                value = [UInt8(ascii: "[")] + renderer.render(spec).value + [UInt8(ascii: "]")]
+                value = [UInt8(ascii: "[")] + EventRenderer.render(spec, plan: plan, subjectID: id).value + [UInt8(ascii: "]")]
             case .doubleEncoded:
-                var w = JSONWriter()
-                w.string(renderer.render(spec).value)
-                value = w.bytes
+                let inner = EventRenderer.render(spec, plan: plan, subjectID: id).value
+                var w = JSONWriter(capacity: inner.count * 2)
+                w.string(inner)
+                value = w.finish()
             }
             return Item(subject: Int32(subject),
-                        partition: EventGenerator.partition(forSubjectBytes: id, partitions: plan.partitions),
+                        partition: plan.partition(Int(spec.subject)),
                         key: keyless ? nil : id, value: value, occurredMillis: spec.millis,
                         quarantineReason: recipe.reason)
         }

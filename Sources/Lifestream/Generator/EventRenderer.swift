@@ -1,5 +1,3 @@
-import Foundation
-
 extension EventGenerator {
     /// Turns an `EventSpec` into record value bytes, the way varied real producers would.
     ///
@@ -7,19 +5,33 @@ extension EventGenerator {
     /// null for it, unknown extra fields, `\u`-escaping or `\/`-escaping producers, keyless
     /// sends) come from the spec's decoration seed; payload contents from its payload seed.
     /// A `Mutation` edits single fields for invalid records; the valid path never looks it up.
+    ///
+    /// A renderer renders exactly one record: `render` creates it, writes, and frees its
+    /// buffer, so no raw memory outlives the call.
     struct EventRenderer {
-        let plan: SubjectPlan
-        var w = JSONWriter()
-        var mutation = Mutation.none
-        var rng = Random(seed: 0)
+        private let plan: SubjectPlan
+        private var w: JSONWriter
+        private var mutation: Mutation
+        private var rng: Random
+        private let subjectID: [UInt8]
 
-        init(plan: SubjectPlan) { self.plan = plan }
+        /// The value bytes and whether the record is sent without a key. The caller passes
+        /// the subject_id it already has for the record.
+        static func render(_ spec: EventSpec, plan: SubjectPlan, subjectID: [UInt8],
+                           mutation: Mutation = .none) -> (value: [UInt8], keyless: Bool) {
+            var renderer = EventRenderer(plan: plan, spec: spec, subjectID: subjectID, mutation: mutation)
+            return renderer.render(spec)
+        }
 
-        /// The value bytes and whether the record is sent without a key.
-        mutating func render(_ spec: EventSpec, mutation: Mutation = .none) -> (value: [UInt8], keyless: Bool) {
+        private init(plan: SubjectPlan, spec: EventSpec, subjectID: [UInt8], mutation: Mutation) {
+            self.plan = plan
             self.mutation = mutation
+            self.subjectID = subjectID
             rng = Random(seed: spec.decorationSeed)
-            w = JSONWriter(capacity: 640)
+            w = JSONWriter(capacity: 1024 + mutation.padding)
+        }
+
+        private mutating func render(_ spec: EventSpec) -> (value: [UInt8], keyless: Bool) {
             w.asciiOnly = rng.chance(0.05)
             w.escapeSlashes = rng.chance(0.05)
             let keyless = mutation.keyless || rng.chance(0.005)
@@ -31,17 +43,17 @@ extension EventGenerator {
 
             w.beginObject()
             if layout < 70 {
-                eventID(spec); eventType(spec); occurredAt(spec); subjectID(spec)
+                writeEventID(spec); eventType(spec); occurredAt(spec); writeSubjectID(spec)
                 subject(spec, includeSubject); self.source(source, sourceRoll); extras(extra); payload(spec)
             } else if layout < 85 {
-                subjectID(spec); eventType(spec); eventID(spec); occurredAt(spec); payload(spec)
+                writeSubjectID(spec); eventType(spec); writeEventID(spec); occurredAt(spec); payload(spec)
                 self.source(source, sourceRoll); subject(spec, includeSubject); extras(extra)
             } else {
-                payload(spec); eventType(spec); subjectID(spec); occurredAt(spec); eventID(spec)
+                payload(spec); eventType(spec); writeSubjectID(spec); occurredAt(spec); writeEventID(spec)
                 extras(extra); self.source(source, sourceRoll); subject(spec, includeSubject)
             }
             w.endObject()
-            return (w.bytes, keyless)
+            return (w.finish(), keyless)
         }
 
         // MARK: Envelope
@@ -62,36 +74,39 @@ extension EventGenerator {
             body(&self)
         }
 
-        private mutating func eventID(_ spec: EventSpec) {
-            member(.eventID, "event_id", present: true) { $0.w.string(spec.eventID) }
+        private mutating func writeEventID(_ spec: EventSpec) {
+            member(.eventID, "event_id", present: true) { r in
+                r.w.byte(UInt8(ascii: "\""))
+                r.w.write(maximum: 36) { spec.writeEventID(to: $0) }
+                r.w.byte(UInt8(ascii: "\""))
+            }
         }
 
         private mutating func eventType(_ spec: EventSpec) {
             member(.eventType, "event_type", present: true) { r in
-                r.w.bytes.append(UInt8(ascii: "\""))
+                r.w.byte(UInt8(ascii: "\""))
                 r.w.stringContent(spec.type.name)
-                r.w.bytes.append(UInt8(ascii: "\""))
+                r.w.byte(UInt8(ascii: "\""))
             }
         }
 
         private mutating func occurredAt(_ spec: EventSpec) {
             member(.occurredAt, "occurred_at", present: true) { r in
-                r.w.bytes.append(UInt8(ascii: "\""))
+                r.w.byte(UInt8(ascii: "\""))
                 spec.format.write(nanos: spec.nanos, into: &r.w)
-                r.w.bytes.append(UInt8(ascii: "\""))
+                r.w.byte(UInt8(ascii: "\""))
             }
         }
 
-        private mutating func subjectID(_ spec: EventSpec) {
-            let id = plan.subjectID(Int(spec.subject))
-            member(.subjectID, "subject_id", present: true) { $0.w.string(id) }
+        private mutating func writeSubjectID(_ spec: EventSpec) {
+            member(.subjectID, "subject_id", present: true) { $0.w.string($0.subjectID) }
         }
 
         private mutating func subject(_ spec: EventSpec, _ include: Bool) {
             member(.subject, "subject", present: include) { r in
-                r.w.bytes.append(UInt8(ascii: "\""))
+                r.w.byte(UInt8(ascii: "\""))
                 r.w.stringContent(spec.type.kind.name)
-                r.w.bytes.append(UInt8(ascii: "\""))
+                r.w.byte(UInt8(ascii: "\""))
             }
         }
 
@@ -140,10 +155,9 @@ extension EventGenerator {
                 if spec.payloadRevision > 0 { r.w.key("revision"); r.w.int(Int(spec.payloadRevision) + 1) }
                 if r.mutation.padding > 0 {
                     r.w.key("attachment_base64")
-                    r.w.bytes.append(UInt8(ascii: "\""))
-                    let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-                    for index in 0..<r.mutation.padding { r.w.bytes.append(alphabet[(index &* 7919) % 64]) }
-                    r.w.bytes.append(UInt8(ascii: "\""))
+                    r.w.byte(UInt8(ascii: "\""))
+                    r.w.repeated(UInt8(ascii: "A"), count: r.mutation.padding)
+                    r.w.byte(UInt8(ascii: "\""))
                 }
                 r.w.endObject()
             }
@@ -198,17 +212,17 @@ extension EventGenerator {
                 let target = rng.pick(Vocabulary.targets)
                 field("target", presence(0.9)) { $0.w.string(target) }
                 field("url", presence(0.85)) { r in
-                    r.w.bytes.append(UInt8(ascii: "\""))
+                    r.w.byte(UInt8(ascii: "\""))
                     r.w.stringContent("https://social.example/@me/")
                     r.w.appendDigits(r.rng.next() >> 12)
-                    r.w.bytes.append(UInt8(ascii: "\""))
+                    r.w.byte(UInt8(ascii: "\""))
                 }
             case .linkVisibilityChanged:
                 let value: StaticString = ["public", "private", "unlisted"][rng.below(3)]
                 field("visibility", .present) { r in
-                    r.w.bytes.append(UInt8(ascii: "\""))
+                    r.w.byte(UInt8(ascii: "\""))
                     r.w.stringContent(value)
-                    r.w.bytes.append(UInt8(ascii: "\""))
+                    r.w.byte(UInt8(ascii: "\""))
                 }
             case .tempReadingRecorded:
                 field("celsius", .present) { $0.celsius() }
@@ -223,9 +237,9 @@ extension EventGenerator {
                 field("due_at", presence(0.4, null: 0.05)) { r in
                     let format = TimestampFormat.random(&r.rng)
                     let aligned = format.align(millis: TimestampFormat.floorDiv(due, 1_000_000), &r.rng)
-                    r.w.bytes.append(UInt8(ascii: "\""))
+                    r.w.byte(UInt8(ascii: "\""))
                     format.write(nanos: aligned, into: &r.w)
-                    r.w.bytes.append(UInt8(ascii: "\""))
+                    r.w.byte(UInt8(ascii: "\""))
                 }
             case .todoCompleted:
                 if rng.chance(0.2) { w.key("completed_by"); w.string(rng.pick(Vocabulary.people)) }
@@ -241,7 +255,7 @@ extension EventGenerator {
         // MARK: Values
 
         private mutating func url() {
-            w.bytes.append(UInt8(ascii: "\""))
+            w.byte(UInt8(ascii: "\""))
             w.stringContent("https://")
             w.stringContent(rng.pick(Vocabulary.domains))
             for index in 0..<rng.int(1...4) {
@@ -254,25 +268,36 @@ extension EventGenerator {
                 w.stringContent("&id=")
                 w.appendDigits(UInt64(rng.below(100_000)))
             }
-            w.bytes.append(UInt8(ascii: "\""))
+            w.byte(UInt8(ascii: "\""))
         }
 
-        /// A quoted string of vocabulary words; `tricky` is the chance per string of one
-        /// word that needs escaping or is non-ASCII.
+        /// A quoted string of vocabulary words (an excerpt of `Vocabulary.corpus`); `tricky`
+        /// is the chance per string of one inserted word that needs escaping or is non-ASCII.
         private mutating func sentence(words: ClosedRange<Int>, tricky: Double, capitalize: Bool) {
             let count = rng.int(words)
-            let trickyAt = rng.chance(tricky) ? rng.below(count) : -1
-            w.bytes.append(UInt8(ascii: "\""))
-            for index in 0..<count {
-                if index > 0 { w.bytes.append(index % 11 == 10 ? UInt8(ascii: ",") : UInt8(ascii: " ")) }
-                if index > 0, index % 11 == 10 { w.bytes.append(UInt8(ascii: " ")) }
-                var word = index == trickyAt ? rng.pick(Vocabulary.tricky) : rng.pick(Vocabulary.words)
-                if index == 0, capitalize, let first = word.first, first >= UInt8(ascii: "a"), first <= UInt8(ascii: "z") {
-                    word[0] = first - 32
+            let corpus = Vocabulary.corpus
+            let first = rng.below(corpus.wordStarts.count - count - 1)
+            let trickyAt = rng.chance(tricky) ? first + rng.below(count) : -1
+            w.byte(UInt8(ascii: "\""))
+            let opening = w.count
+            corpus.bytes.withUnsafeBufferPointer { text in
+                let start = corpus.wordStarts[first]
+                var end = corpus.wordStarts[first + count]
+                while end > start, text[end - 1] == UInt8(ascii: " ") || text[end - 1] == UInt8(ascii: ",") { end -= 1 }
+                if trickyAt >= 0 {
+                    let split = corpus.wordStarts[trickyAt]
+                    w.raw(UnsafeBufferPointer(rebasing: text[start..<split]))
+                    w.stringContent(rng.pick(Vocabulary.tricky))
+                    w.byte(UInt8(ascii: " "))
+                    w.raw(UnsafeBufferPointer(rebasing: text[split..<end]))
+                } else {
+                    w.raw(UnsafeBufferPointer(rebasing: text[start..<end]))
                 }
-                w.stringContent(word)
             }
-            w.bytes.append(UInt8(ascii: "\""))
+            if capitalize, w.count > opening, w[opening] >= UInt8(ascii: "a"), w[opening] <= UInt8(ascii: "z") {
+                w[opening] -= 32
+            }
+            w.byte(UInt8(ascii: "\""))
         }
 
         /// Mostly indoor temperatures with two decimals; sometimes whole numbers, exponent

@@ -36,31 +36,45 @@ extension EventGenerator {
         /// The event_id: mostly a lower-case UUIDv4, from one producer in sixteen an
         /// `evt_`-prefixed base32 id (so ties are broken between differently shaped ids too).
         var eventID: [UInt8] {
-            var id: [UInt8] = []
-            id.reserveCapacity(36)
+            [UInt8](unsafeUninitializedCapacity: 36) { buffer, count in count = writeEventID(to: buffer.baseAddress!) }
+        }
+
+        /// Writes the event_id's bytes (at most 36, all ASCII) and returns how many.
+        func writeEventID(to id: UnsafeMutablePointer<UInt8>) -> Int {
             if idHigh & 0xF == 0 {
-                id.append(contentsOf: "evt_".utf8)
+                let alphabet = SubjectPlan.base32
+                id[0] = UInt8(ascii: "e"); id[1] = UInt8(ascii: "v"); id[2] = UInt8(ascii: "t"); id[3] = UInt8(ascii: "_")
                 var bits = idLow
-                for _ in 0..<12 {
-                    id.append(SubjectPlan.base32[Int(bits & 31)])
+                for index in 4..<16 {
+                    id[index] = alphabet[Int(bits & 31)]
                     bits >>= 5
                 }
                 bits = idHigh >> 4
-                for _ in 0..<10 {
-                    id.append(SubjectPlan.base32[Int(bits & 31)])
+                for index in 16..<26 {
+                    id[index] = alphabet[Int(bits & 31)]
                     bits >>= 5
                 }
-                return id
+                return 26
             }
             let high = (idHigh & ~0xF000) | 0x4000
             let low = (idLow & ~(UInt64(0xC) << 60)) | (UInt64(0x8) << 60)
-            let hex = Array("0123456789abcdef".utf8)
-            for nibble in 0..<32 {
-                if nibble == 8 || nibble == 12 || nibble == 16 || nibble == 20 { id.append(UInt8(ascii: "-")) }
-                let word = nibble < 16 ? high : low
-                id.append(hex[Int(word >> UInt64(60 - 4 * (nibble % 16)) & 0xF)])
+            /// Writes `nibbles` hex digits of `word`, starting at its `first` nibble.
+            func hex(_ word: UInt64, first: Int, nibbles: Int, at offset: Int) {
+                for k in 0..<nibbles {
+                    let digit = UInt8(truncatingIfNeeded: word &>> UInt64(60 - 4 * (first + k))) & 0xF
+                    id[offset + k] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10
+                }
             }
-            return id
+            hex(high, first: 0, nibbles: 8, at: 0)
+            id[8] = UInt8(ascii: "-")
+            hex(high, first: 8, nibbles: 4, at: 9)
+            id[13] = UInt8(ascii: "-")
+            hex(high, first: 12, nibbles: 4, at: 14)
+            id[18] = UInt8(ascii: "-")
+            hex(low, first: 0, nibbles: 4, at: 19)
+            id[23] = UInt8(ascii: "-")
+            hex(low, first: 4, nibbles: 12, at: 24)
+            return 36
         }
     }
 }

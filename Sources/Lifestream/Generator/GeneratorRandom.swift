@@ -32,6 +32,25 @@ extension EventGenerator {
 
         mutating func chance(_ probability: Double) -> Bool { unit() < probability }
 
+        /// Exponentially distributed with mean 1 (waiting times between events).
+        mutating func exponential() -> Double { -Self.naturalLog(1 - unit()) }
+
+        /// ln(x) for x > 0 from IEEE-exact operations only (`+ - * /`, exponent and
+        /// significand), so every platform gets the same bits; the C library's `log` may
+        /// differ in the last place between systems, and then so would the records.
+        static func naturalLog(_ x: Double) -> Double {
+            let m = x.significand                       // x = m · 2^e, m in [1, 2)
+            let t = (m - 1) / (m + 1)                   // ln m = 2 atanh t, t in [0, 1/3)
+            let t2 = t * t
+            var term = t
+            var sum = 0.0
+            for k in stride(from: 1, through: 29, by: 2) {
+                sum += term / Double(k)
+                term *= t2
+            }
+            return Double(x.exponent) * 0.693_147_180_559_945_3 + 2 * sum
+        }
+
         mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
 
         /// A well-mixed combination of two values (for seeds of sub-streams).

@@ -1,52 +1,111 @@
 extension EventGenerator {
-    /// Appends JSON to a byte buffer directly (no `JSONSerialization`, no intermediate
-    /// strings): generating a million records must stay well under two seconds.
+    /// Appends JSON to a raw byte buffer (no `JSONSerialization`, no intermediate strings,
+    /// no per-byte array bookkeeping): a million records must take well under two seconds.
+    ///
+    /// The buffer is allocated by `init` and freed by `finish()`, which must be called
+    /// exactly once; `EventRenderer.render` and `Edit.string` are the only owners, and
+    /// neither lets a writer escape.
     ///
     /// Two producer quirks are modelled, both valid JSON: `asciiOnly` writes every
     /// non-ASCII character as `\uXXXX` (surrogate pairs beyond the BMP), and
     /// `escapeSlashes` writes `/` as `\/`.
     struct JSONWriter {
-        var bytes: [UInt8] = []
+        private var base: UnsafeMutablePointer<UInt8>
+        private var capacity: Int
+        private(set) var count = 0
         var asciiOnly = false
         var escapeSlashes = false
         /// Whether the next member of the current object needs a leading comma.
         private var needsComma = false
 
-        init(capacity: Int = 512) { bytes.reserveCapacity(capacity) }
-
-        mutating func raw(_ text: StaticString) {
-            text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        init(capacity: Int = 1024) {
+            self.capacity = Swift.max(16, capacity)
+            base = .allocate(capacity: self.capacity)
         }
 
-        mutating func raw(_ data: [UInt8]) { bytes.append(contentsOf: data) }
+        /// The bytes written; frees the buffer (the writer is unusable afterwards).
+        mutating func finish() -> [UInt8] {
+            let bytes = [UInt8](UnsafeBufferPointer(start: base, count: count))
+            base.deallocate()
+            capacity = 0
+            count = 0
+            return bytes
+        }
+
+        subscript(index: Int) -> UInt8 {
+            get { base[index] }
+            set { base[index] = newValue }
+        }
+
+        @inline(__always)
+        private mutating func reserve(_ extra: Int) {
+            if count + extra > capacity { grow(to: count + extra) }
+        }
+
+        private mutating func grow(to needed: Int) {
+            let newCapacity = Swift.max(needed, capacity * 2)
+            let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+            newBase.update(from: base, count: count)
+            base.deallocate()
+            base = newBase
+            capacity = newCapacity
+        }
+
+        @inline(__always)
+        mutating func byte(_ value: UInt8) {
+            reserve(1)
+            base[count] = value
+            count += 1
+        }
+
+        mutating func raw(_ data: UnsafeBufferPointer<UInt8>) {
+            guard let source = data.baseAddress, data.count > 0 else { return }
+            reserve(data.count)
+            (base + count).update(from: source, count: data.count)
+            count += data.count
+        }
+
+        /// Lets `body` write up to `maximum` bytes in place; it returns how many it wrote.
+        mutating func write(maximum: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+            reserve(maximum)
+            count += body(base + count)
+        }
+
+        mutating func raw(_ text: StaticString) {
+            text.withUTF8Buffer { raw($0) }
+        }
+
+        mutating func raw(_ data: [UInt8]) { data.withUnsafeBufferPointer { raw($0) } }
+
+        /// `count` copies of one byte (filler for oversized records).
+        mutating func repeated(_ value: UInt8, count repeats: Int) {
+            reserve(repeats)
+            (base + count).initialize(repeating: value, count: repeats)
+            count += repeats
+        }
 
         mutating func beginObject() {
-            bytes.append(UInt8(ascii: "{"))
+            byte(UInt8(ascii: "{"))
             needsComma = false
         }
 
         mutating func endObject() {
-            bytes.append(UInt8(ascii: "}"))
+            byte(UInt8(ascii: "}"))
             needsComma = true
         }
 
         /// Writes `,"name":` (comma only when needed).
         mutating func key(_ name: StaticString) {
-            if needsComma { bytes.append(UInt8(ascii: ",")) }
-            bytes.append(UInt8(ascii: "\""))
-            raw(name)
-            raw("\":")
+            reserve(name.utf8CodeUnitCount + 4)
+            if needsComma { base[count] = UInt8(ascii: ","); count += 1 }
+            base[count] = UInt8(ascii: "\""); count += 1
+            (base + count).update(from: name.utf8Start, count: name.utf8CodeUnitCount)
+            count += name.utf8CodeUnitCount
+            base[count] = UInt8(ascii: "\""); base[count + 1] = UInt8(ascii: ":"); count += 2
             needsComma = true
         }
 
-        mutating func key(_ name: [UInt8]) {
-            if needsComma { bytes.append(UInt8(ascii: ",")) }
-            string(name)
-            bytes.append(UInt8(ascii: ":"))
-            needsComma = true
-        }
-
-        /// A nested object value: restores the comma state of the outer object afterwards.
+        /// A nested object value; afterwards the outer object continues with a comma.
         mutating func object(_ body: (inout JSONWriter) -> Void) {
             beginObject()
             body(&self)
@@ -54,12 +113,12 @@ extension EventGenerator {
         }
 
         mutating func array(_ count: Int, _ element: (inout JSONWriter, Int) -> Void) {
-            bytes.append(UInt8(ascii: "["))
+            byte(UInt8(ascii: "["))
             for index in 0..<count {
-                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                if index > 0 { byte(UInt8(ascii: ",")) }
                 element(&self, index)
             }
-            bytes.append(UInt8(ascii: "]"))
+            byte(UInt8(ascii: "]"))
             needsComma = true
         }
 
@@ -69,7 +128,7 @@ extension EventGenerator {
 
         mutating func int(_ value: Int64) {
             if value < 0 {
-                bytes.append(UInt8(ascii: "-"))
+                byte(UInt8(ascii: "-"))
                 appendDigits(value.magnitude)
             } else {
                 appendDigits(UInt64(value))
@@ -82,37 +141,39 @@ extension EventGenerator {
         mutating func decimal(units: Int64, scale: Int) {
             var divisor: UInt64 = 1
             for _ in 0..<scale { divisor *= 10 }
-            if units < 0 { bytes.append(UInt8(ascii: "-")) }
+            if units < 0 { byte(UInt8(ascii: "-")) }
             let magnitude = units.magnitude
             appendDigits(magnitude / divisor)
             if scale > 0 {
-                bytes.append(UInt8(ascii: "."))
+                byte(UInt8(ascii: "."))
                 appendDigits(magnitude % divisor, width: scale)
             }
         }
 
         /// Digits of `value`, zero-padded to `width`.
         mutating func appendDigits(_ value: UInt64, width: Int = 1) {
-            var buffer: (UInt64, UInt64, UInt64) = (0, 0, 0)
-            withUnsafeMutableBytes(of: &buffer) { digits in
-                var v = value
-                var count = 0
-                repeat {
-                    digits[23 - count] = UInt8(ascii: "0") + UInt8(v % 10)
-                    v /= 10
-                    count += 1
-                } while v > 0
-                while count < width {
-                    digits[23 - count] = UInt8(ascii: "0")
-                    count += 1
-                }
-                bytes.append(contentsOf: digits[(24 - count)...])
+            var digits = 1
+            var rest = value
+            while rest >= 10 {
+                rest /= 10
+                digits += 1
             }
+            let total = Swift.max(digits, width)
+            reserve(total)
+            rest = value
+            for position in stride(from: count + total - 1, through: count, by: -1) {
+                base[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            }
+            count += total
         }
 
-        mutating func string(_ text: String) {
-            var text = text
-            text.withUTF8 { string($0) }
+        /// Exactly two digits (for dates and times).
+        mutating func twoDigits(_ value: Int64) {
+            reserve(2)
+            base[count] = UInt8(ascii: "0") + UInt8(value / 10)
+            base[count + 1] = UInt8(ascii: "0") + UInt8(value % 10)
+            count += 2
         }
 
         mutating func string(_ text: [UInt8]) {
@@ -120,25 +181,49 @@ extension EventGenerator {
         }
 
         mutating func string(_ text: UnsafeBufferPointer<UInt8>) {
-            bytes.append(UInt8(ascii: "\""))
+            byte(UInt8(ascii: "\""))
             stringContent(text)
-            bytes.append(UInt8(ascii: "\""))
+            byte(UInt8(ascii: "\""))
         }
 
-        /// Escaped string content (without quotes), for strings built in pieces.
+        /// A JSON string of a static text (known to need no escaping beyond the quirks).
+        mutating func string(_ text: StaticString) {
+            byte(UInt8(ascii: "\""))
+            text.withUTF8Buffer { stringContent($0) }
+            byte(UInt8(ascii: "\""))
+        }
+
+        /// Escaped string content (without quotes), for strings built in pieces. Runs of
+        /// bytes that need no escaping are copied in one go.
         mutating func stringContent(_ text: UnsafeBufferPointer<UInt8>) {
+            let quirks = escapeSlashes || asciiOnly
+            var runStart = 0
             var index = 0
             while index < text.count {
+                if !quirks {
+                    // The common case: skip ahead over everything JSON carries as is.
+                    index = Self.plain.withUnsafeBufferPointer { plain in
+                        var i = index
+                        while i < text.count, plain[Int(text[i])] { i += 1 }
+                        return i
+                    }
+                    if index == text.count { break }
+                }
                 let byte = text[index]
+                if Self.plain[Int(byte)] && (byte != UInt8(ascii: "/") || !escapeSlashes) && (byte < 0x80 || !asciiOnly) {
+                    index += 1
+                    continue
+                }
+                if runStart < index { raw(UnsafeBufferPointer(rebasing: text[runStart..<index])) }
                 switch byte {
                 case UInt8(ascii: "\""): raw("\\\"")
                 case UInt8(ascii: "\\"): raw("\\\\")
-                case UInt8(ascii: "/") where escapeSlashes: raw("\\/")
+                case UInt8(ascii: "/"): raw("\\/")
                 case 0x0A: raw("\\n")
                 case 0x0D: raw("\\r")
                 case 0x09: raw("\\t")
                 case 0..<0x20: unicodeEscape(UInt16(byte))
-                case 0x80... where asciiOnly:
+                default:
                     let (scalar, length) = Self.decodeUTF8(text, at: index)
                     if scalar >= 0x10000 {
                         let v = scalar - 0x10000
@@ -147,13 +232,16 @@ extension EventGenerator {
                     } else {
                         unicodeEscape(UInt16(scalar))
                     }
-                    index += length
-                    continue
-                default: bytes.append(byte)
+                    index += length - 1
                 }
                 index += 1
+                runStart = index
             }
+            if runStart < text.count { raw(UnsafeBufferPointer(rebasing: text[runStart...])) }
         }
+
+        /// Bytes that JSON strings carry as they are: all but control characters, `"` and `\`.
+        private static let plain: [Bool] = (0...255).map { $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C }
 
         mutating func stringContent(_ text: [UInt8]) { text.withUnsafeBufferPointer { stringContent($0) } }
 
@@ -161,15 +249,12 @@ extension EventGenerator {
             text.withUTF8Buffer { stringContent($0) }
         }
 
-        private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
         private mutating func unicodeEscape(_ unit: UInt16) {
-            let hex = Self.hexDigits
             raw("\\u")
-            bytes.append(hex[Int(unit >> 12)])
-            bytes.append(hex[Int(unit >> 8 & 0xF)])
-            bytes.append(hex[Int(unit >> 4 & 0xF)])
-            bytes.append(hex[Int(unit & 0xF)])
+            for shift in [12, 8, 4, 0] {
+                let nibble = UInt8(unit >> UInt16(shift) & 0xF)
+                byte(nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10)
+            }
         }
 
         /// The scalar starting at `index` of well-formed UTF-8, and its length in bytes.

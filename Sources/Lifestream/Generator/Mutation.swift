@@ -16,8 +16,8 @@ extension EventGenerator {
         /// A JSON string value.
         static func string(_ text: String) -> Edit {
             var w = JSONWriter(capacity: text.utf8.count + 2)
-            w.string(text)
-            return .replace(w.bytes)
+            w.string(Array(text.utf8))
+            return .replace(w.finish())
         }
     }
 

@@ -4,8 +4,9 @@ extension EventGenerator {
     /// Kinds are spread 40/20/30/10 % (link/todo/sensor/annotation). Record counts are
     /// weighted by kind (sensors are chatty, annotations rare) with per-subject variation,
     /// every subject gets at least one record when there are enough, and the counts add up
-    /// exactly. Memory is O(subjects), never O(events).
-    struct SubjectPlan: Sendable {
+    /// exactly. Memory is O(subjects), never O(events). A class, because every record's
+    /// renderer refers to it: sharing one immutable instance costs one retain, not nine.
+    final class SubjectPlan: Sendable {
         let seed: UInt64
         let partitions: Int32
         let kinds: [Kind]
@@ -15,6 +16,11 @@ extension EventGenerator {
         let lacksCreator: [Bool]
         /// Subject indices per kind (by `Kind.rawValue`), for picking e.g. a link to annotate.
         let byKind: [[Int32]]
+        /// All subject_ids back to back (with `idStarts`), and each subject's partition:
+        /// computed once, compact (about 20 bytes per subject), read for every record.
+        private let idBytes: [UInt8]
+        private let idStarts: [Int32]
+        private let partitions32: [Int32]
 
         init(options: GeneratorOptions, validRecords: Int) {
             seed = options.seed
@@ -63,6 +69,22 @@ extension EventGenerator {
             self.counts = counts
             self.lacksCreator = lacks
             self.byKind = byKind
+
+            var idBytes: [UInt8] = []
+            var idStarts: [Int32] = [0]
+            var partitionOf: [Int32] = []
+            idBytes.reserveCapacity(subjectCount * 16)
+            idStarts.reserveCapacity(subjectCount + 1)
+            partitionOf.reserveCapacity(subjectCount)
+            for index in 0..<subjectCount {
+                let id = Self.makeSubjectID(seed: seed, index: index, kind: kinds[index])
+                idBytes.append(contentsOf: id)
+                idStarts.append(Int32(idBytes.count))
+                partitionOf.append(EventGenerator.partition(forSubjectBytes: id, partitions: partitions))
+            }
+            self.idBytes = idBytes
+            self.idStarts = idStarts
+            partitions32 = partitionOf
         }
 
         var subjectCount: Int { kinds.count }
@@ -70,10 +92,16 @@ extension EventGenerator {
         /// The subject_id: a kind prefix, six pseudo-random characters and the index (so ids
         /// are unique by construction); sensors are named after rooms, some non-ASCII.
         func subjectID(_ index: Int) -> [UInt8] {
+            Array(idBytes[Int(idStarts[index])..<Int(idStarts[index + 1])])
+        }
+
+        func partition(_ index: Int) -> Int32 { partitions32[index] }
+
+        private static func makeSubjectID(seed: UInt64, index: Int, kind: Kind) -> [UInt8] {
             var rng = Random(seed &+ 0x1D, UInt64(index))
             var id: [UInt8] = []
             id.reserveCapacity(32)
-            switch kinds[index] {
+            switch kind {
             case .sensor:
                 id.append(contentsOf: "sensor/".utf8)
                 id.append(contentsOf: rng.pick(Vocabulary.rooms))
@@ -84,7 +112,7 @@ extension EventGenerator {
             case .todo: id.append(contentsOf: "todo_".utf8)
             case .annotation: id.append(contentsOf: "ann_".utf8)
             }
-            let alphabet = Self.base32
+            let alphabet = base32
             for _ in 0..<6 { id.append(alphabet[rng.below(32)]) }
             var value = index
             var suffix: [UInt8] = []
@@ -94,10 +122,6 @@ extension EventGenerator {
             } while value > 0
             id.append(contentsOf: suffix.reversed())
             return id
-        }
-
-        func partition(_ index: Int) -> Int32 {
-            EventGenerator.partition(forSubjectBytes: subjectID(index), partitions: partitions)
         }
 
         /// Crockford's base32, lower case.

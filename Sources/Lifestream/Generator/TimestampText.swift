@@ -28,8 +28,10 @@ extension EventGenerator {
             }
         }
 
+        @inline(__always)
         static func ceilDiv(_ a: Int64, _ b: Int64) -> Int64 { floorDiv(a + b - 1, b) }
 
+        @inline(__always)
         static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
 
         /// Writes the instant (ns since the epoch) as string content, without quotes.
@@ -41,29 +43,29 @@ extension EventGenerator {
             let secondOfDay = seconds - days * 86_400
             let (year, month, day) = Self.civil(fromDays: days)
             w.appendDigits(UInt64(year), width: 4)
-            w.bytes.append(UInt8(ascii: "-"))
-            w.appendDigits(UInt64(month), width: 2)
-            w.bytes.append(UInt8(ascii: "-"))
-            w.appendDigits(UInt64(day), width: 2)
-            w.bytes.append(UInt8(ascii: "T"))
-            w.appendDigits(UInt64(secondOfDay / 3600), width: 2)
-            w.bytes.append(UInt8(ascii: ":"))
-            w.appendDigits(UInt64(secondOfDay / 60 % 60), width: 2)
-            w.bytes.append(UInt8(ascii: ":"))
-            w.appendDigits(UInt64(secondOfDay % 60), width: 2)
+            w.byte(UInt8(ascii: "-"))
+            w.twoDigits(month)
+            w.byte(UInt8(ascii: "-"))
+            w.twoDigits(day)
+            w.byte(UInt8(ascii: "T"))
+            w.twoDigits(secondOfDay / 3600)
+            w.byte(UInt8(ascii: ":"))
+            w.twoDigits(secondOfDay / 60 % 60)
+            w.byte(UInt8(ascii: ":"))
+            w.twoDigits(secondOfDay % 60)
             if fractionDigits > 0 {
-                w.bytes.append(UInt8(ascii: "."))
+                w.byte(UInt8(ascii: "."))
                 var divisor: Int64 = 1
                 for _ in fractionDigits..<9 { divisor *= 10 }
                 w.appendDigits(UInt64(fraction / divisor), width: fractionDigits)
             }
             if offsetMinutes == 0 {
-                w.bytes.append(UInt8(ascii: "Z"))
+                w.byte(UInt8(ascii: "Z"))
             } else {
-                w.bytes.append(offsetMinutes < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
-                w.appendDigits(UInt64(abs(offsetMinutes) / 60), width: 2)
-                w.bytes.append(UInt8(ascii: ":"))
-                w.appendDigits(UInt64(abs(offsetMinutes) % 60), width: 2)
+                w.byte(offsetMinutes < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
+                w.twoDigits(Int64(abs(offsetMinutes) / 60))
+                w.byte(UInt8(ascii: ":"))
+                w.twoDigits(Int64(abs(offsetMinutes) % 60))
             }
         }
 

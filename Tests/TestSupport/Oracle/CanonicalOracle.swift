@@ -10,15 +10,18 @@ import Foundation
 ///    UTF-8 bytes — the first in the given order counts;
 /// 3. per subject, sort the events in event order and, if a creating event is among them,
 ///    fold them into rows (`OracleFold`); otherwise count them as pending.
+///
+/// Steps 1 and 2–3 run on all cores (records, then buckets of whole subjects, are
+/// independent), so 100k records take well under two seconds even in a debug build.
 public enum CanonicalOracle {
     /// Records in arrival order (global order = the order given; duplicates: the earlier one
     /// in this order counts).
     public static func evaluate(_ records: [OracleRecord]) -> OracleOutcome {
         var quarantined: [(partition: Int32, offset: Int64, reason: String)] = []
         var valid = 0
-        var duplicates = 0
-        /// Per subject_id: the event_ids seen and the events that count.
-        var subjects: [OracleText: (seen: Set<OracleText>, events: [OracleEvent])] = [:]
+        let bucketCount = ProcessInfo.processInfo.activeProcessorCount * 4
+        /// Valid events by bucket of subjects, each in the records' order.
+        var buckets = [[OracleEvent]](repeating: [], count: bucketCount)
 
         let verdicts = validateAll(records)
         for index in records.indices {
@@ -27,42 +30,72 @@ public enum CanonicalOracle {
                 quarantined.append((records[index].partition, records[index].offset, reason))
             case .valid(let event):
                 valid += 1
-                let subject = OracleText(event.subjectID)
-                if subjects[subject, default: ([], [])].seen.insert(OracleText(event.eventID)).inserted {
-                    subjects[subject]!.events.append(event)
-                } else {
-                    duplicates += 1
-                }
+                let bucket = Int(OracleText(event.subjectID).hashValue.magnitude % UInt(bucketCount))
+                buckets[bucket].append(event)
             }
         }
 
+        let results = parallelMap(buckets) { evaluateSubjects(of: $0) }
         var state = OracleState()
+        var duplicates = 0
         var pending = 0
-        for (_, subject) in subjects {
-            let ordered = subject.events.sorted(by: OracleEvent.inEventOrder)
-            guard let creator = ordered.first(where: { $0.type.isCreating }) else {
-                pending += ordered.count
-                continue
+        for result in results {
+            duplicates += result.duplicates
+            pending += result.pending
+            for (table, rows) in result.tables {
+                state.tables[table, default: [:]].merge(rows) { _, new in new }
             }
-            OracleFold.addRows(subjectID: creator.subjectID, events: ordered, kind: creator.type.kind, to: &state.tables)
         }
         return OracleOutcome(state: state, quarantined: quarantined, duplicates: duplicates, valid: valid, pending: pending)
     }
 
-    /// Validates every record. Validation is a pure function of one record's bytes, so it
-    /// runs on all cores in chunks; the results keep the records' order.
+    /// Steps 2 and 3 for events of whole subjects, given in the records' order.
+    private static func evaluateSubjects(of events: [OracleEvent])
+        -> (tables: [String: [String: OracleRow]], duplicates: Int, pending: Int) {
+        var seen: [OracleText: Set<OracleText>] = [:]
+        var counting: [OracleText: [OracleEvent]] = [:]
+        var duplicates = 0
+        for event in events {
+            let subject = OracleText(event.subjectID)
+            if seen[subject, default: []].insert(OracleText(event.eventID)).inserted {
+                counting[subject, default: []].append(event)
+            } else {
+                duplicates += 1
+            }
+        }
+        var tables: [String: [String: OracleRow]] = [:]
+        var pending = 0
+        for (_, subjectEvents) in counting {
+            let ordered = subjectEvents.sorted(by: OracleEvent.inEventOrder)
+            guard let creator = ordered.first(where: { $0.type.isCreating }) else {
+                pending += ordered.count
+                continue
+            }
+            OracleFold.addRows(subjectID: creator.subjectID, events: ordered, kind: creator.type.kind, to: &tables)
+        }
+        return (tables, duplicates, pending)
+    }
+
+    /// Validates every record; the results keep the records' order.
     private static func validateAll(_ records: [OracleRecord]) -> [OracleValidator.Outcome] {
         let chunkCount = min(records.count, ProcessInfo.processInfo.activeProcessorCount * 4)
         guard chunkCount > 1 else { return records.map { OracleValidator.validate($0.value) } }
-        return [OracleValidator.Outcome](unsafeUninitializedCapacity: records.count) { buffer, count in
+        let chunks = (0..<chunkCount).map { chunk in
+            (records.count * chunk / chunkCount)..<(records.count * (chunk + 1) / chunkCount)
+        }
+        return parallelMap(chunks) { range in records[range].map { OracleValidator.validate($0.value) } }.flatMap { $0 }
+    }
+
+    /// `items.map(transform)`, with the items spread over all cores.
+    private static func parallelMap<Item: Sendable, Result: Sendable>(
+        _ items: [Item], _ transform: @Sendable (Item) -> Result
+    ) -> [Result] {
+        [Result](unsafeUninitializedCapacity: items.count) { buffer, count in
             nonisolated(unsafe) let results = buffer
-            DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
-                let range = (records.count * chunk / chunkCount)..<(records.count * (chunk + 1) / chunkCount)
-                for index in range {
-                    (results.baseAddress! + index).initialize(to: OracleValidator.validate(records[index].value))
-                }
+            DispatchQueue.concurrentPerform(iterations: items.count) { index in
+                (results.baseAddress! + index).initialize(to: transform(items[index]))
             }
-            count = records.count
+            count = items.count
         }
     }
 }

@@ -32,7 +32,7 @@ public struct OracleState: Sendable, Equatable {
 
     /// The primary key of `temperature_readings` rendered as text.
     public static func readingKey(subjectID: String, occurredAtMicros: Int64) -> String {
-        "\(subjectID)|\(occurredAtMicros)"
+        subjectID + "|" + String(occurredAtMicros)
     }
 
     /// Total rows over all tables.

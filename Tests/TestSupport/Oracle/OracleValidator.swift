@@ -11,12 +11,20 @@ import Foundation
 ///    `bad_timestamp`, `unknown_event_type`, `subject_mismatch`);
 /// 4. the payload fields in the payload table's order, each the same way.
 ///
-/// Readings of the contract made here: JSON `null` is absent everywhere; a string length
-/// ("1..128 chars") counts Unicode scalars; an empty `event_id`/`subject_id` is
-/// `bad_value`, not missing; "integer" means a JSON number with no fractional part (so
-/// `200.5` is `bad_type`, `600` is `bad_value`); a boolean is never a number; a `tags`
-/// array with a non-string element is `bad_type:tags`. The record key plays no part: the
-/// contract only says it should equal `subject_id`, and names no reason for a mismatch.
+/// Readings of the contract made here (the generator avoids the debatable ones):
+/// - JSON `null` is absent everywhere (`"payload": null` is `missing_field:payload`);
+/// - invalid UTF-8 is `invalid_json`; a top-level array, string, number or `null` is
+///   `not_an_object`; exactly 1 MiB is still fine;
+/// - a string length ("1..128 chars") counts Unicode scalars; an empty `event_id` or
+///   `subject_id` is `bad_value`, not missing;
+/// - "integer" means a JSON number with no fractional part, as in JSON Schema: `200.5` is
+///   `bad_type`, `200.0` is 200, `600` and integers beyond `Int64` are `bad_value`;
+///   `word_count` above `Int32.max` (its column is `integer`) is `bad_value`;
+/// - a boolean is never a number; a `tags` array with a non-string element is
+///   `bad_type:tags`; an unparseable `due_at` is `bad_timestamp:due_at` (see
+///   `OracleTimestamp` for the RFC 3339 forms accepted);
+/// - the record key plays no part: the contract only says it carries the subject_id and
+///   names no reason for a mismatch.
 /// `JSONSerialization` is lenient about a trailing comma and takes the last of duplicate
 /// keys; the generator produces neither.
 enum OracleValidator {
