@@ -134,45 +134,51 @@ struct DiffCorrectnessTests {
         }
     }
 
-    /// Hostile text, NULLs, jsonb and floats in every table, enough rows for many COPY chunks.
-    static func fillIdentical(_ fixture: DiffFixture) throws {
-        let hostile = HostileText.jsonArray
-        try fixture.onLeft("""
+    /// Hostile text, NULLs, jsonb and floats in every table, enough rows for many COPY chunks;
+    /// deterministic, so two databases filled with it are equal.
+    static func fill(_ fixture: DiffFixture, schema: String) throws {
+        let statements = [
+            """
             INSERT INTO {s}.subjects
             SELECT i || ':' || t, 'link', CASE WHEN i % 2 = 0 THEN 'public' ELSE 'private' END,
                    timestamptz '2024-01-01Z' + i * interval '1.000001 second', timestamptz '2024-02-01Z' + i * interval '1 microsecond'
-            FROM jsonb_array_elements_text($1::jsonb) WITH ORDINALITY AS h(t, n), generate_series(1, 40) AS i
-            """, [hostile])
-        try fixture.onLeft("""
+            FROM jsonb_array_elements_text($1::jsonb) AS h(t), generate_series(1, 40) AS i
+            """,
+            """
             INSERT INTO {s}.links
             SELECT subject_id, 'https://x/' || subject_id, CASE WHEN length(subject_id) % 3 = 0 THEN NULL
                    WHEN length(subject_id) % 3 = 1 THEN '' ELSE subject_id END,
                    NULL, created_at, 'added', visibility, NULL, created_at, NULL, updated_at
             FROM {s}.subjects
-            """)
-        try fixture.onLeft("""
-            INSERT INTO {s}.link_content
-            SELECT subject_id, 200, 'text/html', repeat(subject_id || E'\\t\\n', 40), NULL, created_at FROM {s}.subjects
-            """)
-        try fixture.onLeft("""
+            """,
+            "INSERT INTO {s}.link_content SELECT subject_id, 200, 'text/html', repeat(subject_id || E'\\t\\n', 40), NULL, created_at FROM {s}.subjects",
+            """
             INSERT INTO {s}.link_metadata
             SELECT subject_id, subject_id, jsonb_build_array(subject_id, jsonb_build_object('k', subject_id, 'n', 1.50)), 'en', NULL, created_at
             FROM {s}.subjects
-            """)
-        try fixture.onLeft("INSERT INTO {s}.publish_state SELECT subject_id, 'pending', NULL, NULL, NULL, updated_at FROM {s}.subjects")
-        try fixture.onLeft("INSERT INTO {s}.todos SELECT subject_id, subject_id, '', NULL, created_at, 'open', NULL, updated_at FROM {s}.subjects")
-        try fixture.onLeft("INSERT INTO {s}.annotations SELECT subject_id, 'l', subject_id, NULL, created_at FROM {s}.subjects")
-        try fixture.onLeft("""
+            """,
+            "INSERT INTO {s}.publish_state SELECT subject_id, 'pending', NULL, NULL, NULL, updated_at FROM {s}.subjects",
+            "INSERT INTO {s}.todos SELECT subject_id, subject_id, '', NULL, created_at, 'open', NULL, updated_at FROM {s}.subjects",
+            "INSERT INTO {s}.annotations SELECT subject_id, 'l', subject_id, NULL, created_at FROM {s}.subjects",
+            """
             INSERT INTO {s}.temperature_readings
             SELECT 'sensor-' || (i % 37), timestamptz '2024-01-01Z' + i * interval '1.000007 second',
                    (i % 1000) / 7.0 - 50, CASE WHEN i % 5 = 0 THEN NULL WHEN i % 5 = 1 THEN -0.0 ELSE i * 0.1 END, 'e' || i
             FROM generate_series(1, 30000) AS i
-            """)
-        try fixture.onLeft("""
+            """,
+            """
             INSERT INTO {s}.temperature_latest
             SELECT DISTINCT ON (subject_id) subject_id, celsius, humidity, occurred_at, event_id
             FROM {s}.temperature_readings ORDER BY subject_id, occurred_at DESC
-            """)
+            """,
+        ]
+        for statement in statements {
+            try fixture.run(statement, statement.contains("$1") ? [HostileText.jsonArray] : [], in: [schema])
+        }
+    }
+
+    static func fillIdentical(_ fixture: DiffFixture) throws {
+        try fill(fixture, schema: fixture.left)
         try fixture.copyLeftToRight()
     }
 
