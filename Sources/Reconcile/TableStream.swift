@@ -60,6 +60,7 @@ final class TableStream: Sendable {
         let connection = try PostgresConnection.connect(configuration, applicationName: "backfill-diff")
         defer { connection.close() }
         try SessionSettings.apply(to: connection)
+        try connection.execute(SessionSettings.streamingStatements)
         try connection.execute(SessionSettings.beginSnapshot)
         for statement in statements {
             var reader = CopyTextReader(fieldCount: statement.fieldCount, source: statement.source)

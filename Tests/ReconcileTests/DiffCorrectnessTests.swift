@@ -213,3 +213,44 @@ struct DiffCorrectnessTests {
         }
     }
 }
+
+/// Key orders the streamed merge must follow whatever the column's collation or values.
+@Suite("Streamed key order")
+struct StreamedKeyOrderTests {
+    /// This server has no natural-language collation (no ICU, no locales), so libc `C.utf8`,
+    /// which the catalog check does not count as byte-ordered, stands in for one.
+    @Test("a text key of another collation is streamed with COLLATE \"C\"", arguments: [false, true])
+    func otherCollation(streaming: Bool) throws {
+        try DiffFixture.with { fixture in
+            try fixture.both("CREATE TABLE {s}.keyed (k text COLLATE \"C.utf8\" PRIMARY KEY, v integer, w text COLLATE \"C\")")
+            #expect(try TableCatalog.byteOrderedColumns(of: "keyed", in: fixture.left, on: fixture.connection) == ["w"])
+            #expect(try TableCatalog.byteOrderedColumns(of: "links", in: fixture.left, on: fixture.connection).contains("subject_id"))
+            for key in ["a", "B", "b", "A", "é", "e\u{301}", "z", "_x", "Z", "ä", "10", "9"] {
+                try fixture.both("INSERT INTO {s}.keyed VALUES ($1, 1, $1)", [.text(key)])
+            }
+            try fixture.onRight("UPDATE {s}.keyed SET v = 2 WHERE k IN ('B', 'é')")
+            try fixture.onRight("DELETE FROM {s}.keyed WHERE k = 'ä'")
+            let report = try DiffRunner.run(fixture.request(streaming: streaming, tables: [TableSpec(name: "keyed", primaryKey: ["k"])]))
+            let table = try #require(report.table("keyed"))
+            #expect([table.leftRows, table.rightRows, table.onlyLeft, table.onlyRight, table.changed] == [12, 11, 1, 0, 2])
+            #expect(table.samples.map { $0.key[0].value } == ["B", "ä", "é"])
+        }
+    }
+
+    @Test("timestamp keys stream in order, infinities and microseconds included", arguments: [false, true])
+    func timestampKeys(streaming: Bool) throws {
+        try DiffFixture.with { fixture in
+            let reading = "INSERT INTO {s}.temperature_readings VALUES ('s', $1, 1, NULL, 'e')"
+            for at in ["infinity", "-infinity", "2024-01-01 00:00:00+00", "2024-01-01 00:00:00.000001+00", "2024-01-01 00:00:00.5+00",
+                       "2024-01-01 00:00:00.25+00", "2024-01-01 00:00:00.123456+00", "1999-12-31 23:59:59.999999+00",
+                       "2024-06-01 12:00:00+05"] {
+                try fixture.both(reading, [.text(at)])
+            }
+            try fixture.onRight("UPDATE {s}.temperature_readings SET celsius = 2 WHERE occurred_at IN ('infinity', '2024-01-01 00:00:00.5+00')")
+            let report = try DiffRunner.run(fixture.request(streaming: streaming, tables: try TableSpec.select(["temperature_readings"])))
+            let table = try #require(report.table("temperature_readings"))
+            #expect([table.leftRows, table.onlyLeft, table.onlyRight, table.changed] == [9, 0, 0, 2])
+            #expect(table.samples.map { $0.key[1].value } == ["2024-01-01 00:00:00.5+00", "infinity"])
+        }
+    }
+}
