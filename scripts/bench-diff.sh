@@ -3,7 +3,7 @@
 # (400 changed, 300 missing, 300 extra rows) against the bare differing-rows count query,
 # in one database and across two databases, and against reladiff when it is on the PATH.
 #
-#   DATABASE_URL=postgresql://… PG_BIN=/path/to/pg/bin scripts/bench-diff.sh [--rows N] [--keep]
+#   DATABASE_URL=postgresql://… PG_BIN=/path/to/pg/bin scripts/bench-diff.sh [--rows N] [--keep] [--no-reladiff]
 #
 # Needs: a release build (swift build -c release --product backfill), psql (PG_BIN or PATH).
 # Creates schemas bench_diff_a/bench_diff_b and the database bench_diff_other; drops them
@@ -12,11 +12,13 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 rows=1000000
 keep=false
+reladiff=true
 while [ $# -gt 0 ]; do
     case "$1" in
         --rows) rows=$2; shift 2 ;;
         --keep) keep=true; shift ;;
-        *) echo "usage: $0 [--rows N] [--keep]" >&2; exit 2 ;;
+        --no-reladiff) reladiff=false; shift ;;
+        *) echo "usage: $0 [--rows N] [--keep] [--no-reladiff]" >&2; exit 2 ;;
     esac
 done
 : "${DATABASE_URL:?DATABASE_URL is not set}"
@@ -25,7 +27,7 @@ backfill="$root/.build/release/backfill"
 [ -x "$backfill" ] || { echo "error: build first: swift build -c release --product backfill" >&2; exit 2; }
 other_url=$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/bench_diff_other")))' "$DATABASE_URL")
 
-q() { "$psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
+q() { PGOPTIONS='-c client_min_messages=warning' "$psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
 now() { date +%s.%N; }
 best_of_3() {  # prints the best wall time of three runs of "$@" (output discarded)
     local best="" start end took
@@ -89,12 +91,16 @@ cross=$(best_of_3 "$backfill" diff --left-url "$DATABASE_URL" --right-url "$othe
 echo "bare count query (psql, incl. start-up):  ${bare} s"
 echo "backfill diff, same database:             ${same} s  ($(python3 -c "print(f'{$same / $bare:.2f}')") x bare)"
 echo "backfill diff, two databases (streamed):  ${cross} s  ($(python3 -c "print(f'{$cross / $bare:.2f}')") x bare)"
-if command -v reladiff > /dev/null; then
+if [ "$reladiff" = false ]; then
+    echo "reladiff: skipped (--no-reladiff)"
+elif command -v reladiff > /dev/null; then
     start=$(now)
+    # reladiff cannot key on a timestamptz; event_id is unique in this data, so it keys on that.
     reladiff "$DATABASE_URL" bench_diff_a.temperature_readings "$other_url" bench_diff_b.temperature_readings \
-        -k subject_id -k occurred_at -c celsius -c humidity -c event_id --stats > "$reports/reladiff.txt" 2>&1 || true
+        -k event_id -c subject_id -c occurred_at -c celsius -c humidity --stats > "$reports/reladiff.txt" 2>&1 || true
     end=$(now)
-    echo "reladiff, two databases:                  $(python3 -c "print(f'{$end - $start:.3f}')") s  (once; output in $reports/reladiff.txt)"
+    echo "reladiff, two databases (key event_id):   $(python3 -c "print(f'{$end - $start:.3f}')") s  (once)"
+    grep -E "exclusive|updated|ERROR" "$reports/reladiff.txt" | sed 's/^/    /' || true
 else
     echo "reladiff: not on the PATH (pip install 'reladiff[postgresql]' to compare)"
 fi
