@@ -5,9 +5,10 @@ import Postgres
 ///
 /// Each side runs on its own thread and connection (`TableStream`), so both servers sort and
 /// send at once while this thread merges; bounded queues keep memory flat whatever the table
-/// size. Keys are ordered and compared as the bytes of their text (`COLLATE "C"`, non-text
-/// keys via `::text`), values as canonical text (`DiffColumn`, `SessionSettings`), so equality
-/// matches the same-database mode's.
+/// size. Keys are compared as the bytes of their text and each server sends rows in that order
+/// (`DiffColumn.orderExpression`: by the primary key index where it gives byte order), values
+/// as canonical text (`DiffColumn`, `SessionSettings`), so equality matches the same-database
+/// mode's.
 struct CrossDatabaseDiff {
     let left: DiffSide
     let right: DiffSide
@@ -16,9 +17,9 @@ struct CrossDatabaseDiff {
     func diff(_ tables: [ResolvedTable]) throws -> [DiffAccumulator] {
         guard !tables.isEmpty else { return [] }
         let leftStream = TableStream(configuration: left.configuration,
-                                     statements: tables.map { Self.statement($0, schema: left.schema, side: "left") })
+                                     statements: tables.map { Self.statement($0, schema: left.schema, side: "left", byteOrdered: $0.leftByteOrdered) })
         let rightStream = TableStream(configuration: right.configuration,
-                                      statements: tables.map { Self.statement($0, schema: right.schema, side: "right") })
+                                      statements: tables.map { Self.statement($0, schema: right.schema, side: "right", byteOrdered: $0.rightByteOrdered) })
         leftStream.start()
         rightStream.start()
         do {
@@ -40,9 +41,9 @@ struct CrossDatabaseDiff {
     }
 
     /// `COPY (SELECT key…, value… FROM schema.table ORDER BY key bytes) TO STDOUT`.
-    static func statement(_ table: ResolvedTable, schema: String, side: String) -> TableStream.Statement {
+    static func statement(_ table: ResolvedTable, schema: String, side: String, byteOrdered: Set<String>) -> TableStream.Statement {
         let columns = table.allColumns.map { $0.selectExpression() }.joined(separator: ", ")
-        let order = table.keyColumns.map(\.orderExpression).joined(separator: ", ")
+        let order = table.keyColumns.map { $0.orderExpression(byteOrdered: byteOrdered.contains($0.name)) }.joined(separator: ", ")
         return TableStream.Statement(
             sql: "COPY (SELECT \(columns) FROM \(SQLName.qualified(schema, table.name)) ORDER BY \(order)) TO STDOUT",
             fieldCount: table.allColumns.count,

@@ -56,8 +56,21 @@ public struct DiffColumn: Sendable, Hashable, Codable {
         type == "json" ? "(\(qualifier).\(quoted))::jsonb" : "\(qualifier).\(quoted)"
     }
 
-    /// The ORDER BY term for the two-database stream: byte order of the text the merge sees.
-    var orderExpression: String {
-        isCharacterType ? "\(quoted) COLLATE \"C\"" : "(\(selectExpression()))::text COLLATE \"C\""
+    /// Date and time types print as ISO text in UTC (`SessionSettings`), whose byte order is
+    /// their time order for years 1000 to 9999 (and ±infinity), so they can be ordered by value.
+    var isTimeType: Bool {
+        type == "date" || type.hasPrefix("timestamp")
+    }
+
+    /// The ORDER BY term for the two-database stream: rows must come in the byte order of the
+    /// text the merge compares. Ordering by the plain column lets the server walk the primary
+    /// key index instead of sorting, so that is used wherever it gives byte order: character
+    /// columns whose collation sorts by bytes (`byteOrdered`, from the catalog) and time types.
+    /// Anything else is ordered by its text under `COLLATE "C"`. Should a value ever break the
+    /// assumption (a year past 9999), the merge's order check stops the diff with an error.
+    func orderExpression(byteOrdered: Bool) -> String {
+        if isCharacterType { return byteOrdered ? quoted : "\(quoted) COLLATE \"C\"" }
+        if isTimeType { return quoted }
+        return "(\(selectExpression()))::text COLLATE \"C\""
     }
 }

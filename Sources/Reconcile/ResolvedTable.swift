@@ -5,6 +5,9 @@ struct ResolvedTable: Sendable {
     var keyColumns: [DiffColumn]
     /// The other columns, in the left table's column order.
     var valueColumns: [DiffColumn]
+    /// Character columns whose collation already sorts by bytes, per side (`TableCatalog`).
+    var leftByteOrdered: Set<String> = []
+    var rightByteOrdered: Set<String> = []
 
     var name: String { spec.name }
     var allColumns: [DiffColumn] { keyColumns + valueColumns }

@@ -28,6 +28,25 @@ enum TableCatalog {
         return result.map { DiffColumn(name: $0[0] ?? "", type: $0[1] ?? "") }
     }
 
+    /// The character columns of `schema.table` whose collation orders by bytes: C or POSIX,
+    /// any builtin-provider collation (code point order, which is UTF-8 byte order), or the
+    /// database default when that is one of these. Others are ordered with `COLLATE "C"`.
+    static func byteOrderedColumns(of table: String, in schema: String, on connection: PostgresConnection) throws -> Set<String> {
+        let result = try connection.query("""
+            SELECT a.attname
+            FROM pg_attribute a
+            JOIN pg_class c ON c.oid = a.attrelid
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            JOIN pg_collation co ON co.oid = a.attcollation
+            CROSS JOIN (SELECT datcollate, datlocprovider FROM pg_database WHERE datname = current_database()) d
+            WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped
+              AND (co.collname IN ('C', 'POSIX') OR co.collprovider = 'b'
+                   OR (co.collname = 'default' AND (d.datlocprovider = 'b'
+                       OR (d.datlocprovider = 'c' AND d.datcollate IN ('C', 'POSIX')))))
+            """, [.text(schema), .text(table)])
+        return Set(result.compactMap { $0[0] })
+    }
+
     /// Checks each spec against both sides and returns the tables to diff.
     static func resolve(
         _ specs: [TableSpec],
@@ -44,8 +63,11 @@ enum TableCatalog {
                                      message: "table \(schema).\(spec.name) does not exist on the \(side) side",
                                      context: "\(side) side \(connection.configuration.redactedURL)")
             }
-            return try resolve(spec, leftColumns: leftColumns ?? [], rightColumns: rightColumns ?? [],
-                               leftSchema: left.schema, rightSchema: right.schema)
+            var table = try resolve(spec, leftColumns: leftColumns ?? [], rightColumns: rightColumns ?? [],
+                                    leftSchema: left.schema, rightSchema: right.schema)
+            table.leftByteOrdered = try byteOrderedColumns(of: spec.name, in: left.schema, on: left.connection)
+            table.rightByteOrdered = try byteOrderedColumns(of: spec.name, in: right.schema, on: right.connection)
+            return table
         }
     }
 

@@ -26,8 +26,9 @@ final class TableStream: Sendable {
     private let statements: [Statement]
     private let done = DispatchSemaphore(value: 0)
 
-    /// At most `capacity` batches (of about 1 MiB each) wait for the merge.
-    init(configuration: PostgresConfiguration, statements: [Statement], capacity: Int = 8) {
+    /// At most `capacity` batches (of about 1 MiB of data each) wait for the merge: enough to
+    /// keep the server sending while the merge catches up, little enough to keep memory flat.
+    init(configuration: PostgresConfiguration, statements: [Statement], capacity: Int = 4) {
         self.configuration = configuration
         self.statements = statements
         self.queue = BlockingQueue(capacity: capacity)
@@ -60,6 +61,7 @@ final class TableStream: Sendable {
         let connection = try PostgresConnection.connect(configuration, applicationName: "backfill-diff")
         defer { connection.close() }
         try SessionSettings.apply(to: connection)
+        try connection.execute(SessionSettings.streamingStatements)
         try connection.execute(SessionSettings.beginSnapshot)
         for statement in statements {
             var reader = CopyTextReader(fieldCount: statement.fieldCount, source: statement.source)

@@ -134,45 +134,51 @@ struct DiffCorrectnessTests {
         }
     }
 
-    /// Hostile text, NULLs, jsonb and floats in every table, enough rows for many COPY chunks.
-    static func fillIdentical(_ fixture: DiffFixture) throws {
-        let hostile = HostileText.jsonArray
-        try fixture.onLeft("""
+    /// Hostile text, NULLs, jsonb and floats in every table, enough rows for many COPY chunks;
+    /// deterministic, so two databases filled with it are equal.
+    static func fill(_ fixture: DiffFixture, schema: String) throws {
+        let statements = [
+            """
             INSERT INTO {s}.subjects
             SELECT i || ':' || t, 'link', CASE WHEN i % 2 = 0 THEN 'public' ELSE 'private' END,
                    timestamptz '2024-01-01Z' + i * interval '1.000001 second', timestamptz '2024-02-01Z' + i * interval '1 microsecond'
-            FROM jsonb_array_elements_text($1::jsonb) WITH ORDINALITY AS h(t, n), generate_series(1, 40) AS i
-            """, [hostile])
-        try fixture.onLeft("""
+            FROM jsonb_array_elements_text($1::jsonb) AS h(t), generate_series(1, 40) AS i
+            """,
+            """
             INSERT INTO {s}.links
             SELECT subject_id, 'https://x/' || subject_id, CASE WHEN length(subject_id) % 3 = 0 THEN NULL
                    WHEN length(subject_id) % 3 = 1 THEN '' ELSE subject_id END,
                    NULL, created_at, 'added', visibility, NULL, created_at, NULL, updated_at
             FROM {s}.subjects
-            """)
-        try fixture.onLeft("""
-            INSERT INTO {s}.link_content
-            SELECT subject_id, 200, 'text/html', repeat(subject_id || E'\\t\\n', 40), NULL, created_at FROM {s}.subjects
-            """)
-        try fixture.onLeft("""
+            """,
+            "INSERT INTO {s}.link_content SELECT subject_id, 200, 'text/html', repeat(subject_id || E'\\t\\n', 40), NULL, created_at FROM {s}.subjects",
+            """
             INSERT INTO {s}.link_metadata
             SELECT subject_id, subject_id, jsonb_build_array(subject_id, jsonb_build_object('k', subject_id, 'n', 1.50)), 'en', NULL, created_at
             FROM {s}.subjects
-            """)
-        try fixture.onLeft("INSERT INTO {s}.publish_state SELECT subject_id, 'pending', NULL, NULL, NULL, updated_at FROM {s}.subjects")
-        try fixture.onLeft("INSERT INTO {s}.todos SELECT subject_id, subject_id, '', NULL, created_at, 'open', NULL, updated_at FROM {s}.subjects")
-        try fixture.onLeft("INSERT INTO {s}.annotations SELECT subject_id, 'l', subject_id, NULL, created_at FROM {s}.subjects")
-        try fixture.onLeft("""
+            """,
+            "INSERT INTO {s}.publish_state SELECT subject_id, 'pending', NULL, NULL, NULL, updated_at FROM {s}.subjects",
+            "INSERT INTO {s}.todos SELECT subject_id, subject_id, '', NULL, created_at, 'open', NULL, updated_at FROM {s}.subjects",
+            "INSERT INTO {s}.annotations SELECT subject_id, 'l', subject_id, NULL, created_at FROM {s}.subjects",
+            """
             INSERT INTO {s}.temperature_readings
             SELECT 'sensor-' || (i % 37), timestamptz '2024-01-01Z' + i * interval '1.000007 second',
                    (i % 1000) / 7.0 - 50, CASE WHEN i % 5 = 0 THEN NULL WHEN i % 5 = 1 THEN -0.0 ELSE i * 0.1 END, 'e' || i
             FROM generate_series(1, 30000) AS i
-            """)
-        try fixture.onLeft("""
+            """,
+            """
             INSERT INTO {s}.temperature_latest
             SELECT DISTINCT ON (subject_id) subject_id, celsius, humidity, occurred_at, event_id
             FROM {s}.temperature_readings ORDER BY subject_id, occurred_at DESC
-            """)
+            """,
+        ]
+        for statement in statements {
+            try fixture.run(statement, statement.contains("$1") ? [HostileText.jsonArray] : [], in: [schema])
+        }
+    }
+
+    static func fillIdentical(_ fixture: DiffFixture) throws {
+        try fill(fixture, schema: fixture.left)
         try fixture.copyLeftToRight()
     }
 
@@ -204,6 +210,47 @@ struct DiffCorrectnessTests {
             #expect(report.table("link_content")?.samples.first?.values.first { $0.column == "content_text" }?.left?
                 .hasPrefix("40:é\t\n40:é") == true)
             #expect(report.totals.differences == 3)
+        }
+    }
+}
+
+/// Key orders the streamed merge must follow whatever the column's collation or values.
+@Suite("Streamed key order")
+struct StreamedKeyOrderTests {
+    /// This server has no natural-language collation (no ICU, no locales), so libc `C.utf8`,
+    /// which the catalog check does not count as byte-ordered, stands in for one.
+    @Test("a text key of another collation is streamed with COLLATE \"C\"", arguments: [false, true])
+    func otherCollation(streaming: Bool) throws {
+        try DiffFixture.with { fixture in
+            try fixture.both("CREATE TABLE {s}.keyed (k text COLLATE \"C.utf8\" PRIMARY KEY, v integer, w text COLLATE \"C\")")
+            #expect(try TableCatalog.byteOrderedColumns(of: "keyed", in: fixture.left, on: fixture.connection) == ["w"])
+            #expect(try TableCatalog.byteOrderedColumns(of: "links", in: fixture.left, on: fixture.connection).contains("subject_id"))
+            for key in ["a", "B", "b", "A", "é", "e\u{301}", "z", "_x", "Z", "ä", "10", "9"] {
+                try fixture.both("INSERT INTO {s}.keyed VALUES ($1, 1, $1)", [.text(key)])
+            }
+            try fixture.onRight("UPDATE {s}.keyed SET v = 2 WHERE k IN ('B', 'é')")
+            try fixture.onRight("DELETE FROM {s}.keyed WHERE k = 'ä'")
+            let report = try DiffRunner.run(fixture.request(streaming: streaming, tables: [TableSpec(name: "keyed", primaryKey: ["k"])]))
+            let table = try #require(report.table("keyed"))
+            #expect([table.leftRows, table.rightRows, table.onlyLeft, table.onlyRight, table.changed] == [12, 11, 1, 0, 2])
+            #expect(table.samples.map { $0.key[0].value } == ["B", "ä", "é"])
+        }
+    }
+
+    @Test("timestamp keys stream in order, infinities and microseconds included", arguments: [false, true])
+    func timestampKeys(streaming: Bool) throws {
+        try DiffFixture.with { fixture in
+            let reading = "INSERT INTO {s}.temperature_readings VALUES ('s', $1, 1, NULL, 'e')"
+            for at in ["infinity", "-infinity", "2024-01-01 00:00:00+00", "2024-01-01 00:00:00.000001+00", "2024-01-01 00:00:00.5+00",
+                       "2024-01-01 00:00:00.25+00", "2024-01-01 00:00:00.123456+00", "1999-12-31 23:59:59.999999+00",
+                       "2024-06-01 12:00:00+05"] {
+                try fixture.both(reading, [.text(at)])
+            }
+            try fixture.onRight("UPDATE {s}.temperature_readings SET celsius = 2 WHERE occurred_at IN ('infinity', '2024-01-01 00:00:00.5+00')")
+            let report = try DiffRunner.run(fixture.request(streaming: streaming, tables: try TableSpec.select(["temperature_readings"])))
+            let table = try #require(report.table("temperature_readings"))
+            #expect([table.leftRows, table.onlyLeft, table.onlyRight, table.changed] == [9, 0, 0, 2])
+            #expect(table.samples.map { $0.key[1].value } == ["2024-01-01 00:00:00.5+00", "infinity"])
         }
     }
 }
