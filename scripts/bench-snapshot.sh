@@ -47,8 +47,7 @@ SELECT 'sensor-' || lpad((g % 2000)::text, 5, '0'),
        round((random() * 45 - 10)::numeric, 2)::float8,
        CASE WHEN g % 10 = 0 THEN NULL ELSE round((random() * 100)::numeric, 1)::float8 END,
        'evt-' || substr(md5(g::text), 1, 24)
-FROM generate_series(1, ${rows}) g
-ORDER BY random();
+FROM generate_series(1, ${rows}) g;  -- arrival (time) order, as readings come in: not key order
 VACUUM ANALYZE ${schema}.${table};
 SQL
 
