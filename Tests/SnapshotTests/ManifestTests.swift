@@ -114,7 +114,7 @@ struct ManifestTests {
         #expect(error?.description.contains(path) == true)
     }
 
-    @Test("export refuses an existing folder and unknown tables, and leaves nothing behind")
+    @Test("export refuses an existing folder, unknown tables and bad zstd settings, and leaves nothing behind")
     func exportRefusals() throws {
         try Scratch.run { scratch in
             let schema = try Self.smallSchema(scratch)
@@ -130,6 +130,12 @@ struct ManifestTests {
             try scratch.createSchema(empty)
             let none = #expect(throws: SnapshotError.self) { try Self.export(scratch, empty, to: "new") }
             #expect(none?.code == .noTables)
+            let level = #expect(throws: SnapshotError.self) {
+                try SnapshotExporter(connection: scratch.connection).export(
+                    to: scratch.path("new"), options: .init(schema: schema, level: 99, toolVersion: "test"))
+            }
+            #expect(level?.code == .invalidOption)
+            #expect(level?.description.hasPrefix("Cannot export to \(scratch.path("new")): zstd level 99 is out of range") == true)
             // Neither the folder nor a hidden partial one is left.
             #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.directory) == ["taken"])
             #expect(!scratch.connection.isInTransaction)
