@@ -157,11 +157,4 @@ struct DamageTests {
             #expect(try SnapshotVerifier.verify(snapshot: scratch.path("good")).isValid)
         }
     }
-
-    @Test("a corruption message names the file and both digests")
-    func digestMessage() throws {
-        let error = SnapshotError(code: .digestMismatch, snapshot: "snapshots/x",
-                                  message: "links.copy.zst has SHA-256 ab12… but the manifest says cd34…")
-        #expect(error.description == "Snapshot snapshots/x is corrupt: links.copy.zst has SHA-256 ab12… but the manifest says cd34…")
-    }
 }
