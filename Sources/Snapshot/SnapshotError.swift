@@ -37,6 +37,8 @@ public struct SnapshotError: Error, Sendable, CustomStringConvertible {
         // Requests that cannot be carried out.
         /// The export folder already exists.
         public static let outputExists = Code("outputExists")
+        /// A compression level or worker count this libzstd does not accept.
+        public static let invalidOption = Code("invalidOption")
         /// A requested table is not in the schema (export) or not in the snapshot (import).
         public static let tableNotFound = Code("tableNotFound")
         /// Nothing to export: the schema has no tables.
@@ -83,7 +85,7 @@ public struct SnapshotError: Error, Sendable, CustomStringConvertible {
         case .invalidManifest: lead = "\(name.capitalizedFirst) has an invalid manifest"
         case .missingFile, .unlistedFile, .sizeMismatch, .digestMismatch, .rowCountMismatch, .damagedFile, .columnMismatch:
             lead = "\(name.capitalizedFirst) is corrupt"
-        case .outputExists, .noTables: lead = "Cannot export to \(snapshot ?? "the snapshot folder")"
+        case .outputExists, .noTables, .invalidOption: lead = "Cannot export to \(snapshot ?? "the snapshot folder")"
         case .tableNotFound: lead = snapshot.map { "Cannot use snapshot \($0)" } ?? "Cannot export"
         case .schemaNotEmpty, .tableExists, .hasDependents: lead = "Cannot import \(name)"
         case .invalidCheckpoint: lead = "Cannot read the checkpoint for \(name)"

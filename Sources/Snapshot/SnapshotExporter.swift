@@ -48,6 +48,12 @@ public struct SnapshotExporter {
     @discardableResult
     public func export(to directory: String, options: Options) throws -> SnapshotManifest {
         let fileManager = FileManager.default
+        // Checked before anything is read or created, rather than at the first table file.
+        for (name, value, range) in [("level", options.level, ZstdFileWriter.levelRange), ("workers", options.workers, ZstdFileWriter.workerRange)]
+        where !range.contains(value) {
+            throw SnapshotError(code: .invalidOption, snapshot: directory,
+                                message: "zstd \(name) \(value) is out of range (this libzstd accepts \(range.lowerBound)...\(range.upperBound))")
+        }
         guard !fileManager.fileExists(atPath: directory) else {
             throw SnapshotError(code: .outputExists, snapshot: directory, message: "it already exists; snapshots are never overwritten")
         }

@@ -159,11 +159,16 @@ public struct SnapshotImporter {
         var checked = Set<String>()
         for table in tables {
             for column in table.columns where checked.insert(column.type).inserted {
-                let known = try connection.query("SELECT pg_catalog.to_regtype($1) IS NOT NULL", [.text(column.type)])
-                guard known[0, 0] == "t" else {
-                    throw SnapshotError(code: .invalidManifest, snapshot: snapshot,
-                                        message: "column \(column.name) of table \(table.name) has type \"\(column.type)\", which is not a type in this database")
+                let reason: String
+                do {
+                    let known = try connection.query("SELECT pg_catalog.to_regtype($1) IS NOT NULL", [.text(column.type)])
+                    if known[0, 0] == "t" { continue }
+                    reason = "which is not a type in this database"
+                } catch let error as PostgresError where error.sqlState == "42601" {
+                    reason = "which is not a type name"
                 }
+                throw SnapshotError(code: .invalidManifest, snapshot: snapshot,
+                                    message: "column \(column.name) of table \(table.name) has type \"\(column.type)\", \(reason)")
             }
         }
     }

@@ -10,6 +10,9 @@ final class StreamDigest {
     /// Newline bytes seen: in COPY text format every row ends with one and a newline inside a
     /// value is escaped as `\n`, so this is the row count.
     private(set) var newlines: Int64 = 0
+    /// Tab bytes seen: field separators (tabs in values are escaped as `\t`), so a file of rows
+    /// with N columns has rows × (N − 1) of them.
+    private(set) var tabs: Int64 = 0
     private let countsRows: Bool
 
     init(countsRows: Bool = false) {
@@ -19,7 +22,10 @@ final class StreamDigest {
     func update(_ chunk: UnsafeRawBufferPointer) {
         hasher.update(bufferPointer: chunk)
         bytes += Int64(chunk.count)
-        if countsRows { newlines += Self.countNewlines(chunk) }
+        if countsRows {
+            newlines += Self.count(0x0A, in: chunk)
+            tabs += Self.count(0x09, in: chunk)
+        }
     }
 
     /// Lowercase hex, as `sha256sum` prints it.
@@ -27,16 +33,16 @@ final class StreamDigest {
         hasher.finalize().lowercaseHex
     }
 
-    /// Counts 0x0A eight bytes at a time (SWAR): several GB/s, so row counting costs nothing
-    /// next to decompression and hashing.
-    static func countNewlines(_ chunk: UnsafeRawBufferPointer) -> Int64 {
+    /// Counts `byte` eight bytes at a time (SWAR): several GB/s, so counting rows and fields costs
+    /// little next to decompression and hashing.
+    static func count(_ byte: UInt8, in chunk: UnsafeRawBufferPointer) -> Int64 {
         var count = 0
         var index = 0
         let total = chunk.count
         guard let base = chunk.baseAddress else { return 0 }
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
-        let pattern = ones &* 0x0A
+        let pattern = ones &* UInt64(byte)
         while index + 8 <= total {
             let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self) ^ pattern
             // A byte of `word` is zero exactly where the chunk holds a newline; this sets the high
@@ -46,7 +52,7 @@ final class StreamDigest {
             index += 8
         }
         while index < total {
-            if base.load(fromByteOffset: index, as: UInt8.self) == 0x0A { count += 1 }
+            if base.load(fromByteOffset: index, as: UInt8.self) == byte { count += 1 }
             index += 1
         }
         return Int64(count)

@@ -75,6 +75,13 @@ struct TableFile {
         guard uncompressed.newlines == table.rows else {
             throw corrupt(.rowCountMismatch, "\(table.file) holds \(uncompressed.newlines) rows but the manifest says \(table.rows)")
         }
+        // A cheap check of the columns that needs no database: every row has columns − 1 tabs.
+        guard uncompressed.tabs == uncompressed.newlines * Int64(table.columns.count - 1) else {
+            let fields = Double(uncompressed.tabs) / Double(max(uncompressed.newlines, 1)) + 1
+            let shown = fields == fields.rounded() ? String(Int(fields)) : String(format: "%.2f", fields)
+            throw corrupt(.columnMismatch,
+                          "\(table.file) has \(shown) fields per row but the manifest lists \(table.columns.count) columns for table \(table.name)")
+        }
         return uncompressed.newlines
     }
 

@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs the `backfill` executable built next to the test bundle, as an operator would, and
+/// reports what it printed, its exit status and its peak memory (the child's own, so tests
+/// running in parallel in this process do not blur it).
+struct CLIProcess {
+    struct Outcome {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        /// Peak resident memory of the child in bytes (`ru_maxrss`).
+        var peakMemory: Int
+    }
+
+    /// `.build/<config>/backfill`, beside the test bundle (`swift build --build-tests` builds both).
+    static func executable() throws -> String {
+        let testBinary = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        var directory = (testBinary as NSString).deletingLastPathComponent
+        // The bundle may be a directory (…/backfillPackageTests.xctest/…) on some layouts.
+        while !directory.isEmpty, directory != "/" {
+            let candidate = (directory as NSString).appendingPathComponent("backfill")
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            directory = (directory as NSString).deletingLastPathComponent
+        }
+        throw CLIMissing()
+    }
+
+    struct CLIMissing: Error, CustomStringConvertible {
+        var description: String { "the backfill executable is not next to the test bundle: build with `swift build --build-tests`" }
+    }
+
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
+        let executable = try executable()
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)").path
+        let outPath = scratch + ".out", errPath = scratch + ".err"
+        defer {
+            try? FileManager.default.removeItem(atPath: outPath)
+            try? FileManager.default.removeItem(atPath: errPath)
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+
+        var merged = ProcessInfo.processInfo.environment
+        merged.merge(environment) { $1 }
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 {
+            guard errno == EINTR else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        }
+        let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return Outcome(
+            status: exitStatus,
+            stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "",
+            peakMemory: Int(usage.ru_maxrss) * 1024)
+    }
+}
