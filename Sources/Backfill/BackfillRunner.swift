@@ -111,11 +111,17 @@ public final class BackfillRunner {
     }
 
     /// Connects, retrying while the error is one a restart or failover explains.
+    ///
+    /// Session settings: staging tables live in `temp_buffers`, so they get room to stay in
+    /// memory; and commits need not wait for the WAL flush, because every batch commits its
+    /// progress with its data — a commit lost to a server crash is simply ingested again.
     func connect() throws -> PostgresConnection {
         var delay = 0.5
         for attempt in 1... {
             do {
-                return try PostgresConnection.connect(postgres)
+                let connection = try PostgresConnection.connect(postgres)
+                try connection.execute("set temp_buffers = '256MB'; set synchronous_commit = off")
+                return connection
             } catch let error as PostgresError where error.isConnectionError && attempt < connectAttempts {
                 logger.warning("PostgreSQL refused the connection; retrying", metadata: ["attempt": "\(attempt)", "wait_s": "\(delay)", "error": "\(error)"])
                 Thread.sleep(forTimeInterval: delay)
