@@ -31,10 +31,11 @@ print(f"{elapsed:.2f} {rss:.0f}")
 PY
 }
 
+# The incremental step appends to the topic; a later run starts over from the 1M events.
 existing=$($bin plan --topic "$topic" --from-beginning --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["total_records"])' 2>/dev/null || echo 0)
 if [ "$existing" != "$events" ]; then
     echo "generating $events events into $topic …" >&2
-    $bin generate --topic "$topic" --events "$events" --subjects $((events / 10)) --partitions 16 --seed 7 --quiet >/dev/null
+    $bin generate --topic "$topic" --events "$events" --subjects $((events / 10)) --partitions 16 --seed 7 --recreate-topic --quiet >/dev/null
 fi
 
 psql -c "drop schema if exists $target cascade; drop schema if exists ${target}_backfill cascade; drop schema if exists bench_copy cascade"
@@ -61,7 +62,6 @@ rm -rf "$dump"
 $bin generate --topic "$topic" --events "$new_events" --subjects $((new_events / 10)) --partitions 16 --seed 8 \
     --start 2026-03-01T00:00:00Z --quiet >/dev/null
 read -r inc_s inc_rss < <(measure $bin run --after "$manifests/latest.json" --topic "$topic" --target-schema "$target" --manifest-dir "$manifests" --quiet)
-# Leave the topic as it was for the next benchmark run.
 "$PG_BIN/psql" "$DATABASE_URL" -qAtX -c "drop schema bench_copy cascade"
 
 python3 - "$events" "$full_s" "$full_rss" "$rows" "$copy_s" "$new_events" "$inc_s" "$inc_rss" <<'PY'

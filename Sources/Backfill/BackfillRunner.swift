@@ -15,6 +15,8 @@ public struct RunOptions: Sendable {
     public var manifestDirectory: String
     public var batchSize: Int = 20_000
     public var materializeBatchSubjects: Int = 5_000
+    /// Seconds to wait for another run's lock on the same state schema before giving up.
+    public var lockWait: Double = 30
 
     public init(topic: String, target: TargetSchema, state: StateSchema, bounds: RunBounds, toolVersion: String, manifestDirectory: String) {
         self.topic = topic
@@ -72,8 +74,8 @@ public final class BackfillRunner {
         defer { db.close() }
         try prepareSchemas(db, options)
         let lockKey = Self.lockKey(options.state.name)
-        guard try db.tryAdvisoryLock(lockKey) else {
-            throw BackfillError(.state, "another backfill is already running against state schema \(options.state.name); wait for it or stop it")
+        guard try acquireLock(db, key: lockKey, wait: options.lockWait) else {
+            throw BackfillError(.state, "another backfill is already running against state schema \(options.state.name) (waited \(Int(options.lockWait)) s); wait for it or stop it")
         }
         defer { _ = try? db.advisoryUnlock(lockKey) }
 
@@ -129,6 +131,17 @@ public final class BackfillRunner {
             }
         }
         fatalError("unreachable")
+    }
+
+    /// Tries the lock until `wait` seconds have passed: a killed run's server session keeps it
+    /// until its current statement ends, so a restart right after a crash must not give up at once.
+    private func acquireLock(_ db: PostgresConnection, key: Int64, wait: Double) throws -> Bool {
+        let deadline = Date().addingTimeInterval(wait)
+        while true {
+            if try db.tryAdvisoryLock(key) { return true }
+            if Date() >= deadline { return false }
+            Thread.sleep(forTimeInterval: 0.25)
+        }
     }
 
     /// A stable 64-bit advisory lock key per state schema (FNV-1a).

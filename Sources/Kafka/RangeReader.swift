@@ -20,6 +20,9 @@ public final class RangeReader: @unchecked Sendable {
     /// Properties applied before the configuration's, which may override them. Fetch sizes are
     /// generous for throughput; `auto.offset.reset=error` turns a missing offset (deleted by
     /// retention) into an error instead of a silent jump; partition EOF events tell where the data ends.
+    /// The prefetch queue is per partition: a small one keeps memory bounded when the consumer of
+    /// the batches (PostgreSQL) is slower than the broker. The limit counts compressed bytes, so 4 MiB
+    /// per partition can hold several times that once decompressed.
     public static let defaultProperties: [(key: String, value: String)] = [
         ("client.id", "backfill-range-reader"),
         ("enable.partition.eof", "true"),
@@ -29,8 +32,8 @@ public final class RangeReader: @unchecked Sendable {
         ("fetch.max.bytes", "52428800"),
         ("max.partition.fetch.bytes", "8388608"),
         ("fetch.wait.max.ms", "100"),
-        ("queued.min.messages", "300000"),
-        ("queued.max.messages.kbytes", "131072"),
+        ("queued.min.messages", "50000"),
+        ("queued.max.messages.kbytes", "4096"),
     ]
 
     public init(configuration: KafkaConfiguration) throws {
