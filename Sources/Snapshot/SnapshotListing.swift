@@ -13,7 +13,9 @@ public enum SnapshotListing {
 
     /// Every subfolder of `directory` except hidden ones (exports in progress are hidden), oldest
     /// first. A subfolder without a readable manifest is listed with its problem, so a broken
-    /// snapshot is seen rather than skipped.
+    /// snapshot is seen rather than skipped. `manifests/` holds run manifests, not a snapshot.
+    public static let runManifestFolder = "manifests"
+
     public static func list(directory: String) throws -> [Entry] {
         let fileManager = FileManager.default
         let names: [String]
@@ -23,7 +25,7 @@ public enum SnapshotListing {
             throw SnapshotError(code: .fileSystem, snapshot: nil, message: "cannot list \(directory): it does not exist or is not readable")
         }
         var entries: [Entry] = []
-        for name in names where !name.hasPrefix(".") {
+        for name in names where !name.hasPrefix(".") && name != runManifestFolder {
             let path = (directory as NSString).appendingPathComponent(name)
             var isDirectory: ObjCBool = false
             guard fileManager.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { continue }

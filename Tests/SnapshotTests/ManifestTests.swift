@@ -142,7 +142,7 @@ struct ManifestTests {
         }
     }
 
-    @Test("listing shows snapshots oldest first and a broken one with its problem, skipping unfinished exports")
+    @Test("listing shows snapshots oldest first and a broken one with its problem, skipping unfinished exports and run manifests")
     func listing() throws {
         try Scratch.run { scratch in
             let schema = try Self.smallSchema(scratch)
@@ -152,6 +152,8 @@ struct ManifestTests {
             try Damage.editManifest(scratch.path("b-first")) { $0.createdAt = "2020-01-01T00:00:00Z" }
             try FileManager.default.createDirectory(atPath: scratch.path("broken"), withIntermediateDirectories: false)
             try FileManager.default.createDirectory(atPath: scratch.path(".c.partial-1"), withIntermediateDirectories: false)
+            // Run manifests live beside the snapshots (snapshots/manifests/) and are not one.
+            try FileManager.default.createDirectory(atPath: scratch.path("manifests"), withIntermediateDirectories: false)
             let entries = try SnapshotListing.list(directory: scratch.directory)
             #expect(entries.map(\.name) == ["broken", "b-first", "a-second"])
             #expect(entries[0].problem?.code == .notASnapshot)
