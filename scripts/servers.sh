@@ -42,6 +42,10 @@ start_postgres() {
     bin=$(pg_bin); data="$state/pg/data"; sock="$state/pg/sock"
     mkdir -p "$state/pg" "$sock"
     [ "$(id -u)" = 0 ] && { id postgres >/dev/null 2>&1 || as_pg true; chown -R postgres "$state/pg"; }
+    if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$bin/postgres"; then
+        echo "servers: user postgres cannot reach $bin (a parent folder of $root is not world-traversable); clone the project somewhere like /work or /srv, or chmod o+x the parents" >&2
+        return 1
+    fi
     if [ ! -f "$data/PG_VERSION" ]; then
         local pwfile; pwfile=$(mktemp); echo "$pg_password" >"$pwfile"; chmod 644 "$pwfile"
         as_pg "$bin/initdb" -D "$data" -U postgres --pwfile="$pwfile" --auth-local=trust \
