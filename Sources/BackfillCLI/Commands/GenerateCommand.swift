@@ -8,10 +8,10 @@ struct GenerateCommand: ParsableCommand {
         commandName: "generate",
         abstract: "Produce a realistic, deterministic lifestream event stream to a topic (demo and benchmark data).",
         discussion: """
-        The stream has the damage history replays have: events arriving out of event order,
-        partial events before their creating event, subjects whose creator never comes,
-        duplicates (some with a different payload), events at equal instants, and invalid
-        records of every quarantine reason. The same --seed gives byte-identical records.
+        The stream has the damage history replays have: events arriving out of event order, \
+        partial events before their creating event, subjects whose creator never comes, \
+        duplicates (some with a different payload), events at equal instants, and invalid \
+        records of every quarantine reason. The same --seed gives byte-identical records. \
         The topic is created when missing (retention.ms=-1, so old timestamps are kept).
 
         Example:

@@ -8,7 +8,7 @@ struct PlanCommand: ParsableCommand {
         commandName: "plan",
         abstract: "Show the offset range per partition that a run with these bounds would read.",
         discussion: """
-        Bounds resolve to one half-open offset range [start, end) per partition of the topic.
+        Bounds resolve to one half-open offset range [start, end) per partition of the topic. \
         Record timestamps (the producer's CreateTime) pick the offsets for --since/--until;
         --after starts exactly where an earlier run ended. Nothing is read or written.
 

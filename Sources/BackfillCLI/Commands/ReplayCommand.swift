@@ -7,10 +7,10 @@ struct ReplayCommand: ParsableCommand {
         commandName: "replay",
         abstract: "Emulate the live materializer into a schema (arrival order, no event-time guard).",
         discussion: """
-        Reads the range like `run` does, then applies every record in offset order as an upsert
-        of the columns its event writes — exactly what the live Flink job does — skipping and
-        counting statements that break a NOT NULL constraint. The nine tables of the target
-        schema are replaced in one transaction. Use it to make realistic "live" tables for a
+        Reads the range like `run` does, then applies every record in offset order as an upsert \
+        of the columns its event writes — exactly what the live Flink job does — skipping and \
+        counting statements that break a NOT NULL constraint. The nine tables of the target \
+        schema are replaced in one transaction. Use it to make realistic "live" tables for a \
         demo or a diff test; to rebuild correctly use `backfill run`.
 
         Example:

@@ -11,16 +11,16 @@ struct RunCommand: ParsableCommand {
           --from-beginning       everything Kafka still retains
           --since INSTANT        records whose timestamp is at or after INSTANT
           --after MANIFEST       exactly where that earlier run ended (the nightly way)
-        and optionally --until INSTANT (default: the current end of each partition).
-        INSTANT is RFC 3339 (2026-11-22T00:00:00Z), 'now', or relative: -24h, -90m, -7d.
-        Record timestamps are the producer's ingest time, not event time: the bounds select
+        and optionally --until INSTANT (default: the current end of each partition). \
+        INSTANT is RFC 3339 (2026-11-22T00:00:00Z), 'now', or relative: -24h, -90m, -7d. \
+        Record timestamps are the producer's ingest time, not event time: the bounds select \
         records, and the tables are then rebuilt in event order regardless.
 
-        What happens: the ranges are read by assignment (no consumer group is joined), every
-        record is validated (bad ones go to <target>.quarantine with a reason), valid events
-        are appended to the event log in <state-schema>, and every subject touched is refolded
-        into the nine tables. Batches commit with their progress, so a killed run resumes
-        exactly where it stopped when started again with the same bounds. Running the same
+        What happens: the ranges are read by assignment (no consumer group is joined), every \
+        record is validated (bad ones go to <target>.quarantine with a reason), valid events \
+        are appended to the event log in <state-schema>, and every subject touched is refolded \
+        into the nine tables. Batches commit with their progress, so a killed run resumes \
+        exactly where it stopped when started again with the same bounds. Running the same \
         bounds twice changes nothing. A manifest is written to --manifest-dir.
 
         Examples:
