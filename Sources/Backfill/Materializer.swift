@@ -41,7 +41,8 @@ public final class Materializer {
         var batchIDs: [String] = []
         var current: [Event] = []
         var currentID: String?
-        var decoder = CopyTextDecoder()
+        var copyText = CopyTextReader(fieldCount: 6, source: "the event log")
+        var rows = CopyRows(fieldCount: 6, reservingBytes: 1 << 20)
 
         func flush() throws {
             guard !batchIDs.isEmpty else { return }
@@ -79,15 +80,18 @@ public final class Materializer {
                   where e.event_type <> 'temp.reading_recorded'
                   order by e.subject_id) to stdout
             """) { chunk in
-            try decoder.feed(chunk) { fields in
-                let event = try Self.event(from: fields)
+            try copyText.consume(chunk, into: &rows)
+            for row in 0..<rows.count {
+                let event = try Self.event(from: (0..<6).map { rows.string(row, $0) })
                 if event.subjectID != currentID {
                     try finishSubject()
                     currentID = event.subjectID
                 }
                 current.append(event)
             }
+            rows.removeAll()
         }
+        try copyText.finish()
         try finishSubject()
         try flush()
         // Subjects marked dirty only by events the refold skips (none today) must not stay dirty forever.

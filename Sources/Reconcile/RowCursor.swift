@@ -1,3 +1,4 @@
+import Postgres
 /// Walks one side's rows of the current table in order, checking as it goes that every key is
 /// strictly greater than the one before (equal or falling keys would make the merge report
 /// false differences, so they stop the diff instead).

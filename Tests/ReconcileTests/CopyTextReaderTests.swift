@@ -1,4 +1,5 @@
 import Testing
+import Postgres
 @testable import Reconcile
 
 @Suite("COPY text reader")
@@ -45,8 +46,8 @@ struct CopyTextReaderTests {
 
     @Test("refuses a row with the wrong number of fields")
     func wrongFieldCount() {
-        #expect(throws: ReconcileError.self) { try Self.parse(Array("a\tb\n".utf8), fields: 3) }
-        #expect(throws: ReconcileError.self) { try Self.parse(Array("a\tb\tc\td\n".utf8), fields: 3) }
+        #expect(throws: PostgresError.self) { try Self.parse(Array("a\tb\n".utf8), fields: 3) }
+        #expect(throws: PostgresError.self) { try Self.parse(Array("a\tb\tc\td\n".utf8), fields: 3) }
     }
 
     @Test("refuses data that ends in the middle of a row")
@@ -54,15 +55,15 @@ struct CopyTextReaderTests {
         do {
             _ = try Self.parse(Array("a\tb\nc\t".utf8), fields: 2)
             Issue.record("a cut-off row was accepted")
-        } catch let error as ReconcileError {
-            #expect(error.code == .malformedCopyData)
+        } catch let error as PostgresError {
+            #expect(error.code == .protocolViolation)
             #expect(error.description.contains("row 2"))
         }
     }
 
     @Test("refuses a lone backslash at the end of a row")
     func loneBackslash() {
-        #expect(throws: ReconcileError.self) { try Self.parse(Array("ab\\\n".utf8), fields: 1) }
+        #expect(throws: PostgresError.self) { try Self.parse(Array("ab\\\n".utf8), fields: 1) }
     }
 
     @Test("orders fields byte-wise like COLLATE \"C\" and compares floats with -0 equal to 0")

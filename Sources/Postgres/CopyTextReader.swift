@@ -11,21 +11,21 @@ import Darwin
 /// is NULL, and a backslash escapes the rest (`\t \n \r \b \f \v \\`, octal `\ooo`, hex `\xhh`,
 /// any other character stands for itself). Since data newlines and tabs are always escaped,
 /// a raw newline always ends a row.
-struct CopyTextReader {
-    let fieldCount: Int
+public struct CopyTextReader {
+    public let fieldCount: Int
     /// What to name in errors ("left side, table links").
-    let source: String
+    public let source: String
     /// An incomplete row from the end of the previous chunk.
     private var carry: [UInt8] = []
-    private(set) var rowsRead = 0
+    public private(set) var rowsRead = 0
 
-    init(fieldCount: Int, source: String) {
+    public init(fieldCount: Int, source: String) {
         self.fieldCount = fieldCount
         self.source = source
     }
 
     /// Parses every complete row in `chunk` (after what the previous chunk left over) into `rows`.
-    mutating func consume(_ chunk: UnsafeRawBufferPointer, into rows: inout CopyRows) throws {
+    public mutating func consume(_ chunk: UnsafeRawBufferPointer, into rows: inout CopyRows) throws {
         guard let base = chunk.baseAddress, chunk.count > 0 else { return }
         let input = UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: chunk.count)
         var position = 0
@@ -51,10 +51,9 @@ struct CopyTextReader {
     }
 
     /// Call at the end of the stream: a row without its newline means the data was cut off.
-    func finish() throws {
+    public func finish() throws {
         guard carry.isEmpty else {
-            throw ReconcileError(code: .malformedCopyData,
-                                 message: "the COPY data ended in the middle of row \(rowsRead + 1)", context: source)
+            throw PostgresError(code: .protocolViolation, message: "the COPY data ended in the middle of row \(rowsRead + 1)", context: source)
         }
     }
 
@@ -87,8 +86,7 @@ struct CopyTextReader {
                         if index > runStart { rows.append(contentsOf: UnsafeBufferPointer(rebasing: line[runStart..<index])) }
                         guard index + 1 < end else {
                             rows.truncate(spans: spansBefore, bytes: bytesBefore)
-                            throw ReconcileError(code: .malformedCopyData,
-                                                 message: "row \(rowsRead + 1) of the COPY data ends with a lone backslash",
+                            throw PostgresError(code: .protocolViolation, message: "row \(rowsRead + 1) of the COPY data ends with a lone backslash",
                                                  context: source)
                         }
                         index = Self.unescape(line, at: index + 1, into: &rows)
@@ -109,8 +107,7 @@ struct CopyTextReader {
         }
         guard fields == fieldCount, index == end else {
             rows.truncate(spans: spansBefore, bytes: bytesBefore)
-            throw ReconcileError(code: .malformedCopyData,
-                                 message: "row \(rowsRead + 1) of the COPY data has \(fields) fields where \(fieldCount) were expected",
+            throw PostgresError(code: .protocolViolation, message: "row \(rowsRead + 1) of the COPY data has \(fields) fields where \(fieldCount) were expected",
                                  context: source)
         }
         rowsRead += 1
