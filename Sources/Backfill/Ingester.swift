@@ -10,11 +10,6 @@ public struct IngestCounts: Sendable, Equatable {
     public var quarantined: Int64 = 0
     public var newEvents: Int64 = 0
     public init() {}
-
-    public static func += (a: inout IngestCounts, b: IngestCounts) {
-        a.read += b.read; a.valid += b.valid; a.duplicate += b.duplicate
-        a.quarantined += b.quarantined; a.newEvents += b.newEvents
-    }
 }
 
 /// Appends a batch of records to the event log in one transaction, together with the

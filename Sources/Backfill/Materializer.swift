@@ -1,11 +1,10 @@
 import Lifestream
 import Postgres
 
-/// What a materialize pass wrote.
+/// What a materialize pass did; rows written per table are committed to `run_rows` with each batch.
 public struct MaterializeCounts: Sendable, Equatable {
     public var subjects: Int64 = 0
     public var pendingEvents: Int64 = 0
-    public var rowsWritten: [String: Int64] = [:]
     public init() {}
 }
 
@@ -48,13 +47,13 @@ public final class Materializer {
             guard !batchIDs.isEmpty else { return }
             if directCopy {
                 do {
-                    try write(batch, ids: batchIDs, pending: batchPending, direct: true, counts: &counts)
+                    try write(batch, ids: batchIDs, pending: batchPending, direct: true)
                 } catch let error as PostgresError where error.sqlState == "23505" {
                     directCopy = false  // someone else's rows are there after all: merge instead
-                    try write(batch, ids: batchIDs, pending: batchPending, direct: false, counts: &counts)
+                    try write(batch, ids: batchIDs, pending: batchPending, direct: false)
                 }
             } else {
-                try write(batch, ids: batchIDs, pending: batchPending, direct: false, counts: &counts)
+                try write(batch, ids: batchIDs, pending: batchPending, direct: false)
             }
             counts.subjects += Int64(batchIDs.count)
             counts.pendingEvents += batchPending
@@ -94,8 +93,6 @@ public final class Materializer {
         try copyText.finish()
         try finishSubject()
         try flush()
-        // Subjects marked dirty only by events the refold skips (none today) must not stay dirty forever.
-        try writer.query("delete from \(state.table("dirty_subjects")) d where not exists (select 1 from \(state.table("events")) e where e.subject_id = d.subject_id and e.event_type <> 'temp.reading_recorded')")
         return counts
     }
 
@@ -156,8 +153,8 @@ public final class Materializer {
     }
 
     /// One batch in one transaction: rows, dirty-set removal and the run's counters.
-    private func write(_ batch: [SubjectRows], ids: [String], pending: Int64, direct: Bool, counts: inout MaterializeCounts) throws {
-        let written = try writer.transaction { db -> [String: Int64] in
+    private func write(_ batch: [SubjectRows], ids: [String], pending: Int64, direct: Bool) throws {
+        try writer.transaction { db in
             var written: [String: Int64] = [:]
             try stageSubjects(ids, db: db)
             for table in RowEncoding.refoldedTables {
@@ -190,8 +187,6 @@ public final class Materializer {
             try state.addRows(written, run: runID, db: db)
             try db.query("update \(state.table("runs")) set pending = pending + $2, subjects_refolded = subjects_refolded + $3 where run_id = $1",
                          [.text(runID), .init(pending), .init(Int64(ids.count))])
-            return written
         }
-        for (table, n) in written { counts.rowsWritten[table, default: 0] += n }
     }
 }
