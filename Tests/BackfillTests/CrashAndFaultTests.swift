@@ -9,25 +9,9 @@ import TestSupport
 
 @Suite("Crashes and faults", .serialized)
 struct CrashAndFaultTests {
-    /// The CLI built next to this test bundle (`swift build --build-tests` builds both).
-    static func binary() throws -> String {
-        let here = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let candidates = [
-            ProcessInfo.processInfo.environment["BACKFILL_BINARY"],
-            here.appendingPathComponent("backfill").path(percentEncoded: false),
-            here.deletingLastPathComponent().appendingPathComponent("backfill").path(percentEncoded: false),
-            URL(fileURLWithPath: "\(#filePath)").deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-                .appendingPathComponent(".build/debug/backfill").path(percentEncoded: false),
-        ].compactMap { $0 }
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw TestEnvironment.Missing(variable: "BACKFILL_BINARY")
-        }
-        return found
-    }
-
     func launch(_ harness: Harness, target: String) throws -> Process {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Self.binary())
+        process.executableURL = URL(fileURLWithPath: try CLIProcess.executable())
         process.arguments = ["run", "--from-beginning", "--topic", harness.topic, "--target-schema", target,
                              "--manifest-dir", harness.manifestDirectory, "--batch-size", "500", "--quiet"]
         var environment = ProcessInfo.processInfo.environment

@@ -2,6 +2,7 @@ import Foundation
 import Postgres
 import Snapshot
 import Testing
+import TestSupport
 
 @Suite("snapshot memory")
 struct MemoryTests {
