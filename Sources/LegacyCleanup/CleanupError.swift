@@ -11,6 +11,8 @@ public struct CleanupError: Error, Sendable, CustomStringConvertible {
         public static let snapshotInvalid = Code("snapshotInvalid")
         /// The drop transaction failed (lock timeout, lost connection); the tables are unchanged.
         public static let dropFailed = Code("dropFailed")
+        /// The tables were dropped but the report could not be written (the message names the snapshot).
+        public static let reportNotWritten = Code("reportNotWritten")
 
         public var description: String { name }
     }

@@ -51,7 +51,7 @@ public enum CleanupRendering {
         if outcome.result != .dropped, !outcome.plan.isEmpty {
             lines += ["## Plan", ""] + outcome.plan.enumerated().map { "\($0.offset + 1). \($0.element)" } + [""]
         }
-        return lines.joined(separator: "\n")
+        return lines.joined(separator: "\n") + "\n"
     }
 
     /// What the command prints.
@@ -60,7 +60,7 @@ public enum CleanupRendering {
         if outcome.result == .nothingToDo {
             return "Nothing to do: \(outcome.schema) has neither event_ingest_dedupe nor kafka_offsets."
         }
-        lines.append("Legacy tables of \(outcome.schema): " + outcome.tables.map { "\($0.name) (\($0.rows) rows)" }.joined(separator: ", "))
+        lines.append("Legacy tables of \(outcome.schema): " + outcome.tables.map { "\($0.name) (\($0.rows) \($0.rows == 1 ? "row" : "rows"))" }.joined(separator: ", "))
         for check in outcome.checks {
             let mark = switch check.status { case .pass: "PASS  "; case .fail: "FAIL  "; case .forced: "FORCED" }
             lines.append("\(mark) \(check.number). \(check.name): \(check.summary)")

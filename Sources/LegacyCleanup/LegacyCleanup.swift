@@ -132,8 +132,12 @@ public struct LegacyCleanup {
             throw CleanupError(code: .dropFailed, message: "dropping the tables failed: \(error); \(stateAfterFailure()). The snapshot \(directory) was written and verified")
         }
         outcome.result = .dropped
-        try writeReport(&outcome, at: now)
-        logger.info("dropped the legacy tables", metadata: ["schema": "\(schema)", "snapshot": "\(directory)"])
+        logger.info("dropped the legacy tables", metadata: ["schema": "\(schema)", "snapshot": "\(directory)", "restore": "\(restore)"])
+        do {
+            try writeReport(&outcome, at: now)
+        } catch {
+            throw CleanupError(code: .reportNotWritten, message: "the tables were dropped and the snapshot \(directory) restores them (\(restore)), but the cleanup report could not be written: \(error)")
+        }
         return outcome
     }
 

@@ -12,15 +12,15 @@ struct CleanupLegacyCommand: ParsableCommand {
         A dry run unless --confirm: it prints the plan and four checks, each pass or fail with its numbers, \
         and changes nothing (not even files).
 
-          1. offsets     For every (topic, partition) in kafka_offsets, the Flink group's committed offset \
+        1. offsets: for every (topic, partition) in kafka_offsets, the Flink group's committed offset \
         (--group) is at or past the old one: the new job has read everything the old one had.
-          2. event_ids   Every id in event_ingest_dedupe is known to the tool's event log \
+        2. event_ids: every id in event_ingest_dedupe is known to the tool's event log \
         (<state-schema>.events); unknown ids (they may predate retention) are counted and shown, and \
         --unknown-threshold decides.
-          3. cutover     <reports-dir>/cutover-latest.json says "pass" and is younger than --max-report-age; \
+        3. cutover: <reports-dir>/cutover-latest.json says "pass" and is younger than --max-report-age; \
         without such a report a fresh diff of --schema against --target-schema runs instead. \
         --force REASON overrides this check only, and the reason is recorded.
-          4. dependents  Nothing else uses the tables: views, materialized views, foreign keys, rules, \
+        4. dependents: nothing else uses the tables: views, materialized views, foreign keys, rules, \
         triggers, functions or procedures that reference them. They are listed; drop them first.
 
         With --confirm and every check passing: both tables are exported as a verified zstd snapshot \
