@@ -16,9 +16,8 @@ public struct LegacyCleanup {
     public static let tables = [LifestreamTables.legacyDedupe.name, LifestreamTables.legacyOffsets.name]
 
     public var request: CleanupRequest
+    /// Each step and each check's verdict is logged here (the CLI's progress on stderr).
     public var logger: Logger
-    /// Called as each step starts (for progress output).
-    public var onStep: ((String) -> Void)?
 
     public init(request: CleanupRequest, logger: Logger) {
         self.request = request
@@ -79,7 +78,7 @@ public struct LegacyCleanup {
         let restore = Self.restoreCommand(snapshot: directory, schema: schema)
         outcome.plan = [
             "export \(observed.tables.map(\.name).joined(separator: " and ")) of \(schema) as a zstd snapshot to \(directory) and verify it",
-            "in one transaction (lock_timeout \(Int(request.lockTimeout)) s): lock both tables ACCESS EXCLUSIVE, re-check that they still equal the snapshot byte for byte and that nothing depends on them, drop them",
+            "in one transaction (lock_timeout \(Int(request.lockTimeout)) s): lock the tables ACCESS EXCLUSIVE, re-check that they still equal the snapshot byte for byte and that nothing depends on them, drop them",
             "write the cleanup report to \(request.reportsDirectory)/cleanup-<time>.md and .json (and cleanup-latest.*)",
             "restore, if ever needed: \(restore)",
         ]
@@ -120,16 +119,18 @@ public struct LegacyCleanup {
 
         // 4. The drop, all or nothing.
         step("dropping \(observed.tables.map(\.name).joined(separator: " and ")) in one transaction")
+        let changed: String?
         do {
-            if let changed = try drop(observed, on: db) {
-                outcome.result = .refused
-                outcome.refusal = changed + "; nothing was dropped (the snapshot \(directory) is kept), run the cleanup again"
-                outcome.restoreCommand = nil
-                try writeReport(&outcome, at: now)
-                return outcome
-            }
+            changed = try drop(observed, on: db)
         } catch {
             throw CleanupError(code: .dropFailed, message: "dropping the tables failed: \(error); \(stateAfterFailure()). The snapshot \(directory) was written and verified")
+        }
+        if let changed {
+            outcome.result = .refused
+            outcome.refusal = changed + "; nothing was dropped (the snapshot \(directory) is kept), run the cleanup again"
+            outcome.restoreCommand = nil
+            try writeReport(&outcome, at: now)
+            return outcome
         }
         outcome.result = .dropped
         logger.info("dropped the legacy tables", metadata: ["schema": "\(schema)", "snapshot": "\(directory)", "restore": "\(restore)"])
@@ -200,6 +201,8 @@ public struct LegacyCleanup {
             return nil
         } catch let changed as Changed {
             return changed.reason
+        } catch let error as PostgresError where error.sqlState == "55P03" {
+            throw CleanupError(code: .dropFailed, message: "the tables could not be locked within the lock timeout of \(request.lockTimeout) s: another session is using them")
         }
     }
 
@@ -239,7 +242,6 @@ public struct LegacyCleanup {
 
     private func step(_ text: String) {
         logger.info("\(text)")
-        onStep?(text)
     }
 
     /// `backfill snapshot import <dir> --schema <schema> --into-existing`, quoted for a POSIX shell.

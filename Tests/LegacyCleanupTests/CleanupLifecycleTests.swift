@@ -129,6 +129,23 @@ struct CleanupLifecycleTests {
         #expect(try fixture.contents() == before)
     }
 
+    @Test("a lock the drop cannot get within --lock-timeout fails the cleanup with both tables in place")
+    func lockTimeout() throws {
+        let fixture = try Fixture()
+        _ = try fixture.healthy()
+        let holder = try PostgresConnection.connect(fixture.postgres, applicationName: "legacy-test-holder")
+        defer { holder.close() }
+        try holder.execute("begin; select count(*) from \(fixture.table("event_ingest_dedupe"))")
+        var request = fixture.request()
+        request.lockTimeout = 0.5
+        let error = #expect(throws: CleanupError.self) { try fixture.cleanup(request) }
+        try holder.execute("commit")
+        #expect(error?.code == .dropFailed)
+        #expect(error?.description.contains("lock timeout") == true)
+        #expect(error?.description.contains("both tables are still there") == true)
+        #expect(try fixture.exists("event_ingest_dedupe") && fixture.exists("kafka_offsets"))
+    }
+
     @Test("the tables changing between the checks and the drop refuse the drop")
     func changedUnderneath() throws {
         // Simulated by a lock holder that writes a row and commits while the drop waits.
