@@ -1,5 +1,4 @@
 import Foundation
-import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,17 +6,17 @@ import Glibc
 /// Runs the `backfill` executable built next to the test bundle, as an operator would, and
 /// reports what it printed, its exit status and its peak memory (the child's own, so tests
 /// running in parallel in this process do not blur it).
-struct CLIProcess {
-    struct Outcome {
-        var status: Int32
-        var stdout: String
-        var stderr: String
+public struct CLIProcess {
+    public struct Outcome {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
         /// Peak resident memory of the child in bytes (`ru_maxrss`).
-        var peakMemory: Int
+        public var peakMemory: Int
     }
 
     /// `.build/<config>/backfill`, beside the test bundle (`swift build --build-tests` builds both).
-    static func executable() throws -> String {
+    public static func executable() throws -> String {
         let testBinary = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         var directory = (testBinary as NSString).deletingLastPathComponent
         // The bundle may be a directory (…/backfillPackageTests.xctest/…) on some layouts.
@@ -29,11 +28,11 @@ struct CLIProcess {
         throw CLIMissing()
     }
 
-    struct CLIMissing: Error, CustomStringConvertible {
-        var description: String { "the backfill executable is not next to the test bundle: build with `swift build --build-tests`" }
+    public struct CLIMissing: Error, CustomStringConvertible {
+        public var description: String { "the backfill executable is not next to the test bundle: build with `swift build --build-tests`" }
     }
 
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
+    public static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
         let executable = try executable()
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)").path
         let outPath = scratch + ".out", errPath = scratch + ".err"
