@@ -55,8 +55,8 @@ public enum DiffRunner {
                 right: schemaStream, rightLabel: "right side, table \(request.right.schema).", sampleLimit: request.sampleLimit)
         }
         let source = DiffSource(schema: "snapshot \((path as NSString).lastPathComponent)",
-                                database: "\(path) (schema \(snapshot.manifest.source.schema) of \(snapshot.manifest.source.host)"
-                                    + "/\(snapshot.manifest.source.database), \(snapshot.manifest.createdAt))")
+                                database: "\(path), exported from schema \(snapshot.manifest.source.schema) of "
+                                    + "\(snapshot.manifest.source.host)/\(snapshot.manifest.source.database) at \(snapshot.manifest.createdAt)")
         return try report(request, accumulators, left: source, causesOn: connection, started: started, now: now)
     }
 
