@@ -89,6 +89,7 @@ struct CutoverTests {
             #expect(report.legacy.dedupe == LegacyTableState(name: "event_ingest_dedupe", exists: true, rows: 7))
             #expect(report.legacy.offsets.rows == 2)
             #expect(report.legacy.offsetRows.map(\.liveCaughtUp) == [true, true])
+            #expect(report.reproduce.note == nil)
 
             let written = try CutoverRendering.write(report, into: fixture.reports)
             #expect(written.latest.map(\.lastPathComponent) == ["cutover-latest.md", "cutover-latest.json", "cutover-latest.html"])
@@ -124,6 +125,12 @@ struct CutoverTests {
             #expect(checks["legacy_offsets"]?.passed == false)
             #expect(checks["legacy_offsets"]?.detail.contains("partition 0 (15 < 18") == true, "\(checks["legacy_offsets"]?.detail ?? "")")
             #expect(report.lag.group(fixture.oldGroup)?.hasCommittedOffsets == false)
+
+            // A manifest of another schema's run is shown with a warning, not taken for the right side's.
+            var other = fixture.request(maxLag: 4)
+            other.run?.targetSchema = "somewhere_else"
+            let warned = try CutoverRunner.run(other, admin: fixture.admin)
+            #expect(warned.reproduce.note?.contains("not of the right side") == true)
 
             // Within thresholds the same state passes, except for the legacy offsets.
             let lenient = try CutoverRunner.run(fixture.request(maxDiffRows: 1, maxLag: 5), admin: fixture.admin)

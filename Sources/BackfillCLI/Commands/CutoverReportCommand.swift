@@ -12,9 +12,9 @@ struct CutoverReportCommand: ParsableCommand {
         abstract: "One report for a cutover: lag, table diff with causes, legacy tables, thresholds, and a verdict.",
         discussion: """
         Checks, each with its reason in the report:
-          diff            differing rows between --left (live) and --right (rebuilt) ≤ --max-diff-rows
-          lag             the live group (--live-group) has at most --max-lag records left to read
-          legacy_offsets  the live group has read past every offset in <left>.kafka_offsets
+          diff            --left (live) vs --right (rebuilt): ≤ --max-diff-rows
+          lag             the --live-group has ≤ --max-lag records left to read
+          legacy_offsets  the --live-group has read past <left>.kafka_offsets
         The verdict is pass when all pass, else diverged. The report also lists the legacy tables \
         (<left>.event_ingest_dedupe and <left>.kafka_offsets: present? rows), every group's lag, \
         and the commands and offsets that reproduce it (the run manifest's ranges, from --manifest).
@@ -26,7 +26,7 @@ struct CutoverReportCommand: ParsableCommand {
         Exit status: 0 pass, 1 diverged, 2 the report could not be made.
 
         Example:
-          backfill cutover-report --left lifestream --right lifestream_shadow --max-lag 1000
+          backfill cutover-report --right lifestream_shadow --max-lag 1000
         """)
 
     @OptionGroup var database: DatabaseOptions

@@ -10,12 +10,12 @@ struct DiffCommand: ParsableCommand {
         commandName: "diff",
         abstract: "Compare the lifestream tables of two schemas, two databases, or a snapshot and a schema, and explain the differences.",
         discussion: """
-        Same database (one URL for both sides): one set-based query per table. Two databases
-        (--left-url/--right-url differ): both sides are streamed in key order and merged.
-        A snapshot (--snapshot DIR): its zstd files are streamed, checked against their
-        manifest's digests as they are read, and merged with the schema's rows (--schema or
-        --right); memory stays flat whatever the table size.
-        Causes come from the event log in the state schema of the right side's database.
+        Same database (one URL for both sides): one set-based query per table. Two databases \
+        (--left-url/--right-url differ): both sides are streamed in key order and merged. \
+        A snapshot (--snapshot DIR): its zstd files are streamed, checked against their \
+        manifest's digests as they are read, and merged with the schema's rows (--schema or \
+        --right); memory stays flat whatever the table size. Causes come from the event log \
+        in the state schema of the right side's database.
 
         Exit status: 0 match (or within --max-diff-rows), 1 diverged, 2 the diff could not run.
 

@@ -103,7 +103,8 @@ public enum CutoverRendering {
                 + "(manifest \(MarkdownReport.code(run.manifest))), covering these offsets of \(MarkdownReport.code(run.topic)):", "",
                 "| partition | start | end |", "|--:|--:|--:|"]
             lines += run.ranges.map { "| \($0.partition) | \($0.start) | \($0.end) |" }
-        } else if let note = reproduce.note {
+        }
+        if let note = reproduce.note {
             lines += ["", MarkdownReport.escapeInline(note) + "."]
         }
         return lines.joined(separator: "\n")
@@ -191,7 +192,8 @@ public enum CutoverRendering {
             parts.append("<table><tr><th class=\"n\">partition</th><th class=\"n\">start</th><th class=\"n\">end</th></tr>"
                 + run.ranges.map { "<tr><td class=\"n\">\($0.partition)</td><td class=\"n\">\($0.start)</td><td class=\"n\">\($0.end)</td></tr>" }.joined()
                 + "</table>")
-        } else if let note = reproduce.note {
+        }
+        if let note = reproduce.note {
             parts.append("<p>\(h.escape(note)).</p>")
         }
         return parts.joined(separator: "\n")

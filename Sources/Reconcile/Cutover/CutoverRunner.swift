@@ -47,7 +47,10 @@ public enum CutoverRunner {
         let diff = try DiffRunner.run(request.diff, now: now)
         let legacy = try readLegacy(request, lag: lag)
         var reproduction = Reproduction(commands: CutoverCommands.make(request), run: request.run)
-        if request.run == nil {
+        if let run = request.run, run.targetSchema != request.diff.right.schema {
+            reproduction.note = "the run manifest \(run.manifest) is of run \(run.runID) into schema \(run.targetSchema), "
+                + "not of the right side \(request.diff.right.schema): its offsets may not be the right side's"
+        } else if request.run == nil {
             reproduction.note = "no run manifest found" + (request.runManifestPath.map { " at \($0)" } ?? "")
                 + ": the right side's offsets are unknown"
         }
