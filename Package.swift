@@ -27,7 +27,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Reconcile", dependencies: [
-            "Postgres", "Lifestream",
+            "Postgres", "Lifestream", "Kafka", "Snapshot",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Snapshot", dependencies: [
@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "ZstdTests", dependencies: ["Zstd"]),
         .testTarget(name: "LifestreamTests", dependencies: ["Lifestream", "TestSupport"]),
         .testTarget(name: "BackfillTests", dependencies: ["Backfill", "Kafka", "Postgres", "Lifestream", "TestSupport"]),
-        .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "Backfill", "Postgres", "Lifestream", "TestSupport"]),
+        .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "Backfill", "Postgres", "Lifestream", "Kafka", "Snapshot", "TestSupport"]),
         .testTarget(name: "SnapshotTests", dependencies: ["Snapshot", "Postgres", "Zstd", "Lifestream", "TestSupport"]),
         .testTarget(name: "LegacyCleanupTests", dependencies: ["LegacyCleanup", "Backfill", "Kafka", "Postgres", "Lifestream", "Snapshot", "TestSupport"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),

@@ -20,6 +20,8 @@ struct BackfillCommand: ParsableCommand {
             ReplayCommand.self,
             SnapshotCommand.self,
             DiffCommand.self,
+            LagCommand.self,
+            CutoverReportCommand.self,
             CleanupLegacyCommand.self,
         ]
     )
