@@ -155,26 +155,12 @@ public final class Ingester {
             "temperature_latest": Int64(applied[0, 2] ?? "0") ?? 0,
             "subjects": Int64(applied[0, 2] ?? "0") ?? 0,
         ], run: runID, db: db)
-
-        let duplicates = try db.query("""
-            with d as (
-                select s.partition, s."offset", s.subject_id, s.event_id,
-                       (s.event_type = e.event_type and s.occurred_at = e.occurred_at
-                        and s.source is not distinct from e.source and s.payload::jsonb = e.payload::jsonb) as same_payload
-                from pg_temp.stage_events s join \(state.table("events")) e using (subject_id, event_id)
-                where (e.partition, e."offset") <> (s.partition, s."offset")
-            ), recorded as (
-                insert into \(state.table("duplicates")) (partition, "offset", subject_id, event_id, same_payload)
-                select partition, "offset", subject_id, event_id, same_payload from d on conflict do nothing
-            )
-            select count(*) from d
-            """)
-        counts.duplicate = Int64(duplicates[0, 0] ?? "0") ?? 0
+        counts.duplicate = Int64(applied[0, 3] ?? "0") ?? 0
         counts.valid = counts.read - counts.quarantined - counts.duplicate
     }
 
-    /// One statement: log new events, mark their subjects dirty, and apply sensor readings with
-    /// guarded upserts (append-only projections need no refold).
+    /// One statement: log new events, record duplicates, mark subjects dirty, and apply sensor
+    /// readings with guarded upserts (append-only projections need no refold).
     private var applyStatement: String {
         let events = state.table("events")
         return """
@@ -184,7 +170,34 @@ public final class Ingester {
             from pg_temp.stage_events
             order by subject_id, event_id, partition, "offset"
             on conflict (subject_id, event_id) do nothing
-            returning subject_id, event_id, event_type, partition, "offset"
+            returning subject_id, event_id, event_type, occurred_at, source, payload, partition, "offset"
+        ), not_logged as (
+            -- Records that did not become an event: re-reads of logged records and duplicates.
+            -- Few, so each finds its event through the key (in the log, or logged just now).
+            select s.* from pg_temp.stage_events s
+            where not exists (select 1 from ins i where i.partition = s.partition and i."offset" = s."offset")
+        ), duplicate as (
+            -- the event is in the log from before (found through the key, one probe each) …
+            select n.partition, n."offset", n.subject_id, n.event_id,
+                   (n.event_type = e.event_type and n.occurred_at = e.occurred_at
+                    and n.source is not distinct from e.source and n.payload::jsonb = e.payload::jsonb) as same_payload
+            from not_logged n
+            join lateral (
+                select l.event_type, l.occurred_at, l.source, l.payload, l.partition, l."offset" from \(events) l
+                where l.subject_id = n.subject_id and l.event_id = n.event_id
+                limit 1  -- the key is unique; the limit also keeps the planner from a hash join over the whole log
+            ) e on true
+            where (e.partition, e."offset") <> (n.partition, n."offset")
+            union all
+            -- … or another record of this batch became it just now
+            select n.partition, n."offset", n.subject_id, n.event_id,
+                   (n.event_type = i.event_type and n.occurred_at = i.occurred_at
+                    and n.source is not distinct from i.source and n.payload::jsonb = i.payload::jsonb)
+            from not_logged n join ins i using (subject_id, event_id)
+        ), recorded as (
+            insert into \(state.table("duplicates")) (partition, "offset", subject_id, event_id, same_payload)
+            select partition, "offset", subject_id, event_id, same_payload from duplicate
+            on conflict do nothing
         ), dirty as (
             insert into \(state.table("dirty_subjects")) (subject_id)
             select distinct subject_id from ins where event_type <> 'temp.reading_recorded'
@@ -224,7 +237,8 @@ public final class Ingester {
         )
         -- Sensor row counts are per new reading and per sensor first touched in the run, so
         -- they do not depend on where batches happen to be cut (a resumed run counts the same).
-        select (select count(*) from ins), (select count(*) from new_readings), (select count(*) from first_seen)
+        select (select count(*) from ins), (select count(*) from new_readings), (select count(*) from first_seen),
+               (select count(*) from duplicate)
         """
     }
 }
