@@ -24,7 +24,13 @@ struct BulkLoad {
 
     /// Drops the log's key for the load, in the transaction that records the run as a bulk load.
     func begin(db: PostgresConnection) throws {
-        try db.execute("alter table \(state.table("events")) drop constraint if exists events_pkey")
+        try db.execute("""
+            alter table \(state.table("events")) drop constraint if exists events_pkey;
+            drop table if exists \(state.table("bulk_readings"));
+            create table \(state.table("bulk_readings")) (subject_id text not null, event_id text not null,
+                occurred_at timestamptz not null, celsius double precision not null, humidity double precision,
+                partition integer not null, "offset" bigint not null);
+            """)
     }
 
     /// Whether the log is without its key (a bulk load is under way or was interrupted).
@@ -38,16 +44,19 @@ struct BulkLoad {
     /// and the run's counters. Runs inside the caller's transaction.
     func finish(runID: String, db: PostgresConnection) throws {
         let events = state.table("events")
-        let reading = "temp.reading_recorded"
+        let reading = "temp.reading_recorded"  // the refold leaves sensors to the projections below
         try db.execute("set local work_mem = '256MB'; set local maintenance_work_mem = '512MB'")
-        // Ranking sorts only the keys; the few losers' rows are then fetched by ctid.
+        // Keys seen more than once (hashed, not sorted), then their records: the lowest
+        // (partition, offset) of each key stays, the others are the duplicates.
         try db.execute("""
             create temp table bulk_losers on commit drop as
-            select ctid as tid, * from \(events) where ctid = any(array(
-                select tid from (
-                    select ctid as tid, row_number() over (partition by subject_id, event_id order by partition, "offset") as rank
-                    from \(events)) ranked
-                where rank > 1));
+            with repeated as (
+                select subject_id, event_id from \(events) group by subject_id, event_id having count(*) > 1
+            ), records as (
+                select e.ctid as tid, e.*, row_number() over (partition by e.subject_id, e.event_id order by e.partition, e."offset") as rank
+                from \(events) e join repeated using (subject_id, event_id)
+            )
+            select * from records where rank > 1;
             delete from \(events) where ctid = any(array(select tid from pg_temp.bulk_losers));
             alter table \(events) add constraint events_pkey primary key (subject_id, event_id);
             """)
@@ -68,13 +77,12 @@ struct BulkLoad {
             select distinct subject_id from \(events) where event_type <> '\(reading)'
             on conflict do nothing
             """)
-        // Sensor rows from the log, as the per-batch path writes them. `json` (not `jsonb`) keeps
-        // each number's own text, so `-0.0` and long mantissas reach float8 exactly as sent.
+        // Sensor rows as the per-batch path writes them, from the readings decoded at ingest
+        // (a duplicate's reading is not the event's).
         let sensors = try db.query("""
             with r as (
-                select subject_id, event_id, occurred_at, (payload::json ->> 'celsius')::float8 as celsius,
-                       (payload::json ->> 'humidity')::float8 as humidity
-                from \(events) where event_type = '\(reading)'
+                select b.subject_id, b.event_id, b.occurred_at, b.celsius, b.humidity from \(state.table("bulk_readings")) b
+                where not exists (select 1 from pg_temp.bulk_losers l where l.partition = b.partition and l."offset" = b."offset")
             ), readings as (
                 insert into \(target.table("temperature_readings")) (subject_id, occurred_at, celsius, humidity, event_id)
                 select distinct on (subject_id, occurred_at) subject_id, occurred_at, celsius, humidity, event_id
@@ -94,6 +102,7 @@ struct BulkLoad {
             )
             select (select count(*) from r), (select count(*) from first_seen), (select count(*) from \(events))
             """, [.text(runID)])
+        try db.execute("drop table \(state.table("bulk_readings"))")
         let newReadings = Int64(sensors[0, 0] ?? "0") ?? 0
         let sensorsSeen = Int64(sensors[0, 1] ?? "0") ?? 0
         let logged = Int64(sensors[0, 2] ?? "0") ?? 0

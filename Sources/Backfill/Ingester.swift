@@ -62,7 +62,6 @@ public final class Ingester {
             let destination = bulk
                 ? "copy \(state.table("events")) (subject_id, event_id, event_type, occurred_at, source, payload, partition, \"offset\", record_timestamp) from stdin"
                 : "copy pg_temp.stage_events from stdin"
-            let stageReadings = !bulk
             try db.copyIn(destination) { writer in
                 for record in records {
                     guard let value = record.value else {
@@ -84,14 +83,17 @@ public final class Ingester {
                         writer.field(record.offset)
                         writer.field(record.timestamp.map { Timestamp(milliseconds: $0).postgresText })
                         writer.endRow()
-                        if stageReadings, case let .tempReadingRecorded(celsius, humidity) = event.payload {
+                        if case let .tempReadingRecorded(celsius, humidity) = event.payload {
                             readings.append((event.subjectID, event.eventID, event.occurredAt, celsius, humidity, record))
                         }
                     }
                 }
             }
             if !readings.isEmpty {
-                try db.copyIn("copy pg_temp.stage_readings from stdin") { writer in
+                // Sensor readings travel decoded: the bulk load settles them from these columns
+                // instead of parsing every payload again.
+                let readingsTable = bulk ? state.table("bulk_readings") : "pg_temp.stage_readings"
+                try db.copyIn("copy \(readingsTable) from stdin") { writer in
                     for reading in readings {
                         writer.field(reading.subjectID)
                         writer.field(reading.eventID)

@@ -73,6 +73,10 @@ public final class Materializer {
             if batchIDs.count >= batchSubjects { try flush() }
         }
 
+        // The sort by subject runs in memory rather than through temporary files; SET LOCAL keeps
+        // the setting to this transaction (a transaction-mode pooler may hand the session on).
+        try reader.transaction { reader in
+        try reader.execute("set local work_mem = '256MB'")
         try reader.copyOut("""
             copy (select e.subject_id, e.event_id, e.event_type, (extract(epoch from e.occurred_at) * 1000000)::int8, e.source, e.payload
                   from \(state.table("events")) e join \(state.table("dirty_subjects")) d using (subject_id)
@@ -89,6 +93,7 @@ public final class Materializer {
                 current.append(event)
             }
             rows.removeAll()
+        }
         }
         try copyText.finish()
         try finishSubject()
