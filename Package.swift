@@ -35,8 +35,9 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "Operations"),
         .executableTarget(name: "BackfillCLI", dependencies: [
-            "Kafka", "Postgres", "Zstd", "Lifestream", "Backfill", "Reconcile", "Snapshot",
+            "Kafka", "Postgres", "Zstd", "Lifestream", "Backfill", "Reconcile", "Snapshot", "Operations",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -48,6 +49,8 @@ let package = Package(
         .testTarget(name: "BackfillTests", dependencies: ["Backfill", "Kafka", "Postgres", "Lifestream", "TestSupport"]),
         .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "Backfill", "Postgres", "Lifestream", "TestSupport"]),
         .testTarget(name: "SnapshotTests", dependencies: ["Snapshot", "Postgres", "Zstd", "Lifestream", "TestSupport"]),
+        .testTarget(name: "OperationsTests", dependencies: ["Operations"]),
+        .testTarget(name: "CLITests", dependencies: ["Backfill", "Postgres", "Operations", "TestSupport"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
     ],
     swiftLanguageModes: [.v6]

@@ -145,7 +145,7 @@ public final class BackfillRunner {
     }
 
     /// A stable 64-bit advisory lock key per state schema (FNV-1a).
-    static func lockKey(_ name: String) -> Int64 {
+    public static func lockKey(_ name: String) -> Int64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in "backfill:\(name)".utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         return Int64(bitPattern: hash)

@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 import Snapshot
+import TestSupport
 import Testing
 
 @Suite("snapshot memory")

@@ -1,5 +1,4 @@
 import Foundation
-import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,17 +6,19 @@ import Glibc
 /// Runs the `backfill` executable built next to the test bundle, as an operator would, and
 /// reports what it printed, its exit status and its peak memory (the child's own, so tests
 /// running in parallel in this process do not blur it).
-struct CLIProcess {
-    struct Outcome {
-        var status: Int32
-        var stdout: String
-        var stderr: String
+public struct CLIProcess {
+    public struct Outcome: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
         /// Peak resident memory of the child in bytes (`ru_maxrss`).
-        var peakMemory: Int
+        public var peakMemory: Int
+        /// Seconds from spawn to exit.
+        public var seconds: Double
     }
 
     /// `.build/<config>/backfill`, beside the test bundle (`swift build --build-tests` builds both).
-    static func executable() throws -> String {
+    public static func executable() throws -> String {
         let testBinary = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         var directory = (testBinary as NSString).deletingLastPathComponent
         // The bundle may be a directory (…/backfillPackageTests.xctest/…) on some layouts.
@@ -29,11 +30,14 @@ struct CLIProcess {
         throw CLIMissing()
     }
 
-    struct CLIMissing: Error, CustomStringConvertible {
-        var description: String { "the backfill executable is not next to the test bundle: build with `swift build --build-tests`" }
+    public struct CLIMissing: Error, CustomStringConvertible {
+        public var description: String { "the backfill executable is not next to the test bundle: build with `swift build --build-tests`" }
     }
 
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
+    /// Runs `backfill arguments…` with the test process's environment plus `environment`, minus
+    /// the variables in `removing`, in `workingDirectory` (default: the current one).
+    public static func run(_ arguments: [String], environment: [String: String] = [:], removing: [String] = [],
+                           workingDirectory: String? = nil) throws -> Outcome {
         let executable = try executable()
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)").path
         let outPath = scratch + ".out", errPath = scratch + ".err"
@@ -50,14 +54,20 @@ struct CLIProcess {
 
         var merged = ProcessInfo.processInfo.environment
         merged.merge(environment) { $1 }
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        for name in removing { merged[name] = nil }
+        // GNU env's -C changes directory and execs the tool in the same process (glibc's
+        // posix_spawn_file_actions_addchdir_np is not visible to Swift).
+        let program = workingDirectory == nil ? executable : "/usr/bin/env"
+        let prefix = workingDirectory.map { ["/usr/bin/env", "-C", $0, executable] } ?? [executable]
+        let argv = (prefix + arguments).map { strdup($0) } + [nil]
         let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             argv.forEach { free($0) }
             envp.forEach { free($0) }
         }
+        let started = Date()
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        let spawned = posix_spawn(&pid, program, &actions, nil, argv, envp)
         guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
         var status: Int32 = 0
         var usage = rusage()
@@ -69,6 +79,7 @@ struct CLIProcess {
             status: exitStatus,
             stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
             stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "",
-            peakMemory: Int(usage.ru_maxrss) * 1024)
+            peakMemory: Int(usage.ru_maxrss) * 1024,
+            seconds: Date().timeIntervalSince(started))
     }
 }
