@@ -34,7 +34,7 @@ public struct CLIProcess {
         public var description: String { "the backfill executable is not next to the test bundle: build with `swift build --build-tests`" }
     }
 
-    /// Runs `backfill arguments…` with the test process's environment plus `environment`, minus
+    /// Runs `backfill arguments…` with the test process's environment plus `environment`, after removing
     /// the variables in `removing`, in `workingDirectory` (default: the current one).
     public static func run(_ arguments: [String], environment: [String: String] = [:], removing: [String] = [],
                            workingDirectory: String? = nil) throws -> Outcome {
@@ -53,8 +53,8 @@ public struct CLIProcess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
 
         var merged = ProcessInfo.processInfo.environment
-        merged.merge(environment) { $1 }
         for name in removing { merged[name] = nil }
+        merged.merge(environment) { $1 }
         // GNU env's -C changes directory and execs the tool in the same process (glibc's
         // posix_spawn_file_actions_addchdir_np is not visible to Swift).
         let program = workingDirectory == nil ? executable : "/usr/bin/env"
