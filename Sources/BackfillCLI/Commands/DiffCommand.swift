@@ -19,6 +19,7 @@ struct DiffCommand: ParsableCommand {
         Exit status: 0 match (or within --max-diff-rows), 1 diverged, 2 the diff could not run.
         """)
 
+    @OptionGroup var config: ConfigOptions
     @OptionGroup var database: DatabaseOptions
 
     @Option(help: "Schema of the left side (usually the live tables).")

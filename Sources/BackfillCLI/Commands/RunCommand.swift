@@ -30,6 +30,7 @@ struct RunCommand: ParsableCommand {
         """
     )
 
+    @OptionGroup var config: ConfigOptions
     @OptionGroup var bounds: BoundsOptions
     @OptionGroup var kafka: KafkaOptions
     @OptionGroup var database: DatabaseOptions

@@ -53,7 +53,10 @@ final class NightlyJob {
         let lock: PostgresConnection
         do {
             lock = try step("lock", &summary) { try PostgresConnection.connect(postgres, applicationName: "backfill nightly") }
-            guard try lock.tryAdvisoryLock(lockKey) else {
+            // Held by a transaction that stays open all night: safe through a transaction-mode
+            // pooler, and released when this process ends however it ends.
+            try lock.execute("BEGIN")
+            guard try lock.tryAdvisoryTransactionLock(lockKey) else {
                 let holder = (try? Self.describeHolder(lock, key: lockKey)) ?? ""
                 lock.close()
                 summary.exitCode = 3
@@ -67,7 +70,7 @@ final class NightlyJob {
             return summary
         }
         defer {
-            _ = try? lock.advisoryUnlock(lockKey)
+            _ = try? lock.execute("ROLLBACK")
             lock.close()
         }
         logger.info("nightly lock taken", metadata: ["shadow_schema": "\(settings.shadowSchema)"])
