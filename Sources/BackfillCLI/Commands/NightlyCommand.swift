@@ -27,7 +27,7 @@ struct NightlyCommand: ParsableCommand {
         Examples:
           backfill nightly
           backfill nightly --snapshot --keep-days 14 --keep 7
-          backfill nightly --config /etc/backfill/backfill.conf --quiet --log-format json
+          backfill nightly --config /etc/backfill.conf --quiet --log-format json
         """)
 
     @OptionGroup var config: ConfigOptions
