@@ -133,7 +133,9 @@ public struct NightlySummary: Codable, Sendable, Equatable {
             lines.append("  snapshot: \(snapshot.path) (\(snapshot.tables) tables, \(snapshot.rows) rows, \(snapshot.compressedBytes) bytes)")
         }
         if !pruned.isEmpty { lines.append("  pruned: \(pruned.count) old snapshot(s)/report(s)") }
-        for note in notes { lines.append("  note: \(note)") }
+        // Plan notes come per partition; a topic of many partitions must not push the verdict off screen.
+        for note in notes.prefix(4) { lines.append("  note: \(note)") }
+        if notes.count > 4 { lines.append("  note: … and \(notes.count - 4) more in the JSON summary") }
         if let error { lines.append("  error: \(error)") }
         return lines.joined(separator: "\n")
     }

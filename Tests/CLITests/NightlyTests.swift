@@ -49,13 +49,20 @@ struct NightlyTests {
         #expect(metrics.contains("backfill_diff_rows{table=\"subjects\"} 1\n"))
         #expect(FileManager.default.fileExists(atPath: fixture.reports + "/latest.html"))
 
+        // --json: the summary object on stdout, the same as the file.
+        let json = try fixture.nightly(["--json"])
+        #expect(json.status == 1)
+        let printed = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(printed["outcome"] as? String == "diverged")
+        #expect(printed["run_id"] as? String == (try fixture.summary())["run_id"] as? String)
+
         // --quiet: nothing on stderr, the summary still on stdout.
         let quiet = try fixture.nightly(["--quiet"])
         #expect(quiet.status == 1)
         #expect(quiet.stderr.isEmpty, "\(quiet.stderr)")
         #expect(quiet.stdout.contains("nightly DIVERGED"))
 
-        for outcome in [first, second, quiet] {
+        for outcome in [first, second, json, quiet] {
             #expect(!outcome.everything.contains(NightlyFixture.databasePassword))
             #expect(!outcome.everything.contains(NightlyFixture.saslPassword))
         }

@@ -43,11 +43,13 @@ struct PrometheusTextTests {
 
     @Test("the summary survives a JSON round trip and its text fits one screen")
     func summaryRoundTrip() throws {
-        let s = summary()
+        var s = summary()
+        s.notes = (0..<64).map { "partition \($0): nothing new (start is at the end)" }
         #expect(try NightlySummary.decode(s.encoded()) == s)
         let text = s.text()
         #expect(text.split(separator: "\n").count < 24)
         #expect(text.contains("DIVERGED (exit 1)"))
         #expect(text.contains("subjects 3"))
+        #expect(text.contains("… and 60 more in the JSON summary"))
     }
 }
