@@ -127,6 +127,13 @@ struct NightlyTests {
         }
         try Data("{}".utf8).write(to: URL(fileURLWithPath: fixture.manifests + "/run-\(old)-abcdef.json"))
 
+        let dry = try fixture.nightly(["--snapshot", "--keep-days", "7", "--dry-run"])
+        #expect(dry.status == 0, "\(dry.everything)")
+        #expect(dry.stdout.contains("would read 600 records"))
+        #expect(dry.stdout.contains("would prune 4 item(s)"), "\(dry.stdout)")
+        #expect(fm.fileExists(atPath: fixture.snapshots + "/nightly-\(old)"))
+        #expect(!fm.fileExists(atPath: fixture.reports + "/nightly-latest.json"))
+
         let outcome = try fixture.nightly(["--snapshot", "--keep-days", "7"])
         #expect(outcome.status == 0, "\(outcome.everything)")
         // Pruned: the old nightly snapshot, the old report (all three files), the old summary, the old manifest.

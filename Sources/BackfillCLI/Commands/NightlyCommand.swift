@@ -42,6 +42,9 @@ struct NightlyCommand: ParsableCommand {
     @Flag(help: "Also export the shadow schema as a snapshot (<snapshots-dir>/nightly-<time>).")
     var snapshot = false
 
+    @Flag(help: "Show where the night would start, how many records it would read and what retention would prune; lock, run, write and delete nothing.")
+    var dryRun = false
+
     @Option(help: "Records per ingest transaction.")
     var batchSize = 20_000
 
@@ -60,6 +63,14 @@ struct NightlyCommand: ParsableCommand {
                                  until: until, snapshot: snapshot, batchSize: batchSize, logger: logger, progress: progress)
         } catch {
             throw fail(error)
+        }
+        if dryRun {
+            do {
+                print(try job.dryRun())
+                return
+            } catch {
+                throw fail(error)
+            }
         }
         let summary = job.run()
         progress.finish()

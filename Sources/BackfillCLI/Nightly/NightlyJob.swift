@@ -109,21 +109,7 @@ final class NightlyJob {
 
     /// From the end offsets of the last manifest (or the beginning, the first night) to `--until`.
     private func runBackfill(_ summary: inout NightlySummary) throws -> RunManifest {
-        let start: RunBounds.Start
-        if FileManager.default.fileExists(atPath: latestManifestPath) {
-            let previous = try RunManifest.load(path: latestManifestPath)
-            guard previous.topic == settings.topic, previous.targetSchema == settings.shadowSchema, previous.stateSchema == settings.stateSchema else {
-                throw OperationsError(.configuration, "\(latestManifestPath) is the manifest of a run of topic \(previous.topic) into \(previous.targetSchema) (state \(previous.stateSchema)), not of \(settings.topic) into \(settings.shadowSchema) (state \(settings.stateSchema)); give this shadow its own BACKFILL_MANIFEST_DIR (--manifest-dir)")
-            }
-            let path = FileManager.default.fileExists(atPath: manifestPath(previous.runID)) ? manifestPath(previous.runID) : latestManifestPath
-            start = .after(previous, path: path)
-            summary.startedAfter = path
-            logger.info("starting where the last run ended", metadata: ["manifest": "\(path)", "after_run_id": "\(previous.runID)"])
-        } else {
-            start = .beginning
-            summary.notes.append("first night: no manifest at \(latestManifestPath), so the run starts from the beginning of the topic")
-            logger.info("first night: no manifest, starting from the beginning", metadata: ["manifest_dir": "\(settings.manifestDir)"])
-        }
+        let start = try resolveStart(&summary)
         let runner = BackfillRunner(kafka: kafka, postgres: postgres, logger: logger)
         runner.onProgress = progress.backfillHandler()
         var options = RunOptions(topic: settings.topic, target: .init(name: settings.shadowSchema), state: .init(name: settings.stateSchema),
@@ -149,6 +135,23 @@ final class NightlyJob {
         summary.rowsWritten = c.rowsWritten
         summary.notes += manifest.notes
         return manifest
+    }
+
+    /// From the end offsets of the last manifest, or the beginning on the first night.
+    private func resolveStart(_ summary: inout NightlySummary) throws -> RunBounds.Start {
+        if FileManager.default.fileExists(atPath: latestManifestPath) {
+            let previous = try RunManifest.load(path: latestManifestPath)
+            guard previous.topic == settings.topic, previous.targetSchema == settings.shadowSchema, previous.stateSchema == settings.stateSchema else {
+                throw OperationsError(.configuration, "\(latestManifestPath) is the manifest of a run of topic \(previous.topic) into \(previous.targetSchema) (state \(previous.stateSchema)), not of \(settings.topic) into \(settings.shadowSchema) (state \(settings.stateSchema)); give this shadow its own BACKFILL_MANIFEST_DIR (--manifest-dir)")
+            }
+            let path = FileManager.default.fileExists(atPath: manifestPath(previous.runID)) ? manifestPath(previous.runID) : latestManifestPath
+            summary.startedAfter = path
+            logger.info("starting where the last run ended", metadata: ["manifest": "\(path)", "after_run_id": "\(previous.runID)"])
+            return .after(previous, path: path)
+        }
+        summary.notes.append("first night: no manifest at \(latestManifestPath), so the run starts from the beginning of the topic")
+        logger.info("first night: no manifest, starting from the beginning", metadata: ["manifest_dir": "\(settings.manifestDir)"])
+        return .beginning
     }
 
     private func diff() throws -> DiffReport {
@@ -182,6 +185,26 @@ final class NightlyJob {
     /// Deletes what `Retention.select` picks among nightly snapshots, reports, summaries and run
     /// manifests; returns the deleted paths.
     private func prune(protected: Set<String>, started: Date) throws -> [String] {
+        var deleted: [String] = []
+        for item in prunable(protected: protected, started: started) {
+            for path in item.paths {
+                do {
+                    try FileManager.default.removeItem(atPath: path)
+                    deleted.append(path)
+                } catch {
+                    throw OperationsError(.retention, "could not prune \(path): \(error.localizedDescription)")
+                }
+            }
+        }
+        if !deleted.isEmpty { logger.info("pruned old snapshots and reports", metadata: ["count": "\(deleted.count)"]) }
+        return deleted
+    }
+
+    /// What the retention policy selects among the folders' nightly snapshots, reports,
+    /// summaries and run manifests.
+    /// `upcoming`: kinds this night will still add (a dry run adds them all), which count as the
+    /// newest of their kind.
+    private func prunable(protected: Set<String>, started: Date, upcoming: [Retention.Kind] = []) -> [Retention.Item] {
         guard !policy.isEmpty else { return [] }
         var items: [Retention.Item] = []
         for (folder, path) in [(Retention.Folder.snapshots, settings.snapshotsDir), (.reports, settings.reportsDir), (.manifests, settings.manifestDir)] {
@@ -194,21 +217,38 @@ final class NightlyJob {
             items += Retention.items(entries, in: folder, path: path)
         }
         // This night's summary is written after pruning; it counts as the newest of its kind.
-        let ownSummary = "nightly-\(Timestamps.compact(started))"
-        items.append(Retention.Item(kind: .nightlySummary, name: ownSummary, date: started, paths: []))
-        var deleted: [String] = []
-        for item in Retention.select(items, policy: policy, now: started, protected: protected.union([ownSummary])) {
-            for path in item.paths {
-                do {
-                    try FileManager.default.removeItem(atPath: path)
-                    deleted.append(path)
-                } catch {
-                    throw OperationsError(.retention, "could not prune \(path): \(error.localizedDescription)")
-                }
-            }
+        var own: Set<String> = []
+        for kind in upcoming + [.nightlySummary] {
+            let name = "\(kind.rawValue)-this-night"
+            items.append(Retention.Item(kind: kind, name: name, date: started, paths: []))
+            own.insert(name)
         }
-        if !deleted.isEmpty { logger.info("pruned old snapshots and reports", metadata: ["count": "\(deleted.count)"]) }
-        return deleted
+        return Retention.select(items, policy: policy, now: started, protected: protected.union(own))
+    }
+
+    /// `--dry-run`: where the night would start, how many records it would read, and what
+    /// retention would delete. Takes no lock and writes nothing.
+    func dryRun() throws -> String {
+        let started = Date()
+        var summary = NightlySummary(toolVersion: ToolInfo.version, startedAt: started, topic: settings.topic,
+                                     liveSchema: settings.liveSchema, shadowSchema: settings.shadowSchema)
+        let start = try resolveStart(&summary)
+        let plan = try BackfillRunner(kafka: kafka, postgres: postgres, logger: logger).plan(topic: settings.topic, bounds: RunBounds(start: start, end: end))
+        var protected: Set<String> = [latestManifestPath]
+        if case .after(let previous, _) = start { protected.insert(manifestPath(previous.runID)) }
+        let prune = prunable(protected: protected, started: started,
+                             upcoming: [.diffReport, .manifest] + (exportSnapshot ? [.snapshot] : []))
+        var lines = ["dry run: nothing is locked, run, written or deleted",
+                     "  would start " + (summary.startedAfter.map { "after \($0)" } ?? "from the beginning (first night: no manifest)"),
+                     "  would read \(plan.totalRecords) records of \(settings.topic) (\(plan.ranges.count) partitions) into \(settings.shadowSchema), then diff against \(settings.liveSchema)"]
+        if exportSnapshot { lines.append("  would export a snapshot into \(settings.snapshotsDir)/nightly-<time>") }
+        if policy.isEmpty {
+            lines.append("  retention: none set (--keep-days, --keep), nothing would be pruned")
+        } else {
+            lines.append("  would prune \(prune.count) item(s)" + (prune.isEmpty ? "" : ":"))
+            for item in prune { lines.append("    \(item.kind.rawValue) \(item.name) (\(item.paths.count) path(s))") }
+        }
+        return lines.joined(separator: "\n")
     }
 
     // MARK: Bookkeeping
