@@ -87,6 +87,13 @@ struct NightlyTests {
         for file in fixture.allFiles() {
             #expect(!file.text.contains(NightlyFixture.databasePassword), "password in \(file.path)")
         }
+
+        // A night that cannot start (no broker list anywhere) says so in the summary and metrics too.
+        let unconfigured = try CLIProcess.run(["nightly", "--reports-dir", fixture.reports, "--shadow-schema", fixture.shadow],
+                                              removing: ["KAFKA_BROKERS"], workingDirectory: fixture.directory)
+        #expect(unconfigured.status == 2)
+        #expect(unconfigured.stderr.contains("KAFKA_BROKERS is not set"), "\(unconfigured.stderr)")
+        #expect(try fixture.summary()["error"] as? String == "Kafka could not be configured from the environment: KAFKA_BROKERS is not set (expected host:port[,host:port…])")
     }
 
     @Test("a second nightly for the same shadow exits 3 at once while the lock is held, and writes nothing")

@@ -59,9 +59,14 @@ struct NightlyCommand: ParsableCommand {
         let job: NightlyJob
         do {
             effective = try EffectiveSettings(database: database, kafka: kafka, nightly: settings)
+        } catch {
+            throw fail(error)  // not even the reports folder is known: nothing is written
+        }
+        do {
             job = try NightlyJob(settings: effective, postgres: database.configuration(), kafka: kafka.configuration(),
                                  until: until, snapshot: snapshot, batchSize: batchSize, logger: logger, progress: progress)
         } catch {
+            if !dryRun { NightlyJob.recordFailure(error, settings: effective, logger: logger) }
             throw fail(error)
         }
         if dryRun {

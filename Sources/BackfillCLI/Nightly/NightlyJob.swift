@@ -275,23 +275,44 @@ final class NightlyJob {
         logger.error("nightly failed", metadata: ["error": "\(error)"])
     }
 
-    /// The JSON summary (timestamped and nightly-latest.json) and the Prometheus textfile.
+    /// A night that could not even start (a setting that does not parse, a missing broker list):
+    /// the summary and metrics still say so, so a dashboard does not keep showing the last good night.
+    static func recordFailure(_ error: any Error, settings: EffectiveSettings, logger: Logger) {
+        var summary = NightlySummary(toolVersion: ToolInfo.version, startedAt: Date(), topic: settings.topic,
+                                     liveSchema: settings.liveSchema, shadowSchema: settings.shadowSchema)
+        summary.exitCode = 2
+        summary.outcome = "error"
+        summary.error = "\(error)"
+        if let failure = writeOutputs(&summary, started: summary.startedAt, settings: settings) {
+            logger.error("the nightly summary could not be written", metadata: ["error": "\(failure)"])
+        }
+    }
+
     private func writeOutputs(_ summary: inout NightlySummary, started: Date) {
+        if let failure = Self.writeOutputs(&summary, started: started, settings: settings), summary.error == nil { fail(&summary, failure) }
+    }
+
+    /// The JSON summary (timestamped and nightly-latest.json) and the Prometheus textfile;
+    /// returns what could not be written.
+    @discardableResult
+    static func writeOutputs(_ summary: inout NightlySummary, started: Date, settings: EffectiveSettings) -> (any Error)? {
+        var failure: (any Error)?
         summary.finishedAt = Date()
         do {
             let text = String(decoding: try summary.encoded(), as: UTF8.self)
             try ReportFiles.write([("json", text)], prefix: "nightly", latestName: "nightly-latest",
                                   into: URL(fileURLWithPath: settings.reportsDir, isDirectory: true), at: started)
         } catch {
-            if summary.error == nil { fail(&summary, error) }
+            failure = error
         }
         do {
             let url = URL(fileURLWithPath: settings.metricsFile)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try Data(PrometheusText.render(summary, now: Date()).utf8).write(to: url, options: .atomic)
         } catch {
-            if summary.error == nil { fail(&summary, OperationsError(.summary, "the metrics file \(settings.metricsFile) could not be written: \(error.localizedDescription)")) }
+            failure = failure ?? OperationsError(.summary, "the metrics file \(settings.metricsFile) could not be written: \(error.localizedDescription)")
         }
+        return failure
     }
 
     /// ` (held by pid 123, backfill nightly, since 2026-…)`: who has the lock, for the message.
