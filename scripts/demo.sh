@@ -36,9 +36,14 @@ echo "==> archiving the rebuilt tables as a zstd snapshot with a checkpoint mani
 "$bin" snapshot export --schema lifestream_shadow --out snapshots/demo-shadow --checkpoint snapshots/manifests/latest.json
 "$bin" snapshot list
 
+echo "==> cutover report: lag, diff with causes, legacy tables, verdict (diverged here, as expected)"
+"$bin" cutover-report --topic "$topic" --left lifestream --right lifestream_shadow || [ $? -eq 1 ]  # 2 (error) stops the demo
+echo "cutover report: $root/reports/cutover-latest.html"
+
 echo
 echo "Done. Look at:"
-echo "  reports/latest.html               the cutover report: every difference, per table and cause"
+echo "  reports/cutover-latest.html       the cutover report: verdict, lag, every difference per table and cause"
+echo "  reports/latest.html               the diff alone"
 echo "  reports/latest.md, latest.json    the same for a pull request or a machine"
 echo "  snapshots/manifests/latest.json   the run's checkpoint manifest"
 echo "  snapshots/demo-shadow/            the snapshot (manifest.json, schema.sql, one .zst per table)"

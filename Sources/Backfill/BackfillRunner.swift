@@ -17,6 +17,9 @@ public struct RunOptions: Sendable {
     public var materializeBatchSubjects: Int = 5_000
     /// Seconds to wait for another run's lock on the same state schema before giving up.
     public var lockWait: Double = 30
+    /// A run into an empty log and empty tables loads by plain COPY and settles duplicates once
+    /// (`BulkLoad`); off, it takes the per-batch path every later run takes.
+    public var allowBulkLoad = true
 
     public init(topic: String, target: TargetSchema, state: StateSchema, bounds: RunBounds, toolVersion: String, manifestDirectory: String) {
         self.topic = topic
@@ -187,6 +190,14 @@ public final class BackfillRunner {
             try db.query("update \(runs) set status = 'abandoned' where status in ('ingesting', 'ingested') and run_id <> $1", [.text(runID)])
             return (runID, true)
         }
+        let bulkLoad = BulkLoad(state: options.state, target: options.target)
+        if try BulkLoad.isLoading(state: options.state, db: db) {
+            // An interrupted bulk load of other ranges: settle what it logged before anything else.
+            guard let loader = try db.query("select run_id from \(runs) where bulk and status = 'ingesting' order by started_at desc limit 1").scalar else {
+                throw BackfillError(.state, "the event log in \(options.state.name) has no primary key and no bulk load owns it; restore the key (subject_id, event_id) or rebuild the state schema")
+            }
+            try db.transaction { tx in try bulkLoad.finish(runID: loader, db: tx) }
+        }
         try db.query("update \(runs) set status = 'abandoned' where status in ('ingesting', 'ingested')")
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
@@ -194,7 +205,12 @@ public final class BackfillRunner {
         formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
         let runID = "run-\(formatter.string(from: Date()))-\(UUID().uuidString.prefix(6).lowercased())"
         let status = plan.totalRecords == 0 ? "ingested" : "ingesting"
-        try db.query("insert into \(runs) (run_id, plan, status) values ($1, $2::jsonb, $3)", [.text(runID), .text(json), .text(status)])
+        try db.transaction { tx in
+            let bulk = try options.allowBulkLoad && plan.totalRecords > 0 && BulkLoad.applies(state: options.state, target: options.target, db: tx)
+            try tx.query("insert into \(runs) (run_id, plan, status, bulk) values ($1, $2::jsonb, $3, $4)",
+                         [.text(runID), .text(json), .text(status), .init(bulk)])
+            if bulk { try bulkLoad.begin(db: tx) }
+        }
         return (runID, false)
     }
 
@@ -208,7 +224,8 @@ public final class BackfillRunner {
         for row in 0..<progress.rowCount { next[Int32(progress[row, 0]!)!] = Int64(progress[row, 1]!)! }
         let remaining = plan.ranges.map { r in OffsetRange(partition: r.partition, start: max(r.start, min(next[r.partition] ?? r.start, r.end)), end: r.end) }
         var done = plan.totalRecords - remaining.reduce(0) { $0 + $1.count }
-        let ingester = Ingester(connection: db, state: options.state, target: options.target, topic: options.topic, runID: runID)
+        let bulk = try db.query("select bulk from \(options.state.table("runs")) where run_id = $1", [.text(runID)]).scalar == "t"
+        let ingester = Ingester(connection: db, state: options.state, target: options.target, topic: options.topic, runID: runID, bulk: bulk)
         let reader = try RangeReader(configuration: kafka)
         try reader.read(topic: options.topic, ranges: remaining.filter { !$0.isEmpty }, batchSize: options.batchSize) { records in
             _ = try ingester.ingest(records)
@@ -222,6 +239,7 @@ public final class BackfillRunner {
                 select $1, p, o from unnest($2::integer[], $3::bigint[]) as u(p, o)
                 on conflict (run_id, partition) do update set next_offset = excluded.next_offset
                 """, [.text(runID), .text(postgresArray(plan.ranges.map { Int64($0.partition) })), .text(postgresArray(plan.ranges.map(\.end)))])
+            if bulk { try BulkLoad(state: options.state, target: options.target).finish(runID: runID, db: tx) }
             try tx.query("update \(options.state.table("runs")) set status = 'ingested' where run_id = $1", [.text(runID)])
         }
     }

@@ -25,13 +25,17 @@ public final class Ingester {
     let target: TargetSchema
     let topic: String
     let runID: String
+    /// Append straight to a keyless log (see `BulkLoad`): no staging, no per-record key
+    /// probe; duplicates and sensor rows are settled when the load finishes.
+    let bulk: Bool
 
-    public init(connection: PostgresConnection, state: StateSchema, target: TargetSchema, topic: String, runID: String) {
+    public init(connection: PostgresConnection, state: StateSchema, target: TargetSchema, topic: String, runID: String, bulk: Bool = false) {
         self.connection = connection
         self.state = state
         self.target = target
         self.topic = topic
         self.runID = runID
+        self.bulk = bulk
     }
 
     public func ingest(_ records: [KafkaRecord]) throws -> IngestCounts {
@@ -43,18 +47,26 @@ public final class Ingester {
         try connection.transaction { db in
             // Every batch commits its progress with its data: a commit lost to a server crash is
             // simply ingested again, so it need not wait for the WAL flush.
+            try db.execute("set local synchronous_commit = off")
+            if !bulk {
+                try db.execute("""
+                    create temp table stage_events (subject_id text, event_id text, event_type text, occurred_at timestamptz,
+                        source text, payload text, partition integer, "offset" bigint, record_timestamp timestamptz) on commit drop;
+                    create temp table stage_readings (subject_id text, event_id text, occurred_at timestamptz,
+                        celsius double precision, humidity double precision, partition integer, "offset" bigint) on commit drop;
+                    """)
+            }
             try db.execute("""
-                set local synchronous_commit = off;
-                create temp table stage_events (subject_id text, event_id text, event_type text, occurred_at timestamptz,
-                    source text, payload text, partition integer, "offset" bigint, record_timestamp timestamptz) on commit drop;
-                create temp table stage_readings (subject_id text, event_id text, occurred_at timestamptz,
-                    celsius double precision, humidity double precision, partition integer, "offset" bigint) on commit drop;
                 create temp table stage_quarantine (partition integer, "offset" bigint, key bytea, value bytea,
-                    reason text, record_timestamp timestamptz) on commit drop;
+                    reason text, record_timestamp timestamptz) on commit drop
                 """)
             var quarantine: [(KafkaRecord, QuarantineReason)] = []
             var readings: [(subjectID: String, eventID: String, at: Timestamp, celsius: Double, humidity: Double?, record: KafkaRecord)] = []
-            try db.copyIn("copy pg_temp.stage_events from stdin") { writer in
+            let destination = bulk
+                ? "copy \(state.table("events")) (subject_id, event_id, event_type, occurred_at, source, payload, partition, \"offset\", record_timestamp) from stdin"
+                : "copy pg_temp.stage_events from stdin"
+            let stageReadings = !bulk
+            try db.copyIn(destination) { writer in
                 for record in records {
                     guard let value = record.value else {
                         quarantine.append((record, .invalidJSON))
@@ -75,7 +87,7 @@ public final class Ingester {
                         writer.field(record.offset)
                         writer.field(record.timestamp.map { Timestamp(milliseconds: $0).postgresText })
                         writer.endRow()
-                        if case let .tempReadingRecorded(celsius, humidity) = event.payload {
+                        if stageReadings, case let .tempReadingRecorded(celsius, humidity) = event.payload {
                             readings.append((event.subjectID, event.eventID, event.occurredAt, celsius, humidity, record))
                         }
                     }
@@ -115,29 +127,11 @@ public final class Ingester {
                     """, [.text(topic)])
             }
 
-            let applied = try db.query(applyStatement, [.text(runID)])
-            counts.newEvents = Int64(applied[0, 0] ?? "0") ?? 0
-            try state.addRows([
-                "temperature_readings": Int64(applied[0, 1] ?? "0") ?? 0,
-                "temperature_latest": Int64(applied[0, 2] ?? "0") ?? 0,
-                "subjects": Int64(applied[0, 2] ?? "0") ?? 0,
-            ], run: runID, db: db)
-
-            let duplicates = try db.query("""
-                with d as (
-                    select s.partition, s."offset", s.subject_id, s.event_id,
-                           (s.event_type = e.event_type and s.occurred_at = e.occurred_at
-                            and s.source is not distinct from e.source and s.payload::jsonb = e.payload::jsonb) as same_payload
-                    from pg_temp.stage_events s join \(state.table("events")) e using (subject_id, event_id)
-                    where (e.partition, e."offset") <> (s.partition, s."offset")
-                ), recorded as (
-                    insert into \(state.table("duplicates")) (partition, "offset", subject_id, event_id, same_payload)
-                    select partition, "offset", subject_id, event_id, same_payload from d on conflict do nothing
-                )
-                select count(*) from d
-                """)
-            counts.duplicate = Int64(duplicates[0, 0] ?? "0") ?? 0
-            counts.valid = counts.read - counts.quarantined - counts.duplicate
+            if bulk {
+                counts.valid = counts.read - counts.quarantined  // until the load settles its duplicates
+            } else {
+                try apply(into: &counts, db: db)
+            }
 
             let partitions = nextOffsets.keys.sorted()
             try db.query("""
@@ -152,6 +146,34 @@ public final class Ingester {
                       .init(counts.newEvents)])
         }
         return counts
+    }
+
+    /// The per-batch path: log the staged events that are new, record the duplicates, apply
+    /// sensor readings; fills in the batch's valid, duplicate and new-event counts.
+    private func apply(into counts: inout IngestCounts, db: PostgresConnection) throws {
+        let applied = try db.query(applyStatement, [.text(runID)])
+        counts.newEvents = Int64(applied[0, 0] ?? "0") ?? 0
+        try state.addRows([
+            "temperature_readings": Int64(applied[0, 1] ?? "0") ?? 0,
+            "temperature_latest": Int64(applied[0, 2] ?? "0") ?? 0,
+            "subjects": Int64(applied[0, 2] ?? "0") ?? 0,
+        ], run: runID, db: db)
+
+        let duplicates = try db.query("""
+            with d as (
+                select s.partition, s."offset", s.subject_id, s.event_id,
+                       (s.event_type = e.event_type and s.occurred_at = e.occurred_at
+                        and s.source is not distinct from e.source and s.payload::jsonb = e.payload::jsonb) as same_payload
+                from pg_temp.stage_events s join \(state.table("events")) e using (subject_id, event_id)
+                where (e.partition, e."offset") <> (s.partition, s."offset")
+            ), recorded as (
+                insert into \(state.table("duplicates")) (partition, "offset", subject_id, event_id, same_payload)
+                select partition, "offset", subject_id, event_id, same_payload from d on conflict do nothing
+            )
+            select count(*) from d
+            """)
+        counts.duplicate = Int64(duplicates[0, 0] ?? "0") ?? 0
+        counts.valid = counts.read - counts.quarantined - counts.duplicate
     }
 
     /// One statement: log new events, mark their subjects dirty, and apply sensor readings with

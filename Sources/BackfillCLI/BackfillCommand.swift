@@ -20,6 +20,9 @@ struct BackfillCommand: ParsableCommand {
             ReplayCommand.self,
             SnapshotCommand.self,
             DiffCommand.self,
+            LagCommand.self,
+            CutoverReportCommand.self,
+            CleanupLegacyCommand.self,
             NightlyCommand.self,
             ConfigCommand.self,
         ]

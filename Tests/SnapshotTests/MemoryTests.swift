@@ -3,6 +3,7 @@ import Postgres
 import Snapshot
 import TestSupport
 import Testing
+import TestSupport
 
 @Suite("snapshot memory")
 struct MemoryTests {

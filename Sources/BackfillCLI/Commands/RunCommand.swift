@@ -11,6 +11,7 @@ struct RunCommand: ParsableCommand {
           --from-beginning       everything Kafka still retains
           --since INSTANT        records whose timestamp is at or after INSTANT
           --after MANIFEST       exactly where that earlier run ended (the nightly way)
+          --after SNAPSHOT       at the offsets of a snapshot's checkpoint
         and optionally --until INSTANT (default: the current end of each partition). \
         INSTANT is RFC 3339 (2026-11-22T00:00:00Z), 'now', or relative: -24h, -90m, -7d. \
         Record timestamps are the producer's ingest time, not event time: the bounds select \
@@ -26,6 +27,7 @@ struct RunCommand: ParsableCommand {
         Examples:
           backfill run --from-beginning
           backfill run --after snapshots/manifests/latest.json
+          backfill run --after snapshots/nightly-20261122
           backfill run --since 2026-11-01T00:00:00Z --until 2026-11-02T00:00:00Z --target-schema lifestream
         """
     )

@@ -1,0 +1,106 @@
+import Lifestream
+import Postgres
+
+/// The fast path of a rebuild from nothing: when the event log and the target tables are
+/// empty, a run's records are appended to the log by plain COPY, without its primary key,
+/// and duplicates are settled once, set-based, when the last batch is in.
+///
+/// Keeping `(subject_id, event_id)` unique while loading costs a random b-tree probe and insert
+/// per record, which dominated a rebuild; sorting once and building the index once is several
+/// times cheaper. The outcome is the same as the per-batch path's: the record at the lowest
+/// (partition, offset) is the event, the others are duplicates, sensor projections are
+/// written, every logged subject is dirty. `finish` runs in the transaction that marks the
+/// ingest complete, so a crash before it simply loads on and finishes again.
+struct BulkLoad {
+    let state: StateSchema
+    let target: TargetSchema
+
+    /// True when the log and every target table are empty: nothing can conflict.
+    static func applies(state: StateSchema, target: TargetSchema, db: PostgresConnection) throws -> Bool {
+        let tables = [state.table("events")] + LifestreamTables.all.map { target.table($0.name) }
+        let checks = tables.map { "not exists (select 1 from \($0))" }
+        return try db.query("select " + checks.joined(separator: " and "))[0, 0] == "t"
+    }
+
+    /// Drops the log's key for the load, in the transaction that records the run as a bulk load.
+    func begin(db: PostgresConnection) throws {
+        try db.execute("alter table \(state.table("events")) drop constraint if exists events_pkey")
+    }
+
+    /// Whether the log is without its key (a bulk load is under way or was interrupted).
+    static func isLoading(state: StateSchema, db: PostgresConnection) throws -> Bool {
+        try db.query("""
+            select not exists (select 1 from pg_constraint where conrelid = $1::regclass and contype = 'p')
+            """, [.text(state.table("events"))])[0, 0] == "t"
+    }
+
+    /// Settles duplicates, restores the key, marks subjects dirty, writes the sensor projections
+    /// and the run's counters. Runs inside the caller's transaction.
+    func finish(runID: String, db: PostgresConnection) throws {
+        let events = state.table("events")
+        let reading = "temp.reading_recorded"
+        try db.execute("set local work_mem = '256MB'; set local maintenance_work_mem = '512MB'")
+        // Ranking sorts only the keys; the few losers' rows are then fetched by ctid.
+        try db.execute("""
+            create temp table bulk_losers on commit drop as
+            select ctid as tid, * from \(events) where ctid = any(array(
+                select tid from (
+                    select ctid as tid, row_number() over (partition by subject_id, event_id order by partition, "offset") as rank
+                    from \(events)) ranked
+                where rank > 1));
+            delete from \(events) where ctid = any(array(select tid from pg_temp.bulk_losers));
+            alter table \(events) add constraint events_pkey primary key (subject_id, event_id);
+            """)
+        let duplicates = try db.query("""
+            with recorded as (
+                insert into \(state.table("duplicates")) (partition, "offset", subject_id, event_id, same_payload)
+                select l.partition, l."offset", l.subject_id, l.event_id,
+                       (l.event_type = e.event_type and l.occurred_at = e.occurred_at
+                        and l.source is not distinct from e.source and l.payload::jsonb = e.payload::jsonb)
+                from pg_temp.bulk_losers l join \(events) e using (subject_id, event_id)
+                on conflict do nothing
+                returning 1
+            )
+            select count(*) from recorded
+            """).scalar.flatMap { Int64($0) } ?? 0
+        try db.execute("""
+            insert into \(state.table("dirty_subjects")) (subject_id)
+            select distinct subject_id from \(events) where event_type <> '\(reading)'
+            on conflict do nothing
+            """)
+        // Sensor rows from the log, as the per-batch path writes them. `json` (not `jsonb`) keeps
+        // each number's own text, so `-0.0` and long mantissas reach float8 exactly as sent.
+        let sensors = try db.query("""
+            with r as (
+                select subject_id, event_id, occurred_at, (payload::json ->> 'celsius')::float8 as celsius,
+                       (payload::json ->> 'humidity')::float8 as humidity
+                from \(events) where event_type = '\(reading)'
+            ), readings as (
+                insert into \(target.table("temperature_readings")) (subject_id, occurred_at, celsius, humidity, event_id)
+                select distinct on (subject_id, occurred_at) subject_id, occurred_at, celsius, humidity, event_id
+                from r order by subject_id, occurred_at, event_id collate "C" desc
+            ), latest as (
+                insert into \(target.table("temperature_latest")) (subject_id, celsius, humidity, occurred_at, event_id)
+                select distinct on (subject_id) subject_id, celsius, humidity, occurred_at, event_id
+                from r order by subject_id, occurred_at desc, event_id collate "C" desc
+            ), sensor_subjects as (
+                insert into \(target.table("subjects")) (subject_id, subject, visibility, created_at, updated_at)
+                select subject_id, 'sensor', 'private', min(occurred_at), max(occurred_at) from r group by subject_id
+            ), first_seen as (
+                insert into \(state.table("run_sensor_subjects")) (run_id, subject_id)
+                select distinct $1, subject_id from r
+                on conflict do nothing
+                returning 1
+            )
+            select (select count(*) from r), (select count(*) from first_seen), (select count(*) from \(events))
+            """, [.text(runID)])
+        let newReadings = Int64(sensors[0, 0] ?? "0") ?? 0
+        let sensorsSeen = Int64(sensors[0, 1] ?? "0") ?? 0
+        let logged = Int64(sensors[0, 2] ?? "0") ?? 0
+        try state.addRows(["temperature_readings": newReadings, "temperature_latest": sensorsSeen, "subjects": sensorsSeen], run: runID, db: db)
+        try db.query("""
+            update \(state.table("runs")) set duplicate = duplicate + $2, valid = read - quarantined - (duplicate + $2), new_events = $3
+            where run_id = $1
+            """, [.text(runID), .init(duplicates), .init(logged)])
+    }
+}
