@@ -76,6 +76,8 @@ public final class BackfillRunner {
         let db = try connect()
         defer { db.close() }
         try prepareSchemas(db, options)
+        // A session lock on the connection that does the work: a killed run's server session
+        // keeps it until its last statement has ended, so a restart cannot overlap that statement.
         let lockKey = Self.lockKey(options.state.name)
         guard try acquireLock(db, key: lockKey, wait: options.lockWait) else {
             throw BackfillError(.state, "another backfill is already running against state schema \(options.state.name) (waited \(Int(options.lockWait)) s); wait for it or stop it")
@@ -117,15 +119,21 @@ public final class BackfillRunner {
 
     /// Connects, retrying while the error is one a restart or failover explains.
     ///
-    /// Session settings: staging tables live in `temp_buffers`, so they get room to stay in
-    /// memory; and commits need not wait for the WAL flush, because every batch commits its
-    /// progress with its data — a commit lost to a server crash is simply ingested again.
+    /// Staging tables live in `temp_buffers`, so the session asks for room to keep them in
+    /// memory. It is the one session setting (commits skip the WAL flush with `SET LOCAL
+    /// synchronous_commit` inside each batch instead), and it is only a hint: through a
+    /// transaction-mode pooler whose server connection already used temporary tables at another
+    /// size PostgreSQL refuses it, and the run goes on with the server's default.
     func connect() throws -> PostgresConnection {
         var delay = 0.5
         for attempt in 1... {
             do {
                 let connection = try PostgresConnection.connect(postgres)
-                try connection.execute("set temp_buffers = '256MB'; set synchronous_commit = off")
+                do {
+                    try connection.execute("set temp_buffers = '256MB'")
+                } catch let error as PostgresError where !error.isConnectionError {
+                    logger.debug("temp_buffers left at the server's default", metadata: ["reason": "\(error)"])
+                }
                 return connection
             } catch let error as PostgresError where error.isConnectionError && attempt < connectAttempts {
                 logger.warning("PostgreSQL refused the connection; retrying", metadata: ["attempt": "\(attempt)", "wait_s": "\(delay)", "error": "\(error)"])
@@ -148,7 +156,7 @@ public final class BackfillRunner {
     }
 
     /// A stable 64-bit advisory lock key per state schema (FNV-1a).
-    static func lockKey(_ name: String) -> Int64 {
+    public static func lockKey(_ name: String) -> Int64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in "backfill:\(name)".utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         return Int64(bitPattern: hash)

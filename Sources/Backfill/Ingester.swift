@@ -45,6 +45,9 @@ public final class Ingester {
         for record in records { nextOffsets[record.partition] = max(nextOffsets[record.partition] ?? 0, record.offset + 1) }
 
         try connection.transaction { db in
+            // Every batch commits its progress with its data: a commit lost to a server crash is
+            // simply ingested again, so it need not wait for the WAL flush.
+            try db.execute("set local synchronous_commit = off")
             if !bulk {
                 try db.execute("""
                     create temp table stage_events (subject_id text, event_id text, event_type text, occurred_at timestamptz,

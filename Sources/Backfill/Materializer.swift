@@ -160,6 +160,7 @@ public final class Materializer {
     /// One batch in one transaction: rows, dirty-set removal and the run's counters.
     private func write(_ batch: [SubjectRows], ids: [String], pending: Int64, direct: Bool) throws {
         try writer.transaction { db in
+            try db.execute("set local synchronous_commit = off")
             var written: [String: Int64] = [:]
             try stageSubjects(ids, db: db)
             for table in RowEncoding.refoldedTables {

@@ -73,6 +73,7 @@ final class TableStream: Sendable {
         try SessionSettings.apply(to: connection)
         try connection.execute(SessionSettings.streamingStatements)
         try connection.execute(SessionSettings.beginSnapshot)
+        try connection.execute(SessionSettings.localStatements + ";\n" + SessionSettings.streamingStatements.replacingOccurrences(of: "SET ", with: "SET LOCAL "))
         for statement in statements {
             var reader = CopyTextReader(fieldCount: statement.fieldCount, source: statement.source)
             try connection.copyOut(statement.sql) { chunk in

@@ -13,6 +13,8 @@ public struct CLIProcess {
         public var stderr: String
         /// Peak resident memory of the child in bytes (`ru_maxrss`).
         public var peakMemory: Int
+        /// Seconds from spawn to exit.
+        public var seconds: Double
     }
 
     /// `.build/<config>/backfill`, beside the test bundle (`swift build --build-tests` builds both).
@@ -32,7 +34,10 @@ public struct CLIProcess {
         public var description: String { "the backfill executable is not next to the test bundle: build with `swift build --build-tests`" }
     }
 
-    public static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
+    /// Runs `backfill arguments…` with the test process's environment plus `environment`, after removing
+    /// the variables in `removing`, in `workingDirectory` (default: the current one).
+    public static func run(_ arguments: [String], environment: [String: String] = [:], removing: [String] = [],
+                           workingDirectory: String? = nil) throws -> Outcome {
         let executable = try executable()
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)").path
         let outPath = scratch + ".out", errPath = scratch + ".err"
@@ -48,15 +53,21 @@ public struct CLIProcess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
 
         var merged = ProcessInfo.processInfo.environment
+        for name in removing { merged[name] = nil }
         merged.merge(environment) { $1 }
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        // GNU env's -C changes directory and execs the tool in the same process (glibc's
+        // posix_spawn_file_actions_addchdir_np is not visible to Swift).
+        let program = workingDirectory == nil ? executable : "/usr/bin/env"
+        let prefix = workingDirectory.map { ["/usr/bin/env", "-C", $0, executable] } ?? [executable]
+        let argv = (prefix + arguments).map { strdup($0) } + [nil]
         let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             argv.forEach { free($0) }
             envp.forEach { free($0) }
         }
+        let started = Date()
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        let spawned = posix_spawn(&pid, program, &actions, nil, argv, envp)
         guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
         var status: Int32 = 0
         var usage = rusage()
@@ -68,6 +79,7 @@ public struct CLIProcess {
             status: exitStatus,
             stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
             stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "",
-            peakMemory: Int(usage.ru_maxrss) * 1024)
+            peakMemory: Int(usage.ru_maxrss) * 1024,
+            seconds: Date().timeIntervalSince(started))
     }
 }

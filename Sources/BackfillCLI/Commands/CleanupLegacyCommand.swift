@@ -39,6 +39,7 @@ struct CleanupLegacyCommand: ParsableCommand {
         """
     )
 
+    @OptionGroup var config: ConfigOptions
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var kafka: KafkaOptions
     @OptionGroup var output: OutputOptions

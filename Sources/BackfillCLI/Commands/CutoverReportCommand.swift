@@ -29,6 +29,7 @@ struct CutoverReportCommand: ParsableCommand {
           backfill cutover-report --right lifestream_shadow --max-lag 1000
         """)
 
+    @OptionGroup var config: ConfigOptions
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var kafka: KafkaOptions
     @OptionGroup var groups: GroupOptions

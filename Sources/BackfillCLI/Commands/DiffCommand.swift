@@ -24,6 +24,7 @@ struct DiffCommand: ParsableCommand {
           backfill diff --snapshot snapshots/nightly-20261122 --schema lifestream_shadow
         """)
 
+    @OptionGroup var config: ConfigOptions
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var sides: DiffSideOptions
 

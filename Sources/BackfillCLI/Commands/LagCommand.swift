@@ -21,6 +21,7 @@ struct LagCommand: ParsableCommand {
           backfill lag --group flink-materializer-v1 --json
         """)
 
+    @OptionGroup var config: ConfigOptions
     @OptionGroup var kafka: KafkaOptions
     @OptionGroup var groups: GroupOptions
     @OptionGroup var output: OutputOptions

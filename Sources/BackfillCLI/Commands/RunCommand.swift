@@ -32,6 +32,7 @@ struct RunCommand: ParsableCommand {
         """
     )
 
+    @OptionGroup var config: ConfigOptions
     @OptionGroup var bounds: BoundsOptions
     @OptionGroup var kafka: KafkaOptions
     @OptionGroup var database: DatabaseOptions
@@ -59,14 +60,7 @@ struct RunCommand: ParsableCommand {
         let progress = output.makeProgress(logger)
         do {
             let runner = BackfillRunner(kafka: try kafka.configuration(), postgres: try database.configuration(), logger: logger)
-            runner.onProgress = { event in
-                switch event {
-                case .planned: break
-                case .phase(let name): progress.begin(name)
-                case .ingested(let done, let total): progress.update("ingest", done: done, total: total, unit: "records")
-                case .materialized(let subjects): progress.update("materialize", done: subjects, total: nil, unit: "subjects")
-                }
-            }
+            runner.onProgress = progress.backfillHandler()
             var options = RunOptions(topic: kafka.topic, target: .init(name: targetSchema),
                                      state: .init(name: stateSchema ?? StateSchema.defaultName(forTarget: targetSchema)),
                                      bounds: try bounds.bounds(), toolVersion: ToolInfo.version, manifestDirectory: manifestDir)
