@@ -11,7 +11,7 @@ public struct CLIProcess {
         public var status: Int32
         public var stdout: String
         public var stderr: String
-        /// Peak resident memory of the child in bytes (`ru_maxrss`).
+        /// Peak resident memory of the child in bytes: its `VmHWM`, last read just before it exited.
         public var peakMemory: Int
         /// Seconds from spawn to exit.
         public var seconds: Double
@@ -71,15 +71,39 @@ public struct CLIProcess {
         guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
         var status: Int32 = 0
         var usage = rusage()
-        while wait4(pid, &status, 0, &usage) < 0 {
-            guard errno == EINTR else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        var highWater: Int?
+        // Polls the child's own high-water mark until it exits (see `highWaterMark`).
+        while true {
+            let waited = wait4(pid, &status, WNOHANG, &usage)
+            if waited == pid { break }
+            if waited < 0 {
+                guard errno == EINTR else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+                continue
+            }
+            if let mark = highWaterMark(pid: pid, executable: executable) { highWater = max(highWater ?? 0, mark) }
+            usleep(5_000)
         }
         let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         return Outcome(
             status: exitStatus,
             stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
             stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "",
-            peakMemory: Int(usage.ru_maxrss) * 1024,
+            peakMemory: highWater ?? Int(usage.ru_maxrss) * 1024,
             seconds: Date().timeIntervalSince(started))
+    }
+
+    /// `VmHWM` of `pid` once it runs `executable`, in bytes.
+    ///
+    /// Not `ru_maxrss`: posix_spawn starts the child with vfork, and at exec the kernel folds the
+    /// old address space's high-water mark — the test process's own, hundreds of MB when suites
+    /// run in parallel — into the child's `ru_maxrss`. `VmHWM` belongs to the new address space.
+    static func highWaterMark(pid: pid_t, executable: String) -> Int? {
+        guard let image = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe"),
+              image == executable || image == (executable as NSString).resolvingSymlinksInPath,
+              let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+        else { return nil }
+        let kilobytes = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Int($0) }
+        return kilobytes.map { $0 * 1024 }
     }
 }
