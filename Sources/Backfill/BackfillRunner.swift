@@ -20,6 +20,8 @@ public struct RunOptions: Sendable {
     /// A run into an empty log and empty tables loads by plain COPY and settles duplicates once
     /// (`BulkLoad`); off, it takes the per-batch path every later run takes.
     public var allowBulkLoad = true
+    /// Connections (and threads) a bulk load reads and appends with, each on its own partitions.
+    public var ingestWorkers = 2
 
     public init(topic: String, target: TargetSchema, state: StateSchema, bounds: RunBounds, toolVersion: String, manifestDirectory: String) {
         self.topic = topic
@@ -125,6 +127,10 @@ public final class BackfillRunner {
     /// transaction-mode pooler whose server connection already used temporary tables at another
     /// size PostgreSQL refuses it, and the run goes on with the server's default.
     func connect() throws -> PostgresConnection {
+        try Self.connect(postgres, attempts: connectAttempts, logger: logger)
+    }
+
+    static func connect(_ postgres: PostgresConfiguration, attempts connectAttempts: Int, logger: Logger) throws -> PostgresConnection {
         var delay = 0.5
         for attempt in 1... {
             do {
@@ -223,15 +229,43 @@ public final class BackfillRunner {
         var next: [Int32: Int64] = [:]
         for row in 0..<progress.rowCount { next[Int32(progress[row, 0]!)!] = Int64(progress[row, 1]!)! }
         let remaining = plan.ranges.map { r in OffsetRange(partition: r.partition, start: max(r.start, min(next[r.partition] ?? r.start, r.end)), end: r.end) }
-        var done = plan.totalRecords - remaining.reduce(0) { $0 + $1.count }
         let bulk = try db.query("select bulk from \(options.state.table("runs")) where run_id = $1", [.text(runID)]).scalar == "t"
-        let ingester = Ingester(connection: db, state: options.state, target: options.target, topic: options.topic, runID: runID, bulk: bulk)
-        let reader = try RangeReader(configuration: kafka)
-        try reader.read(topic: options.topic, ranges: remaining.filter { !$0.isEmpty }, batchSize: options.batchSize) { records in
-            _ = try ingester.ingest(records)
-            done += Int64(records.count)
-            onProgress?(.ingested(done: done, total: plan.totalRecords))
+        // A bulk load appends to a keyless log, so workers on disjoint partitions cannot conflict;
+        // one worker's database work then overlaps another's decoding. The per-batch path stays
+        // on one connection (its upserts of shared keys would wait on each other).
+        let groups = IngestWorkers.split(remaining, into: bulk ? options.ingestWorkers : 1)
+        let coordination = IngestCoordination(done: plan.totalRecords - remaining.reduce(0) { $0 + $1.count })
+        let worker: @Sendable (_ connection: () throws -> PostgresConnection, _ ranges: [OffsetRange]) -> Void = { [kafka, onProgress] connect, ranges in
+            do {
+                let connection = try connect()
+                let ingester = Ingester(connection: connection, state: options.state, target: options.target,
+                                        topic: options.topic, runID: runID, bulk: bulk)
+                let reader = try RangeReader(configuration: kafka)
+                // The prefetch budget is shared: a few partitions in flight in all.
+                try reader.read(topic: options.topic, ranges: ranges, batchSize: options.batchSize,
+                                partitionsAtOnce: max(1, 4 / groups.count)) { records in
+                    if coordination.firstFailure != nil { throw IngestCoordination.Stopped() }
+                    _ = try ingester.ingest(records)
+                    onProgress?(.ingested(done: coordination.add(records.count), total: plan.totalRecords))
+                }
+            } catch is IngestCoordination.Stopped {
+            } catch {
+                coordination.fail(error)
+            }
         }
+        let finished = DispatchGroup()
+        for group in groups.dropFirst() {
+            finished.enter()
+            Thread { [postgres, connectAttempts, logger] in
+                var own: PostgresConnection?
+                worker({ own = try Self.connect(postgres, attempts: connectAttempts, logger: logger); return own! }, group)
+                own?.close()
+                finished.leave()
+            }.start()
+        }
+        if let first = groups.first { worker({ db }, first) }
+        finished.wait()
+        if let failure = coordination.firstFailure { throw failure }
         // Every range is complete (gaps such as transaction markers included): record the ends.
         try db.transaction { tx in
             try tx.query("""

@@ -50,8 +50,12 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Records per ingest transaction.")
     var batchSize = 20_000
 
+    @Option(help: "Connections a rebuild into empty tables loads with, each reading its own partitions (later runs use one).")
+    var ingestWorkers = 2
+
     func validate() throws {
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+        guard (1...16).contains(ingestWorkers) else { throw ValidationError("--ingest-workers must be between 1 and 16") }
         guard !targetSchema.isEmpty else { throw ValidationError("--target-schema must not be empty") }
     }
 
@@ -65,6 +69,7 @@ struct RunCommand: ParsableCommand {
                                      state: .init(name: stateSchema ?? StateSchema.defaultName(forTarget: targetSchema)),
                                      bounds: try bounds.bounds(), toolVersion: ToolInfo.version, manifestDirectory: manifestDir)
             options.batchSize = batchSize
+            options.ingestWorkers = ingestWorkers
             let manifest = try runner.run(options)
             progress.finish()
             if output.json {
