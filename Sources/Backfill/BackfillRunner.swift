@@ -20,7 +20,7 @@ public struct RunOptions: Sendable {
     /// A run into an empty log and empty tables loads by plain COPY and settles duplicates once
     /// (`BulkLoad`); off, it takes the per-batch path every later run takes.
     public var allowBulkLoad = true
-    /// Connections (and threads) a bulk load reads and appends with, each on its own partitions.
+    /// Connections (and threads) the ingest reads and appends with, each on its own partitions.
     public var ingestWorkers = 2
 
     public init(topic: String, target: TargetSchema, state: StateSchema, bounds: RunBounds, toolVersion: String, manifestDirectory: String) {
@@ -150,6 +150,19 @@ public final class BackfillRunner {
         fatalError("unreachable")
     }
 
+    /// Runs a batch transaction again when PostgreSQL aborted it as a deadlock victim: it rolled
+    /// back whole, and its sibling has committed or will.
+    static func retryingDeadlocks<T>(_ body: () throws -> T) throws -> T {
+        for attempt in 1... {
+            do {
+                return try body()
+            } catch let error as PostgresError where error.sqlState == "40P01" && attempt < 5 {
+                Thread.sleep(forTimeInterval: Double.random(in: 0.01...0.1) * Double(attempt))
+            }
+        }
+        fatalError("unreachable")
+    }
+
     /// Tries the lock until `wait` seconds have passed: a killed run's server session keeps it
     /// until its current statement ends, so a restart right after a crash must not give up at once.
     private func acquireLock(_ db: PostgresConnection, key: Int64, wait: Double) throws -> Bool {
@@ -230,10 +243,11 @@ public final class BackfillRunner {
         for row in 0..<progress.rowCount { next[Int32(progress[row, 0]!)!] = Int64(progress[row, 1]!)! }
         let remaining = plan.ranges.map { r in OffsetRange(partition: r.partition, start: max(r.start, min(next[r.partition] ?? r.start, r.end)), end: r.end) }
         let bulk = try db.query("select bulk from \(options.state.table("runs")) where run_id = $1", [.text(runID)]).scalar == "t"
-        // A bulk load appends to a keyless log, so workers on disjoint partitions cannot conflict;
-        // one worker's database work then overlaps another's decoding. The per-batch path stays
-        // on one connection (its upserts of shared keys would wait on each other).
-        let groups = IngestWorkers.split(remaining, into: bulk ? options.ingestWorkers : 1)
+        // Workers on disjoint partitions: one worker's database work overlaps another's decoding.
+        // A bulk load appends to a keyless log, so they cannot conflict; on the per-batch path a
+        // subject whose events span partitions can make two batches wait on each other, and a
+        // batch PostgreSQL picks as a deadlock victim is simply run again.
+        let groups = IngestWorkers.split(remaining, into: options.ingestWorkers)
         let coordination = IngestCoordination(done: plan.totalRecords - remaining.reduce(0) { $0 + $1.count })
         let worker: @Sendable (_ connection: () throws -> PostgresConnection, _ ranges: [OffsetRange]) -> Void = { [kafka, onProgress] connect, ranges in
             do {
@@ -245,7 +259,7 @@ public final class BackfillRunner {
                 try reader.read(topic: options.topic, ranges: ranges, batchSize: options.batchSize,
                                 partitionsAtOnce: max(1, 4 / groups.count)) { records in
                     if coordination.firstFailure != nil { throw IngestCoordination.Stopped() }
-                    _ = try ingester.ingest(records)
+                    _ = try Self.retryingDeadlocks { try ingester.ingest(records) }
                     onProgress?(.ingested(done: coordination.add(records.count), total: plan.totalRecords))
                 }
             } catch is IngestCoordination.Stopped {

@@ -50,7 +50,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Records per ingest transaction.")
     var batchSize = 20_000
 
-    @Option(help: "Connections a rebuild into empty tables loads with, each reading its own partitions (later runs use one).")
+    @Option(help: "Connections the ingest uses, each reading and appending its own partitions.")
     var ingestWorkers = 2
 
     func validate() throws {
