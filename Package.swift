@@ -22,12 +22,13 @@ let package = Package(
         .target(name: "Postgres", dependencies: ["CLibPQ"]),
         .target(name: "Zstd", dependencies: ["CZstd"]),
         .target(name: "Lifestream"),
+        .target(name: "Pipeline"),
         .target(name: "Backfill", dependencies: [
-            "Kafka", "Postgres", "Lifestream",
+            "Kafka", "Postgres", "Lifestream", "Pipeline",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Reconcile", dependencies: [
-            "Postgres", "Lifestream", "Kafka", "Snapshot",
+            "Postgres", "Lifestream", "Kafka", "Snapshot", "Pipeline",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Snapshot", dependencies: [

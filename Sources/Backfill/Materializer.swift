@@ -1,4 +1,6 @@
+import Foundation
 import Lifestream
+import Pipeline
 import Postgres
 
 /// What a materialize pass did; rows written per table are committed to `run_rows` with each batch.
@@ -15,6 +17,8 @@ public struct MaterializeCounts: Sendable, Equatable {
 /// set: a crash leaves the remaining subjects dirty and the next run finishes them.
 /// Into empty tables rows are copied straight in; otherwise they are staged and merged
 /// (rows that did not change are not touched, rows that should no longer exist are deleted).
+/// Folding (on the calling thread, reading the log) and writing (on a writer thread, with the
+/// writer connection) overlap, with at most two folded batches waiting between them.
 public final class Materializer {
     let reader: PostgresConnection
     let writer: PostgresConnection
@@ -22,7 +26,8 @@ public final class Materializer {
     let target: TargetSchema
     let runID: String
     public var batchSubjects = 5_000
-    public var onProgress: ((MaterializeCounts) -> Void)?
+    /// Called on the writer thread after each committed batch.
+    public var onProgress: (@Sendable (MaterializeCounts) -> Void)?
 
     public init(reader: PostgresConnection, writer: PostgresConnection, state: StateSchema, target: TargetSchema, runID: String) {
         self.runID = runID
@@ -33,8 +38,70 @@ public final class Materializer {
     }
 
     public func run() throws -> MaterializeCounts {
+        let queue = BlockingQueue<WriteJob>(capacity: 2)
+        let side = WriterSide(self, directCopy: try targetIsEmpty())
+        let joined = DispatchSemaphore(value: 0)
+        Thread { side.drain(queue); joined.signal() }.start()
+        do {
+            try fold { job in try queue.push(job) }
+            queue.finish()
+        } catch {
+            queue.finish(throwing: error)
+            joined.wait()
+            if error is BlockingQueue<WriteJob>.Cancelled, let failure = side.failure { throw failure }
+            throw error
+        }
+        joined.wait()
+        if let failure = side.failure { throw failure }
+        return side.counts
+    }
+
+    /// One batch of folded subjects on its way to the writer.
+    struct WriteJob: Sendable {
+        var rows: [SubjectRows]
+        var ids: [String]
+        var pending: Int64
+    }
+
+    /// The writer thread's side of a pass. The writer connection is used by that thread alone
+    /// while it runs, and by the caller again only after joining it (hence `@unchecked`).
+    private final class WriterSide: @unchecked Sendable {
+        let materializer: Materializer
+        var directCopy: Bool
         var counts = MaterializeCounts()
-        var directCopy = try targetIsEmpty()
+        var failure: (any Error)?
+
+        init(_ materializer: Materializer, directCopy: Bool) {
+            self.materializer = materializer
+            self.directCopy = directCopy
+        }
+
+        func drain(_ queue: BlockingQueue<WriteJob>) {
+            do {
+                while let job = try queue.pop() {
+                    if directCopy {
+                        do {
+                            try materializer.write(job.rows, ids: job.ids, pending: job.pending, direct: true)
+                        } catch let error as PostgresError where error.sqlState == "23505" {
+                            directCopy = false  // someone else's rows are there after all: merge instead
+                            try materializer.write(job.rows, ids: job.ids, pending: job.pending, direct: false)
+                        }
+                    } else {
+                        try materializer.write(job.rows, ids: job.ids, pending: job.pending, direct: false)
+                    }
+                    counts.subjects += Int64(job.ids.count)
+                    counts.pendingEvents += job.pending
+                    materializer.onProgress?(counts)
+                }
+            } catch {
+                failure = error
+                queue.cancel()  // the folding side stops at its next hand-over
+            }
+        }
+    }
+
+    /// Reads the dirty subjects' events in subject order and folds them, handing over batches.
+    private func fold(_ handOver: (WriteJob) throws -> Void) throws {
         var batch: [SubjectRows] = []
         var batchPending: Int64 = 0
         var batchIDs: [String] = []
@@ -45,22 +112,10 @@ public final class Materializer {
 
         func flush() throws {
             guard !batchIDs.isEmpty else { return }
-            if directCopy {
-                do {
-                    try write(batch, ids: batchIDs, pending: batchPending, direct: true)
-                } catch let error as PostgresError where error.sqlState == "23505" {
-                    directCopy = false  // someone else's rows are there after all: merge instead
-                    try write(batch, ids: batchIDs, pending: batchPending, direct: false)
-                }
-            } else {
-                try write(batch, ids: batchIDs, pending: batchPending, direct: false)
-            }
-            counts.subjects += Int64(batchIDs.count)
-            counts.pendingEvents += batchPending
+            try handOver(WriteJob(rows: batch, ids: batchIDs, pending: batchPending))
             batchPending = 0
             batch.removeAll(keepingCapacity: true)
             batchIDs.removeAll(keepingCapacity: true)
-            onProgress?(counts)
         }
         func finishSubject() throws {
             guard let id = currentID else { return }
@@ -98,7 +153,6 @@ public final class Materializer {
         try copyText.finish()
         try finishSubject()
         try flush()
-        return counts
     }
 
     static func event(from fields: [String?]) throws -> Event {
@@ -158,7 +212,7 @@ public final class Materializer {
     }
 
     /// One batch in one transaction: rows, dirty-set removal and the run's counters.
-    private func write(_ batch: [SubjectRows], ids: [String], pending: Int64, direct: Bool) throws {
+    fileprivate func write(_ batch: [SubjectRows], ids: [String], pending: Int64, direct: Bool) throws {
         try writer.transaction { db in
             try db.execute("set local synchronous_commit = off")
             var written: [String: Int64] = [:]

@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import Pipeline
 
 /// One side of a streamed diff: a thread that produces each table's rows in key order and
 /// hands them over in batches through a bounded queue.

@@ -80,7 +80,7 @@ struct CrashAndFaultTests {
         // Kill during the load until a kill leaves some batches logged and the load unfinished.
         var interrupted = false
         for _ in 0..<12 where !interrupted {
-            try? harness.scalar("drop schema if exists \(SQL.quoteIdentifier(crashed)) cascade; drop schema if exists \(state) cascade")
+            try? harness.execute("drop schema if exists \(SQL.quoteIdentifier(crashed)) cascade; drop schema if exists \(state) cascade")
             let process = try launch(harness, target: crashed)
             Thread.sleep(forTimeInterval: Double.random(in: 0.4...1.2))
             kill(process.processIdentifier, SIGKILL)
@@ -97,6 +97,24 @@ struct CrashAndFaultTests {
         #expect(try harness.scalar("select count(*) from \(state).runs where bulk and status = 'abandoned'") == "1")
         #expect(try harness.scalar("select count(*) from pg_constraint where conname = 'events_pkey' and conrelid = '\(state).events'::regclass") == "1")
         #expect(differences(try harness.state(schema: crashed), CanonicalOracle.evaluate(harness.produced).state) == [])
+    }
+
+    @Test("a write the database refuses while materializing ends the run with that error, and the next run finishes the work")
+    func materializeWriteFails() throws {
+        let harness = try Harness(prefix: "mwfail")
+        defer { harness.dropSchemas() }
+        try harness.produce(Array(EventGenerator(options: .damaged(events: 3_000, subjects: 400, seed: 57))))
+        let links = "\(SQL.quoteIdentifier(harness.target)).links"
+        try harness.execute(TargetSchema(name: harness.target).createStatements + "; alter table \(links) add constraint refuse check (false)")
+        do {
+            try harness.run()
+            Issue.record("the run should have failed")
+        } catch {
+            #expect("\(error)".contains("refuse"), "\(error)")
+        }
+        try harness.execute("alter table \(links) drop constraint refuse")
+        try harness.run()
+        #expect(differences(try harness.state(), CanonicalOracle.evaluate(harness.produced).state) == [])
     }
 
     @Test("a broker that goes down mid-read is waited out and the tables are still exact")

@@ -118,6 +118,13 @@ final class Harness {
         return try db.query(sql).scalar
     }
 
+    /// Runs statements (several may be given, separated by semicolons).
+    func execute(_ sql: String) throws {
+        let db = try PostgresConnection.connect(postgres)
+        defer { db.close() }
+        try db.execute(sql)
+    }
+
     func dropSchemas() {
         guard let db = try? PostgresConnection.connect(postgres) else { return }
         defer { db.close() }

@@ -1,12 +1,15 @@
 import Foundation
 
 /// A bounded hand-off from one producer thread to one consumer: the producer blocks when
-/// `capacity` items wait, which is what bounds the memory of a streamed diff.
+/// `capacity` items wait, which is what bounds the memory of a streamed diff or of rows
+/// folded faster than they can be written.
 ///
 /// `@unchecked Sendable` because every stored property is only touched with `condition` held.
-final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
+public final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
     /// Thrown to the producer after the consumer gave up; it only needs to stop.
-    struct Cancelled: Error {}
+    public struct Cancelled: Error {
+        public init() {}
+    }
 
     private let condition = NSCondition()
     private let capacity: Int
@@ -18,13 +21,13 @@ final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
     private var failure: (any Error)?
     private var cancelled = false
 
-    init(capacity: Int) {
+    public init(capacity: Int) {
         precondition(capacity > 0)
         self.capacity = capacity
     }
 
     /// Waits for room, then adds `item`; throws `Cancelled` once the consumer has cancelled.
-    func push(_ item: Element) throws {
+    public func push(_ item: Element) throws {
         condition.lock()
         defer { condition.unlock() }
         while items.count - head >= capacity && !cancelled { condition.wait() }
@@ -34,7 +37,7 @@ final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
     }
 
     /// Ends the stream: `pop` returns nil after the remaining items, or throws `error`.
-    func finish(throwing error: (any Error)? = nil) {
+    public func finish(throwing error: (any Error)? = nil) {
         condition.lock()
         defer { condition.unlock() }
         finished = true
@@ -43,7 +46,7 @@ final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
     }
 
     /// The next item, waiting for it; nil at the end; the producer's error if it failed.
-    func pop() throws -> Element? {
+    public func pop() throws -> Element? {
         condition.lock()
         defer { condition.unlock() }
         while head == items.count && !finished { condition.wait() }
@@ -61,7 +64,7 @@ final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
     }
 
     /// The consumer stops listening: a waiting or later `push` throws, queued items are dropped.
-    func cancel() {
+    public func cancel() {
         condition.lock()
         defer { condition.unlock() }
         cancelled = true
