@@ -29,7 +29,11 @@ struct CrashAndFaultTests {
         let harness = try Harness(prefix: "kill")
         defer { harness.dropSchemas() }
         try harness.produce(Array(EventGenerator(options: .damaged(events: 12_000, subjects: 1_500, seed: 51))))
+        let started = Date()
         let reference = try harness.run(target: harness.target + "_ref")
+        // Kill moments spread over what an uninterrupted run takes (plus the process's start),
+        // so they land in pull, ingest and materialize however fast the build is.
+        let span = Date().timeIntervalSince(started) + 0.2
 
         let crashed = harness.target + "_crash"
         var generator = SystemRandomNumberGenerator()
@@ -39,7 +43,7 @@ struct CrashAndFaultTests {
         for attempt in 0..<10 where !finished {
             let process = try launch(harness, target: crashed)
             if attempt < 8 {
-                let delay = Double.random(in: 0.3...2.5, using: &generator)
+                let delay = Double.random(in: 0.1...max(0.2, span), using: &generator)
                 Thread.sleep(forTimeInterval: delay)
                 if process.isRunning {
                     kill(process.processIdentifier, SIGKILL)
