@@ -20,6 +20,7 @@ struct BackfillCommand: ParsableCommand {
             ReplayCommand.self,
             SnapshotCommand.self,
             DiffCommand.self,
+            EmbedCommand.self,
         ]
     )
 }
