@@ -21,6 +21,7 @@ struct BackfillCommand: ParsableCommand {
             SnapshotCommand.self,
             DiffCommand.self,
             EmbedCommand.self,
+            GenerateTextsCommand.self,
         ]
     )
 }

@@ -8,11 +8,12 @@ import Lifestream
 ///
 /// Synchronous by design, like the Kafka and PostgreSQL wrappers: each call blocks its thread until
 /// the answer arrives, and the backfill calls it from worker threads of its own, never from Swift's
-/// cooperative pool. One `URLSession` is shared so connections are kept alive between batches.
+/// cooperative pool. Connections are kept alive between batches: plain `http://` over sockets
+/// (`SocketHTTPTransport`, which costs no CPU while waiting), `https://` through URLSession.
 public final class ServiceClient: EmbeddingSource, @unchecked Sendable {
     public let baseURL: URL
-    private let session: URLSession
-    private let timeout: Double
+    private let transport: any HTTPTransport
+    private let basePath: String
 
     /// - Parameters:
     ///   - baseURL: e.g. `http://127.0.0.1:58080`; `/health` and `/generate` are appended.
@@ -20,17 +21,13 @@ public final class ServiceClient: EmbeddingSource, @unchecked Sendable {
     ///   - connections: connections kept to the service (the backfill's concurrency).
     public init(baseURL: URL, timeout: Double = 120, connections: Int = 4) {
         self.baseURL = baseURL
-        self.timeout = timeout
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.httpMaximumConnectionsPerHost = max(1, connections)
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.timeoutIntervalForResource = timeout
-        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        configuration.urlCache = nil
-        session = URLSession(configuration: configuration)
+        basePath = baseURL.path.hasSuffix("/") ? String(baseURL.path.dropLast()) : baseURL.path
+        if baseURL.scheme?.lowercased() == "http", let host = baseURL.host {
+            transport = SocketHTTPTransport(host: host, port: baseURL.port ?? 80, timeout: timeout)
+        } else {
+            transport = URLSessionTransport(baseURL: baseURL, timeout: timeout, connections: connections)
+        }
     }
-
-    deinit { session.invalidateAndCancel() }
 
     /// Reads a URL as the user gave it (flag or EMBEDDING_SERVICE_URL); must be http(s) with a host.
     public static func parseURL(_ text: String) throws -> URL {
@@ -54,12 +51,11 @@ public final class ServiceClient: EmbeddingSource, @unchecked Sendable {
     }
 
     public func health() -> Result<ServiceHealth, EmbeddingsError> {
-        var request = URLRequest(url: baseURL.appendingPathComponent("health"))
-        request.httpMethod = "GET"
-        switch send(request) {
+        switch send("GET", "/health", body: nil) {
         case .failure(let reason):
             return .failure(EmbeddingsError(.service, "the embedding service at \(displayName) did not answer /health: \(reason)"))
-        case .success(let (status, _, body)):
+        case .success(let answer):
+            let (status, body) = (answer.status, answer.body)
             guard status == 200 else {
                 return .failure(EmbeddingsError(.service, "the embedding service at \(displayName) answered /health with HTTP \(status)\(Self.errorSuffix(body))"))
             }
@@ -73,20 +69,17 @@ public final class ServiceClient: EmbeddingSource, @unchecked Sendable {
     }
 
     public func generate(_ texts: [String]) -> GenerateOutcome {
-        var request = URLRequest(url: baseURL.appendingPathComponent("generate"))
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         var body = "{\"texts\":["
         for (index, text) in texts.enumerated() {
             if index > 0 { body += "," }
             JSONValue.appendQuoted(text, to: &body)
         }
         body += "]}"
-        request.httpBody = Data(body.utf8)
-        switch send(request) {
+        switch send("POST", "/generate", body: Array(body.utf8)) {
         case .failure(let reason):
             return .transient(reason: reason.description, retryAfter: nil)
-        case .success(let (status, headers, data)):
+        case .success(let answer):
+            let (status, headers, data) = (answer.status, answer.headers, answer.body)
             if status == 200 {
                 do {
                     return .success(try EmbeddingResponse.parse(data))
@@ -111,8 +104,52 @@ public final class ServiceClient: EmbeddingSource, @unchecked Sendable {
         return ""
     }
 
-    /// One exchange: status, lower-cased headers and body, or why there was no answer.
-    private func send(_ request: URLRequest) -> Result<(Int, [String: String], [UInt8]), TransportFailure> {
+    private func send(_ method: String, _ path: String, body: [UInt8]?) -> Result<HTTPAnswer, TransportFailure> {
+        transport.send(method: method, path: basePath + path, body: body)
+    }
+}
+
+/// One HTTP answer: status, lower-cased header names, body.
+struct HTTPAnswer: Sendable {
+    var status: Int
+    var headers: [String: String]
+    var body: [UInt8]
+}
+
+/// Sends one request and waits for its answer (blocking the calling thread).
+protocol HTTPTransport: Sendable {
+    func send(method: String, path: String, body: [UInt8]?) -> Result<HTTPAnswer, TransportFailure>
+}
+
+/// HTTPS (and anything not plain http) through Foundation's URLSession.
+final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
+    private let session: URLSession
+    private let timeout: Double
+    private let baseURL: URL
+
+    init(baseURL: URL, timeout: Double, connections: Int) {
+        self.baseURL = baseURL
+        self.timeout = timeout
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpMaximumConnectionsPerHost = max(1, connections)
+        configuration.timeoutIntervalForRequest = timeout
+        configuration.timeoutIntervalForResource = timeout
+        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
+        configuration.urlCache = nil
+        session = URLSession(configuration: configuration)
+    }
+
+    deinit { session.invalidateAndCancel() }
+
+    func send(method: String, path: String, body: [UInt8]?) -> Result<HTTPAnswer, TransportFailure> {
+        var components = URLComponents(url: baseURL, resolvingAgainstBaseURL: false)!
+        components.path = path
+        var request = URLRequest(url: components.url!)
+        request.httpMethod = method
+        if let body {
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.httpBody = Data(body)
+        }
         let box = ExchangeBox()
         let task = session.dataTask(with: request) { data, response, error in
             if let error {
@@ -122,7 +159,7 @@ public final class ServiceClient: EmbeddingSource, @unchecked Sendable {
                 for (key, value) in http.allHeaderFields {
                     if let key = key as? String, let value = value as? String { headers[key.lowercased()] = value }
                 }
-                box.result = .success((http.statusCode, headers, [UInt8](data ?? Data())))
+                box.result = .success(HTTPAnswer(status: http.statusCode, headers: headers, body: [UInt8](data ?? Data())))
             } else {
                 box.result = .failure(TransportFailure("no HTTP answer"))
             }
@@ -153,7 +190,7 @@ public final class ServiceClient: EmbeddingSource, @unchecked Sendable {
 /// Carries one exchange's result from URLSession's delegate queue to the waiting thread.
 private final class ExchangeBox: @unchecked Sendable {
     let done = DispatchSemaphore(value: 0)
-    var result: Result<(Int, [String: String], [UInt8]), TransportFailure>?
+    var result: Result<HTTPAnswer, TransportFailure>?
 }
 
 /// Why an exchange produced no HTTP answer, in words.
