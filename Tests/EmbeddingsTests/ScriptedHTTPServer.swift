@@ -20,6 +20,8 @@ final class ScriptedHTTPServer: @unchecked Sendable {
         case respond(status: Int, headers: [String: String] = [:], body: [UInt8])
         /// Close the connection without answering (what a crashed or restarted service does).
         case drop
+        /// Bytes written as they are (status line and headers included), then the connection closes.
+        case raw([UInt8])
 
         static func json(_ status: Int, _ text: String, headers: [String: String] = [:]) -> Reply {
             .respond(status: status, headers: headers.merging(["Content-Type": "application/json"]) { $1 }, body: Array(text.utf8))
@@ -99,6 +101,8 @@ final class ScriptedHTTPServer: @unchecked Sendable {
         case .drop:
             var linger = linger(l_onoff: 1, l_linger: 0)  // reset, as a crashed peer does
             setsockopt(client, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<linger>.size))
+        case .raw(let bytes):
+            writeAll(client, bytes)
         case .respond(let status, let headers, let body):
             var head = "HTTP/1.1 \(status) \(Self.reason(status))\r\nContent-Length: \(body.count)\r\nConnection: close\r\n"
             for (name, value) in headers { head += "\(name): \(value)\r\n" }

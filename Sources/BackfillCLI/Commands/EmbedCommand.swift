@@ -26,7 +26,7 @@ struct EmbedCommand: ParsableCommand {
         Examples:
           backfill embed --from-beginning --build-index
           backfill embed --after snapshots/manifests/embeddings/latest.json
-          backfill embed --since -7d --service-url http://127.0.0.1:58080 --schema search
+          backfill embed --since -7d --service-url http://10.0.0.5:8080
         """
     )
 
