@@ -21,7 +21,7 @@ scripts/servers.sh start 2>/dev/null
 source .local/env
 swift build -c release --product backfill >/dev/null
 bin=.build/release/backfill
-psql() { "$PG_BIN/psql" "$DATABASE_URL" -qAtX "$@"; }
+psql() { PGOPTIONS="-c client_min_messages=warning" "$PG_BIN/psql" "$DATABASE_URL" -qAtX "$@"; }
 manifests=$(mktemp -d)
 trap 'rm -rf "$manifests"' EXIT
 
@@ -29,7 +29,7 @@ echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)" >&
 $bin generate-texts --topic "$topic" --messages "$n" --partitions 4 --recreate-topic --quiet >/dev/null
 
 # 1. The service alone, fed the very texts the topic holds.
-service=$($bin generate-texts --messages "$n" --stdout | "$root/.local/venv/bin/python" - "$EMBEDDING_SERVICE_URL" "$batch" "$concurrency" <<'PY'
+client=$(cat <<'PY'
 import http.client, json, sys, threading, time, urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 url, batch, concurrency = urllib.parse.urlsplit(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
@@ -52,6 +52,7 @@ elapsed = time.monotonic() - started
 print(f"{len(texts)} {elapsed:.2f} {len(texts) / elapsed:.1f}")
 PY
 )
+service=$($bin generate-texts --messages "$n" --stdout | "$root/.local/venv/bin/python" -c "$client" "$EMBEDDING_SERVICE_URL" "$batch" "$concurrency")
 read -r s_texts s_seconds s_rate <<<"$service"
 echo "service alone:       $s_texts texts in $s_seconds s = $s_rate texts/s (batch $batch, concurrency $concurrency)"
 
@@ -73,15 +74,15 @@ db=$($bin embed --topic "$db_topic" --from-beginning --schema bench_embed_db --b
     --synthetic-vectors --manifest-dir "$manifests" --json --quiet)
 python3 -c '
 import json, sys
-m = json.loads(sys.argv[1]); c = m["counts"]; d = m["durations"]
-print(f"database path alone: {c[\"embedded\"]} vectors in {d[\"total\"]:.2f} s = {c[\"embedded\"] / d[\"total\"]:.0f} vectors/s end to end "
-      f"(read {d[\"read\"]:.2f} s, compare {d[\"compare\"]:.2f} s, load {d[\"embed\"]:.2f} s = {c[\"embedded\"] / d[\"embed\"]:.0f} vectors/s)")
+m = json.loads(sys.argv[1]); c = m["counts"]; d = m["durations"]; n = c["embedded"]
+print("database path alone: %d vectors in %.2f s = %.0f vectors/s end to end (read %.2f s, compare %.2f s, load %.2f s = %.0f vectors/s)"
+      % (n, d["total"], n / d["total"], d["read"], d["compare"], d["embed"], n / d["embed"]))
 ' "$db"
 # A second run over the same range: everything is current, nothing is embedded.
 again=$($bin embed --topic "$db_topic" --from-beginning --schema bench_embed_db --synthetic-vectors --manifest-dir "$manifests" --json --quiet)
 python3 -c '
 import json, sys
-m = json.loads(sys.argv[1])
-print(f"second run:          {m[\"counts\"][\"skipped_current\"]} current, {m[\"counts\"][\"embedded\"]} embedded in {m[\"durations\"][\"total\"]:.2f} s")
+m = json.loads(sys.argv[1]); c = m["counts"]
+print("second run:          %d current, %d embedded in %.2f s" % (c["skipped_current"], c["embedded"], m["durations"]["total"]))
 ' "$again"
 psql -c "drop schema if exists bench_embed cascade; drop schema if exists bench_embed_db cascade" >/dev/null
