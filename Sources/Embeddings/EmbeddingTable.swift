@@ -100,8 +100,7 @@ public struct EmbeddingTable: Sendable {
             truncate embed_candidates
             """)
         var copy = BinaryCopy(capacity: 1 << 20)
-        var copied = 0
-        func flush(_ final: Bool) throws {
+        func flush() throws {
             var chunk = copy
             chunk.finish()
             try db.copyIn("copy embed_candidates from stdin (format binary)") { writer in
@@ -115,10 +114,9 @@ public struct EmbeddingTable: Sendable {
             copy.text(message.text)
             copy.int32(message.partition)
             copy.int64(message.offset)
-            copied += 1
-            if copy.bytes.count >= 8 << 20 { try flush(false) }
+            if copy.bytes.count >= 8 << 20 { try flush() }
         }
-        try flush(true)
+        try flush()
         let result = try db.query("""
             select c.id from embed_candidates c left join \(qualified) t on t.id = c.id
             where t.id is null or t.text is distinct from c.text or t.model_name is distinct from $1

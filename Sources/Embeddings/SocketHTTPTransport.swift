@@ -5,6 +5,23 @@ import Glibc
 import Darwin
 #endif
 
+// The C functions under names the methods below do not shadow.
+private func systemSend(_ socket: Int32, _ bytes: UnsafeRawPointer?, _ count: Int, _ flags: Int32) -> Int {
+    #if canImport(Glibc)
+    Glibc.send(socket, bytes, count, flags)
+    #else
+    Darwin.send(socket, bytes, count, flags)
+    #endif
+}
+
+private func systemConnect(_ socket: Int32, _ address: UnsafePointer<sockaddr>!, _ length: socklen_t) -> Int32 {
+    #if canImport(Glibc)
+    Glibc.connect(socket, address, length)
+    #else
+    Darwin.connect(socket, address, length)
+    #endif
+}
+
 /// Plain-HTTP/1.1 requests over blocking POSIX sockets, with keep-alive connections reused across
 /// batches. Used for `http://` service URLs instead of URLSession because, on Linux, URLSession's
 /// event loop spins while it waits for an answer: measured at about half a CPU core per run (see
@@ -66,7 +83,7 @@ final class SocketHTTPTransport: HTTPTransport, @unchecked Sendable {
         }
         var offset = 0
         while offset < request.count {
-            let n = request[offset...].withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let n = request[offset...].withUnsafeBytes { systemSend(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if n < 0, errno == EINTR { continue }
             guard n > 0 else { return .failure(ExchangeFailure(failure: TransportFailure(Self.socketError("sending the request")), beforeAnswer: true)) }
             offset += n
@@ -102,7 +119,7 @@ final class SocketHTTPTransport: HTTPTransport, @unchecked Sendable {
             setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))  // bounds connect too
             var one: Int32 = 1
             setsockopt(s, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-            if Glibc.connect(s, address.pointee.ai_addr, address.pointee.ai_addrlen) == 0 { return .success(s) }
+            if systemConnect(s, address.pointee.ai_addr, address.pointee.ai_addrlen) == 0 { return .success(s) }
             lastError = errno == ECONNREFUSED ? "the connection was refused" : String(cString: strerror(errno))
             close(s)
         }
