@@ -70,7 +70,7 @@ if [ "$($bin plan --topic "$db_topic" --from-beginning --json 2>/dev/null | pyth
     $bin generate-texts --topic "$db_topic" --messages "$db_messages" --partitions 4 --recreate-topic --quiet >/dev/null
 fi
 psql -c "drop schema if exists bench_embed_db cascade" >/dev/null
-db=$($bin embed --topic "$db_topic" --from-beginning --schema bench_embed_db --batch-size 1000 --concurrency 2 \
+db=$($bin embed --topic "$db_topic" --from-beginning --schema bench_embed_db --batch-size 1000 --concurrency 4 \
     --synthetic-vectors --manifest-dir "$manifests" --json --quiet)
 python3 -c '
 import json, sys
