@@ -27,7 +27,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Reconcile", dependencies: [
-            "Postgres", "Lifestream",
+            "Postgres", "Lifestream", "Kafka", "Snapshot",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Snapshot", dependencies: [
@@ -39,8 +39,13 @@ let package = Package(
             "Kafka", "Postgres", "Lifestream", "Backfill",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "LegacyCleanup", dependencies: [
+            "Kafka", "Postgres", "Lifestream", "Backfill", "Reconcile", "Snapshot",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Operations"),
         .executableTarget(name: "BackfillCLI", dependencies: [
-            "Kafka", "Postgres", "Zstd", "Lifestream", "Backfill", "Reconcile", "Snapshot", "Embeddings",
+            "Kafka", "Postgres", "Zstd", "Lifestream", "Backfill", "Reconcile", "Snapshot", "LegacyCleanup", "Operations", "Embeddings",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -50,8 +55,11 @@ let package = Package(
         .testTarget(name: "ZstdTests", dependencies: ["Zstd"]),
         .testTarget(name: "LifestreamTests", dependencies: ["Lifestream", "TestSupport"]),
         .testTarget(name: "BackfillTests", dependencies: ["Backfill", "Kafka", "Postgres", "Lifestream", "TestSupport"]),
-        .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "Backfill", "Postgres", "Lifestream", "TestSupport"]),
+        .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "Backfill", "Postgres", "Lifestream", "Kafka", "Snapshot", "TestSupport"]),
         .testTarget(name: "SnapshotTests", dependencies: ["Snapshot", "Postgres", "Zstd", "Lifestream", "TestSupport"]),
+        .testTarget(name: "LegacyCleanupTests", dependencies: ["LegacyCleanup", "Backfill", "Kafka", "Postgres", "Lifestream", "Snapshot", "TestSupport"]),
+        .testTarget(name: "OperationsTests", dependencies: ["Operations"]),
+        .testTarget(name: "CLITests", dependencies: ["Backfill", "Postgres", "Operations", "TestSupport"]),
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "Backfill", "Kafka", "Postgres", "TestSupport"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
     ],

@@ -36,10 +36,19 @@ echo "==> archiving the rebuilt tables as a zstd snapshot with a checkpoint mani
 "$bin" snapshot export --schema lifestream_shadow --out snapshots/demo-shadow --checkpoint snapshots/manifests/latest.json
 "$bin" snapshot list
 
+echo "==> cutover report: lag, diff with causes, legacy tables, verdict (diverged here, as expected)"
+"$bin" cutover-report --topic "$topic" --left lifestream --right lifestream_shadow || [ $? -eq 1 ]  # 2 (error) stops the demo
+echo "cutover report: $root/reports/cutover-latest.html"
+
+echo "==> the nightly job as cron runs it: from the last manifest, diff, snapshot, retention, summary and metrics (exit 1: diverged, as expected)"
+"$bin" nightly --topic "$topic" --snapshot --keep 7 || [ $? -eq 1 ]
+
 echo
 echo "Done. Look at:"
-echo "  reports/latest.html               the cutover report: every difference, per table and cause"
+echo "  reports/cutover-latest.html       the cutover report: verdict, lag, every difference per table and cause"
+echo "  reports/latest.html               the diff alone"
 echo "  reports/latest.md, latest.json    the same for a pull request or a machine"
+echo "  reports/nightly-latest.json       the nightly summary (steps, durations, counts); reports/backfill.prom its metrics"
 echo "  snapshots/manifests/latest.json   the run's checkpoint manifest"
 echo "  snapshots/demo-shadow/            the snapshot (manifest.json, schema.sql, one .zst per table)"
 echo "  psql \"\$DATABASE_URL\"              (source .local/env first) schemas lifestream (live) and lifestream_shadow (rebuilt)"

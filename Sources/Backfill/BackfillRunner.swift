@@ -17,6 +17,11 @@ public struct RunOptions: Sendable {
     public var materializeBatchSubjects: Int = 5_000
     /// Seconds to wait for another run's lock on the same state schema before giving up.
     public var lockWait: Double = 30
+    /// A run into an empty log and empty tables loads by plain COPY and settles duplicates once
+    /// (`BulkLoad`); off, it takes the per-batch path every later run takes.
+    public var allowBulkLoad = true
+    /// Connections (and threads) a bulk load reads and appends with, each on its own partitions.
+    public var ingestWorkers = 2
 
     public init(topic: String, target: TargetSchema, state: StateSchema, bounds: RunBounds, toolVersion: String, manifestDirectory: String) {
         self.topic = topic
@@ -73,6 +78,8 @@ public final class BackfillRunner {
         let db = try connect()
         defer { db.close() }
         try prepareSchemas(db, options)
+        // A session lock on the connection that does the work: a killed run's server session
+        // keeps it until its last statement has ended, so a restart cannot overlap that statement.
         let lockKey = Self.lockKey(options.state.name)
         guard try acquireLock(db, key: lockKey, wait: options.lockWait) else {
             throw BackfillError(.state, "another backfill is already running against state schema \(options.state.name) (waited \(Int(options.lockWait)) s); wait for it or stop it")
@@ -114,15 +121,25 @@ public final class BackfillRunner {
 
     /// Connects, retrying while the error is one a restart or failover explains.
     ///
-    /// Session settings: staging tables live in `temp_buffers`, so they get room to stay in
-    /// memory; and commits need not wait for the WAL flush, because every batch commits its
-    /// progress with its data — a commit lost to a server crash is simply ingested again.
+    /// Staging tables live in `temp_buffers`, so the session asks for room to keep them in
+    /// memory. It is the one session setting (commits skip the WAL flush with `SET LOCAL
+    /// synchronous_commit` inside each batch instead), and it is only a hint: through a
+    /// transaction-mode pooler whose server connection already used temporary tables at another
+    /// size PostgreSQL refuses it, and the run goes on with the server's default.
     func connect() throws -> PostgresConnection {
+        try Self.connect(postgres, attempts: connectAttempts, logger: logger)
+    }
+
+    static func connect(_ postgres: PostgresConfiguration, attempts connectAttempts: Int, logger: Logger) throws -> PostgresConnection {
         var delay = 0.5
         for attempt in 1... {
             do {
                 let connection = try PostgresConnection.connect(postgres)
-                try connection.execute("set temp_buffers = '256MB'; set synchronous_commit = off")
+                do {
+                    try connection.execute("set temp_buffers = '256MB'")
+                } catch let error as PostgresError where !error.isConnectionError {
+                    logger.debug("temp_buffers left at the server's default", metadata: ["reason": "\(error)"])
+                }
                 return connection
             } catch let error as PostgresError where error.isConnectionError && attempt < connectAttempts {
                 logger.warning("PostgreSQL refused the connection; retrying", metadata: ["attempt": "\(attempt)", "wait_s": "\(delay)", "error": "\(error)"])
@@ -145,7 +162,7 @@ public final class BackfillRunner {
     }
 
     /// A stable 64-bit advisory lock key per state schema (FNV-1a).
-    static func lockKey(_ name: String) -> Int64 {
+    public static func lockKey(_ name: String) -> Int64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in "backfill:\(name)".utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         return Int64(bitPattern: hash)
@@ -179,6 +196,14 @@ public final class BackfillRunner {
             try db.query("update \(runs) set status = 'abandoned' where status in ('ingesting', 'ingested') and run_id <> $1", [.text(runID)])
             return (runID, true)
         }
+        let bulkLoad = BulkLoad(state: options.state, target: options.target)
+        if try BulkLoad.isLoading(state: options.state, db: db) {
+            // An interrupted bulk load of other ranges: settle what it logged before anything else.
+            guard let loader = try db.query("select run_id from \(runs) where bulk and status = 'ingesting' order by started_at desc limit 1").scalar else {
+                throw BackfillError(.state, "the event log in \(options.state.name) has no primary key and no bulk load owns it; restore the key (subject_id, event_id) or rebuild the state schema")
+            }
+            try db.transaction { tx in try bulkLoad.finish(runID: loader, db: tx) }
+        }
         try db.query("update \(runs) set status = 'abandoned' where status in ('ingesting', 'ingested')")
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
@@ -186,7 +211,12 @@ public final class BackfillRunner {
         formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
         let runID = "run-\(formatter.string(from: Date()))-\(UUID().uuidString.prefix(6).lowercased())"
         let status = plan.totalRecords == 0 ? "ingested" : "ingesting"
-        try db.query("insert into \(runs) (run_id, plan, status) values ($1, $2::jsonb, $3)", [.text(runID), .text(json), .text(status)])
+        try db.transaction { tx in
+            let bulk = try options.allowBulkLoad && plan.totalRecords > 0 && BulkLoad.applies(state: options.state, target: options.target, db: tx)
+            try tx.query("insert into \(runs) (run_id, plan, status, bulk) values ($1, $2::jsonb, $3, $4)",
+                         [.text(runID), .text(json), .text(status), .init(bulk)])
+            if bulk { try bulkLoad.begin(db: tx) }
+        }
         return (runID, false)
     }
 
@@ -199,14 +229,43 @@ public final class BackfillRunner {
         var next: [Int32: Int64] = [:]
         for row in 0..<progress.rowCount { next[Int32(progress[row, 0]!)!] = Int64(progress[row, 1]!)! }
         let remaining = plan.ranges.map { r in OffsetRange(partition: r.partition, start: max(r.start, min(next[r.partition] ?? r.start, r.end)), end: r.end) }
-        var done = plan.totalRecords - remaining.reduce(0) { $0 + $1.count }
-        let ingester = Ingester(connection: db, state: options.state, target: options.target, topic: options.topic, runID: runID)
-        let reader = try RangeReader(configuration: kafka)
-        try reader.read(topic: options.topic, ranges: remaining.filter { !$0.isEmpty }, batchSize: options.batchSize) { records in
-            _ = try ingester.ingest(records)
-            done += Int64(records.count)
-            onProgress?(.ingested(done: done, total: plan.totalRecords))
+        let bulk = try db.query("select bulk from \(options.state.table("runs")) where run_id = $1", [.text(runID)]).scalar == "t"
+        // A bulk load appends to a keyless log, so workers on disjoint partitions cannot conflict;
+        // one worker's database work then overlaps another's decoding. The per-batch path stays
+        // on one connection (its upserts of shared keys would wait on each other).
+        let groups = IngestWorkers.split(remaining, into: bulk ? options.ingestWorkers : 1)
+        let coordination = IngestCoordination(done: plan.totalRecords - remaining.reduce(0) { $0 + $1.count })
+        let worker: @Sendable (_ connection: () throws -> PostgresConnection, _ ranges: [OffsetRange]) -> Void = { [kafka, onProgress] connect, ranges in
+            do {
+                let connection = try connect()
+                let ingester = Ingester(connection: connection, state: options.state, target: options.target,
+                                        topic: options.topic, runID: runID, bulk: bulk)
+                let reader = try RangeReader(configuration: kafka)
+                // The prefetch budget is shared: a few partitions in flight in all.
+                try reader.read(topic: options.topic, ranges: ranges, batchSize: options.batchSize,
+                                partitionsAtOnce: max(1, 4 / groups.count)) { records in
+                    if coordination.firstFailure != nil { throw IngestCoordination.Stopped() }
+                    _ = try ingester.ingest(records)
+                    onProgress?(.ingested(done: coordination.add(records.count), total: plan.totalRecords))
+                }
+            } catch is IngestCoordination.Stopped {
+            } catch {
+                coordination.fail(error)
+            }
         }
+        let finished = DispatchGroup()
+        for group in groups.dropFirst() {
+            finished.enter()
+            Thread { [postgres, connectAttempts, logger] in
+                var own: PostgresConnection?
+                worker({ own = try Self.connect(postgres, attempts: connectAttempts, logger: logger); return own! }, group)
+                own?.close()
+                finished.leave()
+            }.start()
+        }
+        if let first = groups.first { worker({ db }, first) }
+        finished.wait()
+        if let failure = coordination.firstFailure { throw failure }
         // Every range is complete (gaps such as transaction markers included): record the ends.
         try db.transaction { tx in
             try tx.query("""
@@ -214,6 +273,7 @@ public final class BackfillRunner {
                 select $1, p, o from unnest($2::integer[], $3::bigint[]) as u(p, o)
                 on conflict (run_id, partition) do update set next_offset = excluded.next_offset
                 """, [.text(runID), .text(postgresArray(plan.ranges.map { Int64($0.partition) })), .text(postgresArray(plan.ranges.map(\.end)))])
+            if bulk { try BulkLoad(state: options.state, target: options.target).finish(runID: runID, db: tx) }
             try tx.query("update \(options.state.table("runs")) set status = 'ingested' where run_id = $1", [.text(runID)])
         }
     }

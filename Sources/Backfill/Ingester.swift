@@ -25,13 +25,17 @@ public final class Ingester {
     let target: TargetSchema
     let topic: String
     let runID: String
+    /// Append straight to a keyless log (see `BulkLoad`): no staging, no per-record key
+    /// probe; duplicates and sensor rows are settled when the load finishes.
+    let bulk: Bool
 
-    public init(connection: PostgresConnection, state: StateSchema, target: TargetSchema, topic: String, runID: String) {
+    public init(connection: PostgresConnection, state: StateSchema, target: TargetSchema, topic: String, runID: String, bulk: Bool = false) {
         self.connection = connection
         self.state = state
         self.target = target
         self.topic = topic
         self.runID = runID
+        self.bulk = bulk
     }
 
     public func ingest(_ records: [KafkaRecord]) throws -> IngestCounts {
@@ -41,17 +45,27 @@ public final class Ingester {
         for record in records { nextOffsets[record.partition] = max(nextOffsets[record.partition] ?? 0, record.offset + 1) }
 
         try connection.transaction { db in
+            // Every batch commits its progress with its data: a commit lost to a server crash is
+            // simply ingested again, so it need not wait for the WAL flush.
+            try db.execute("set local synchronous_commit = off")
+            if !bulk {
+                try db.execute("""
+                    create temp table stage_events (subject_id text, event_id text, event_type text, occurred_at timestamptz,
+                        source text, payload text, partition integer, "offset" bigint, record_timestamp timestamptz) on commit drop;
+                    create temp table stage_readings (subject_id text, event_id text, occurred_at timestamptz,
+                        celsius double precision, humidity double precision, partition integer, "offset" bigint) on commit drop;
+                    """)
+            }
             try db.execute("""
-                create temp table stage_events (subject_id text, event_id text, event_type text, occurred_at timestamptz,
-                    source text, payload text, partition integer, "offset" bigint, record_timestamp timestamptz) on commit drop;
-                create temp table stage_readings (subject_id text, event_id text, occurred_at timestamptz,
-                    celsius double precision, humidity double precision, partition integer, "offset" bigint) on commit drop;
                 create temp table stage_quarantine (partition integer, "offset" bigint, key bytea, value bytea,
-                    reason text, record_timestamp timestamptz) on commit drop;
+                    reason text, record_timestamp timestamptz) on commit drop
                 """)
             var quarantine: [(KafkaRecord, QuarantineReason)] = []
             var readings: [(subjectID: String, eventID: String, at: Timestamp, celsius: Double, humidity: Double?, record: KafkaRecord)] = []
-            try db.copyIn("copy pg_temp.stage_events from stdin") { writer in
+            let destination = bulk
+                ? "copy \(state.table("events")) (subject_id, event_id, event_type, occurred_at, source, payload, partition, \"offset\", record_timestamp) from stdin"
+                : "copy pg_temp.stage_events from stdin"
+            try db.copyIn(destination) { writer in
                 for record in records {
                     guard let value = record.value else {
                         quarantine.append((record, .invalidJSON))
@@ -79,7 +93,10 @@ public final class Ingester {
                 }
             }
             if !readings.isEmpty {
-                try db.copyIn("copy pg_temp.stage_readings from stdin") { writer in
+                // Sensor readings travel decoded: the bulk load settles them from these columns
+                // instead of parsing every payload again.
+                let readingsTable = bulk ? state.table("bulk_readings") : "pg_temp.stage_readings"
+                try db.copyIn("copy \(readingsTable) from stdin") { writer in
                     for reading in readings {
                         writer.field(reading.subjectID)
                         writer.field(reading.eventID)
@@ -112,29 +129,11 @@ public final class Ingester {
                     """, [.text(topic)])
             }
 
-            let applied = try db.query(applyStatement, [.text(runID)])
-            counts.newEvents = Int64(applied[0, 0] ?? "0") ?? 0
-            try state.addRows([
-                "temperature_readings": Int64(applied[0, 1] ?? "0") ?? 0,
-                "temperature_latest": Int64(applied[0, 2] ?? "0") ?? 0,
-                "subjects": Int64(applied[0, 2] ?? "0") ?? 0,
-            ], run: runID, db: db)
-
-            let duplicates = try db.query("""
-                with d as (
-                    select s.partition, s."offset", s.subject_id, s.event_id,
-                           (s.event_type = e.event_type and s.occurred_at = e.occurred_at
-                            and s.source is not distinct from e.source and s.payload::jsonb = e.payload::jsonb) as same_payload
-                    from pg_temp.stage_events s join \(state.table("events")) e using (subject_id, event_id)
-                    where (e.partition, e."offset") <> (s.partition, s."offset")
-                ), recorded as (
-                    insert into \(state.table("duplicates")) (partition, "offset", subject_id, event_id, same_payload)
-                    select partition, "offset", subject_id, event_id, same_payload from d on conflict do nothing
-                )
-                select count(*) from d
-                """)
-            counts.duplicate = Int64(duplicates[0, 0] ?? "0") ?? 0
-            counts.valid = counts.read - counts.quarantined - counts.duplicate
+            if bulk {
+                counts.valid = counts.read - counts.quarantined  // until the load settles its duplicates
+            } else {
+                try apply(into: &counts, db: db)
+            }
 
             let partitions = nextOffsets.keys.sorted()
             try db.query("""
@@ -151,8 +150,22 @@ public final class Ingester {
         return counts
     }
 
-    /// One statement: log new events, mark their subjects dirty, and apply sensor readings with
-    /// guarded upserts (append-only projections need no refold).
+    /// The per-batch path: log the staged events that are new, record the duplicates, apply
+    /// sensor readings; fills in the batch's valid, duplicate and new-event counts.
+    private func apply(into counts: inout IngestCounts, db: PostgresConnection) throws {
+        let applied = try db.query(applyStatement, [.text(runID)])
+        counts.newEvents = Int64(applied[0, 0] ?? "0") ?? 0
+        try state.addRows([
+            "temperature_readings": Int64(applied[0, 1] ?? "0") ?? 0,
+            "temperature_latest": Int64(applied[0, 2] ?? "0") ?? 0,
+            "subjects": Int64(applied[0, 2] ?? "0") ?? 0,
+        ], run: runID, db: db)
+        counts.duplicate = Int64(applied[0, 3] ?? "0") ?? 0
+        counts.valid = counts.read - counts.quarantined - counts.duplicate
+    }
+
+    /// One statement: log new events, record duplicates, mark subjects dirty, and apply sensor
+    /// readings with guarded upserts (append-only projections need no refold).
     private var applyStatement: String {
         let events = state.table("events")
         return """
@@ -162,7 +175,34 @@ public final class Ingester {
             from pg_temp.stage_events
             order by subject_id, event_id, partition, "offset"
             on conflict (subject_id, event_id) do nothing
-            returning subject_id, event_id, event_type, partition, "offset"
+            returning subject_id, event_id, event_type, occurred_at, source, payload, partition, "offset"
+        ), not_logged as (
+            -- Records that did not become an event: re-reads of logged records and duplicates.
+            -- Few, so each finds its event through the key (in the log, or logged just now).
+            select s.* from pg_temp.stage_events s
+            where not exists (select 1 from ins i where i.partition = s.partition and i."offset" = s."offset")
+        ), duplicate as (
+            -- the event is in the log from before (found through the key, one probe each) …
+            select n.partition, n."offset", n.subject_id, n.event_id,
+                   (n.event_type = e.event_type and n.occurred_at = e.occurred_at
+                    and n.source is not distinct from e.source and n.payload::jsonb = e.payload::jsonb) as same_payload
+            from not_logged n
+            join lateral (
+                select l.event_type, l.occurred_at, l.source, l.payload, l.partition, l."offset" from \(events) l
+                where l.subject_id = n.subject_id and l.event_id = n.event_id
+                limit 1  -- the key is unique; the limit also keeps the planner from a hash join over the whole log
+            ) e on true
+            where (e.partition, e."offset") <> (n.partition, n."offset")
+            union all
+            -- … or another record of this batch became it just now
+            select n.partition, n."offset", n.subject_id, n.event_id,
+                   (n.event_type = i.event_type and n.occurred_at = i.occurred_at
+                    and n.source is not distinct from i.source and n.payload::jsonb = i.payload::jsonb)
+            from not_logged n join ins i using (subject_id, event_id)
+        ), recorded as (
+            insert into \(state.table("duplicates")) (partition, "offset", subject_id, event_id, same_payload)
+            select partition, "offset", subject_id, event_id, same_payload from duplicate
+            on conflict do nothing
         ), dirty as (
             insert into \(state.table("dirty_subjects")) (subject_id)
             select distinct subject_id from ins where event_type <> 'temp.reading_recorded'
@@ -202,7 +242,8 @@ public final class Ingester {
         )
         -- Sensor row counts are per new reading and per sensor first touched in the run, so
         -- they do not depend on where batches happen to be cut (a resumed run counts the same).
-        select (select count(*) from ins), (select count(*) from new_readings), (select count(*) from first_seen)
+        select (select count(*) from ins), (select count(*) from new_readings), (select count(*) from first_seen),
+               (select count(*) from duplicate)
         """
     }
 }

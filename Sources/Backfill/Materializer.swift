@@ -73,6 +73,10 @@ public final class Materializer {
             if batchIDs.count >= batchSubjects { try flush() }
         }
 
+        // The sort by subject runs in memory rather than through temporary files; SET LOCAL keeps
+        // the setting to this transaction (a transaction-mode pooler may hand the session on).
+        try reader.transaction { reader in
+        try reader.execute("set local work_mem = '256MB'")
         try reader.copyOut("""
             copy (select e.subject_id, e.event_id, e.event_type, (extract(epoch from e.occurred_at) * 1000000)::int8, e.source, e.payload
                   from \(state.table("events")) e join \(state.table("dirty_subjects")) d using (subject_id)
@@ -89,6 +93,7 @@ public final class Materializer {
                 current.append(event)
             }
             rows.removeAll()
+        }
         }
         try copyText.finish()
         try finishSubject()
@@ -155,6 +160,7 @@ public final class Materializer {
     /// One batch in one transaction: rows, dirty-set removal and the run's counters.
     private func write(_ batch: [SubjectRows], ids: [String], pending: Int64, direct: Bool) throws {
         try writer.transaction { db in
+            try db.execute("set local synchronous_commit = off")
             var written: [String: Int64] = [:]
             try stageSubjects(ids, db: db)
             for table in RowEncoding.refoldedTables {

@@ -10,6 +10,8 @@ public struct RunBounds: Sendable, Equatable {
         case timestamp(Int64)
         /// Exactly where an earlier run ended.
         case after(RunManifest, path: String)
+        /// Exactly at a checkpoint's offsets: where the run a snapshot's tables reflect ended.
+        case checkpoint(RunCheckpoint)
     }
 
     public enum End: Sendable, Equatable {
@@ -46,9 +48,36 @@ public struct RunBounds: Sendable, Equatable {
         case .beginning: d.fromBeginning = true
         case .timestamp(let ms): d.since = InstantParser.format(ms)
         case .after(let manifest, let path): d.after = path; d.afterRunID = manifest.runID
+        case .checkpoint(let checkpoint): d.after = checkpoint.source; d.afterRunID = checkpoint.runID
         }
         if case .timestamp(let ms) = end { d.until = InstantParser.format(ms) }
         return d
+    }
+}
+
+/// Where an earlier run left off, however it was recorded (a run manifest, or the checkpoint
+/// a snapshot's manifest carries): per partition the offset the next run starts at.
+public struct RunCheckpoint: Sendable, Equatable {
+    /// The file or folder it came from, as given (recorded in the next run's manifest).
+    public var source: String
+    /// The topic it is for; nil when the record does not say (then it is taken to be the run's).
+    public var topic: String?
+    /// The run that ended there, when known.
+    public var runID: String?
+    /// Per partition, the exclusive end of the range already applied.
+    public var ends: [Int32: Int64]
+
+    public init(source: String, topic: String?, runID: String?, ends: [Int32: Int64]) {
+        self.source = source
+        self.topic = topic
+        self.runID = runID
+        self.ends = ends
+    }
+
+    /// A run manifest's checkpoint: its ranges' ends.
+    public init(manifest: RunManifest, path: String) {
+        self.init(source: path, topic: manifest.topic, runID: manifest.runID,
+                  ends: Dictionary(manifest.ranges.map { ($0.partition, $0.end) }, uniquingKeysWith: max))
     }
 }
 

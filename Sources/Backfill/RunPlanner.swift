@@ -14,6 +14,24 @@ public struct RunPlanner {
         var notes: [Int32: String] = [:]
 
         var starts: [Int32: Int64] = [:]
+        func start(at checkpoint: RunCheckpoint) throws {
+            if let recorded = checkpoint.topic, recorded != topic {
+                throw BackfillError(.plan, "\(checkpoint.source) is for topic \(recorded), not \(topic)")
+            }
+            let previous = checkpoint.ends
+            for p in partitions {
+                if let end = previous[p] {
+                    starts[p] = end
+                } else {
+                    starts[p] = watermarks[p]!.low
+                    notes[p] = "new partition since " + (checkpoint.runID.map { "run \($0)" } ?? checkpoint.source)
+                }
+            }
+            let vanished = previous.keys.filter { !partitions.contains($0) }.sorted()
+            if !vanished.isEmpty {
+                throw BackfillError(.plan, "partitions \(vanished.map(String.init).joined(separator: ", ")) of \(topic) were in \(checkpoint.source) but no longer exist")
+            }
+        }
         switch bounds.start {
         case .beginning:
             for p in partitions { starts[p] = watermarks[p]!.low }
@@ -21,22 +39,9 @@ public struct RunPlanner {
             let found = try admin.offsets(forTimestamp: ms, topic: topic, partitions: partitions)
             for p in partitions { starts[p] = found[p] ?? watermarks[p]!.high }
         case .after(let manifest, let path):
-            guard manifest.topic == topic else {
-                throw BackfillError(.plan, "the manifest \(path) is for topic \(manifest.topic), not \(topic)")
-            }
-            let previous = Dictionary(manifest.ranges.map { ($0.partition, $0.end) }, uniquingKeysWith: max)
-            for p in partitions {
-                if let end = previous[p] {
-                    starts[p] = end
-                } else {
-                    starts[p] = watermarks[p]!.low
-                    notes[p] = "new partition since run \(manifest.runID)"
-                }
-            }
-            let vanished = previous.keys.filter { !partitions.contains($0) }.sorted()
-            if !vanished.isEmpty {
-                throw BackfillError(.plan, "partitions \(vanished.map(String.init).joined(separator: ", ")) of \(topic) were in \(path) but no longer exist")
-            }
+            try start(at: RunCheckpoint(manifest: manifest, path: path))
+        case .checkpoint(let checkpoint):
+            try start(at: checkpoint)
         }
 
         var ends: [Int32: Int64] = [:]

@@ -10,6 +10,7 @@ import Postgres
 /// - `runs` and `run_progress`: each run's plan, counters and per-partition next offset,
 ///   committed with every batch, so a killed run resumes exactly where it stopped.
 /// - `binding`: the target schema this state belongs to (one state per target).
+/// - A run into nothing loads the log without its key (`runs.bulk`, see `BulkLoad`).
 public struct StateSchema: Sendable {
     public var name: String
     public init(name: String) { self.name = name }
@@ -76,8 +77,10 @@ public struct StateSchema: Sendable {
             quarantined bigint not null default 0,
             new_events bigint not null default 0,
             pending bigint not null default 0,
-            subjects_refolded bigint not null default 0
+            subjects_refolded bigint not null default 0,
+            bulk boolean not null default false
         );
+        alter table \(table("runs")) add column if not exists bulk boolean not null default false;
         create table if not exists \(table("run_sensor_subjects")) (
             run_id text not null references \(table("runs")) on delete cascade,
             subject_id text not null,

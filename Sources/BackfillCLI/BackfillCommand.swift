@@ -8,10 +8,10 @@ struct BackfillCommand: ParsableCommand {
         discussion: """
         Connections come from flags, else environment variables (DATABASE_URL, KAFKA_BROKERS, \
         KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD, EMBEDDING_SERVICE_URL), else a .env file in \
-        the working directory. Passwords are never printed.
+        the working directory, else the config file (--config, $BACKFILL_CONFIG or \
+        ./backfill.conf). Passwords are never printed. See: backfill config check.
 
-        A typical night:  backfill plan --after snapshots/manifests/latest.json
-                          backfill run  --after snapshots/manifests/latest.json
+        A typical night:  backfill nightly --snapshot --keep-days 14
         """,
         subcommands: [
             GenerateCommand.self,
@@ -20,6 +20,11 @@ struct BackfillCommand: ParsableCommand {
             ReplayCommand.self,
             SnapshotCommand.self,
             DiffCommand.self,
+            LagCommand.self,
+            CutoverReportCommand.self,
+            CleanupLegacyCommand.self,
+            NightlyCommand.self,
+            ConfigCommand.self,
             EmbedCommand.self,
             GenerateTextsCommand.self,
         ]

@@ -36,6 +36,7 @@ final class ClientHandle: @unchecked Sendable {
                 throw KafkaError(code: .init(.configuration), message: text, context: context)
             }
         }
+        KafkaLog.install(on: conf)
         configure(conf)
         // On success rd_kafka_new takes ownership of conf; on failure it stays ours.
         guard let handle = rd_kafka_new(type, conf, &errstr, errstr.count) else {

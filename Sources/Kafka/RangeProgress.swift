@@ -13,6 +13,8 @@ final class RangeProgress {
         var endOfPartition: Int64?
         var lastError: KafkaError?
         var done = false
+        /// Whether the partition is being fetched yet (a partition waiting its turn cannot stall).
+        var started = false
     }
 
     let stallTimeout: Duration
@@ -55,6 +57,13 @@ final class RangeProgress {
     func restartClocks() {
         now = .now
         for index in states.indices { states[index].lastProgress = now }
+    }
+
+    /// The partition's fetch has begun: from now on it must make progress.
+    func markStarted(_ partition: Int32) {
+        guard let slot = slot(partition) else { return }
+        states[slot].started = true
+        states[slot].lastProgress = .now
     }
 
     /// A record at `offset` arrived; returns whether it belongs to the range (not before it, not
@@ -115,7 +124,7 @@ final class RangeProgress {
     func stalledPartition() -> Int32? {
         let now = ContinuousClock.now
         return states.indices
-            .filter { !states[$0].done && now - states[$0].lastProgress >= stallTimeout }
+            .filter { states[$0].started && !states[$0].done && now - states[$0].lastProgress >= stallTimeout }
             .map(partition(of:)).min()
     }
 }

@@ -17,23 +17,28 @@ public final class RangeReader: @unchecked Sendable {
     private let clientErrors = ClientErrors()
     private let lock = NSLock()
 
-    /// Properties applied before the configuration's, which may override them. Fetch sizes are
-    /// generous for throughput; `auto.offset.reset=error` turns a missing offset (deleted by
-    /// retention) into an error instead of a silent jump; partition EOF events tell where the data ends.
-    /// The prefetch queue is per partition: a small one keeps memory bounded when the consumer of
-    /// the batches (PostgreSQL) is slower than the broker. The limit counts compressed bytes, so 4 MiB
-    /// per partition can hold several times that once decompressed.
+    /// Properties applied before the configuration's, which may override them.
+    /// `auto.offset.reset=error` turns a missing offset (deleted by retention) into an error
+    /// instead of a silent jump; partition EOF events tell where the data ends.
+    /// Memory: a fetch response stays allocated until its last record is consumed. Kafka keeps a
+    /// response within `fetch.max.bytes` and each partition within `max.partition.fetch.bytes`
+    /// (a larger single record is still returned); the prefetch queue, which is per partition, is
+    /// small because the consumer of the batches (PostgreSQL) is slower than the broker.
+    /// Some Kafka-protocol brokers ignore the fetch limits (noida answered 100 MB to a 16 MiB
+    /// request), so a response may be larger than asked for: `receive.message.max.bytes` accepts it
+    /// rather than failing the read.
     public static let defaultProperties: [(key: String, value: String)] = [
         ("client.id", "backfill-range-reader"),
         ("enable.partition.eof", "true"),
         ("enable.auto.commit", "false"),
         ("enable.auto.offset.store", "false"),
         ("auto.offset.reset", "error"),
-        ("fetch.max.bytes", "52428800"),
-        ("max.partition.fetch.bytes", "8388608"),
+        ("fetch.max.bytes", "16777216"),
+        ("max.partition.fetch.bytes", "1048576"),
+        ("receive.message.max.bytes", "536870912"),
         ("fetch.wait.max.ms", "100"),
         ("queued.min.messages", "50000"),
-        ("queued.max.messages.kbytes", "4096"),
+        ("queued.max.messages.kbytes", "2048"),
     ]
 
     public init(configuration: KafkaConfiguration) throws {
@@ -53,9 +58,13 @@ public final class RangeReader: @unchecked Sendable {
     /// progress for `stallTimeout` (`.stalled`; time spent in `onBatch` does not count), when the
     /// offsets are gone (`.offsetOutOfRange`: deleted by retention), or when the topic or partition
     /// does not exist (`.topicNotFound`). An error thrown by `onBatch` aborts the read and is rethrown.
+    ///
+    /// At most `partitionsAtOnce` partitions are fetched at a time (the next starts when one
+    /// completes): what is prefetched and not yet consumed grows with the partitions being fetched,
+    /// not with the topic.
     public func read(
         topic: String, ranges: [OffsetRange], batchSize: Int = 10_000, stallTimeout: Duration = .seconds(60),
-        onBatch: ([KafkaRecord]) throws -> Void
+        partitionsAtOnce: Int = 4, onBatch: ([KafkaRecord]) throws -> Void
     ) throws {
         lock.lock()
         defer { lock.unlock() }
@@ -76,13 +85,18 @@ public final class RangeReader: @unchecked Sendable {
         let progress = RangeProgress(ranges: work, stallTimeout: stallTimeout)
         var running: Set<Int32> = []
         defer { for partition in running { rd_kafka_consume_stop(topicHandle, partition) } }
-        for range in work {
-            if rd_kafka_consume_start_queue(topicHandle, range.partition, range.start, queue) == -1 {
-                throw KafkaError(rd_kafka_last_error(), context: "Kafka could not start reading partition \(range.partition) of \(topic)")
+        var waiting = work[...]
+        func startWaiting() throws {
+            while running.count < max(1, partitionsAtOnce), let range = waiting.popFirst() {
+                if rd_kafka_consume_start_queue(topicHandle, range.partition, range.start, queue) == -1 {
+                    throw KafkaError(rd_kafka_last_error(), context: "Kafka could not start reading partition \(range.partition) of \(topic)")
+                }
+                running.insert(range.partition)
+                progress.markStarted(range.partition)
             }
-            running.insert(range.partition)
         }
         progress.restartClocks()
+        try startWaiting()
 
         let chunk = min(batchSize, 10_000)
         let messages = UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>.allocate(capacity: chunk)
@@ -111,6 +125,7 @@ public final class RangeReader: @unchecked Sendable {
                 rd_kafka_consume_stop(topicHandle, partition)  // stop fetching what is no longer needed
                 running.remove(partition)
             }
+            try startWaiting()
             if !batch.isEmpty, batch.count >= batchSize || count < wanted || progress.isComplete {
                 let started = ContinuousClock.now
                 try onBatch(batch)

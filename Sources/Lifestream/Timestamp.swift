@@ -76,6 +76,27 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     /// `2026-01-02 03:04:05.123456+00`: the text form PostgreSQL reads back exactly.
     public var postgresText: String {
         let c = civil
+        // Years 0…9999 (all of them in practice) are written digit by digit into one buffer: this
+        // runs twice per event written, and string appends dominated the profile.
+        if (0...9999).contains(c.year) {
+            return String(unsafeUninitializedCapacity: 30) { buffer in
+                var i = 0
+                func digits(_ value: Int, _ width: Int) {
+                    var v = value
+                    for j in stride(from: i + width - 1, through: i, by: -1) {
+                        buffer[j] = UInt8(truncatingIfNeeded: 48 + v % 10)
+                        v /= 10
+                    }
+                    i += width
+                }
+                func byte(_ b: UInt8) { buffer[i] = b; i += 1 }
+                digits(c.year, 4); byte(0x2D); digits(c.month, 2); byte(0x2D); digits(c.day, 2); byte(0x20)
+                digits(c.hour, 2); byte(0x3A); digits(c.minute, 2); byte(0x3A); digits(c.second, 2)
+                if c.micros != 0 { byte(0x2E); digits(c.micros, 6) }
+                byte(0x2B); byte(0x30); byte(0x30)
+                return i
+            }
+        }
         var s = ""
         s.reserveCapacity(32)
         func pad(_ v: Int, _ width: Int) {

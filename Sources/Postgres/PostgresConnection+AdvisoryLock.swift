@@ -16,4 +16,19 @@ extension PostgresConnection {
         let result = try query("SELECT pg_advisory_unlock($1::bigint)", [PostgresValue(key)])
         return result.rowCount == 1 && result[0, 0] == "t"
     }
+
+    /// Takes the transaction-level advisory lock `key` if nobody else holds it (as a session or
+    /// transaction lock); never waits. Call it inside a transaction (`BEGIN`) that stays open
+    /// as long as the lock is needed: COMMIT, ROLLBACK or the end of the connection release it.
+    ///
+    /// Unlike a session lock this works through a transaction-mode pooler (PgBouncer): an open
+    /// transaction keeps its server connection, and a client that goes away mid-transaction has
+    /// it rolled back, so the lock can neither leak into another client's session nor outlive us.
+    public func tryAdvisoryTransactionLock(_ key: Int64) throws -> Bool {
+        guard isInTransaction else {
+            throw PostgresError(code: .invalidConfiguration, message: "a transaction-level advisory lock needs an open transaction (BEGIN first)")
+        }
+        let result = try query("SELECT pg_try_advisory_xact_lock($1::bigint)", [PostgresValue(key)])
+        return result.rowCount == 1 && result[0, 0] == "t"
+    }
 }

@@ -10,7 +10,9 @@ final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
 
     private let condition = NSCondition()
     private let capacity: Int
-    private var items: [Element] = []
+    /// Popped slots are set to nil at once, so a consumed batch is freed when the consumer is
+    /// done with it rather than when the array is next compacted.
+    private var items: [Element?] = []
     private var head = 0
     private var finished = false
     private var failure: (any Error)?
@@ -48,6 +50,7 @@ final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
         if let failure { throw failure }
         guard head < items.count else { return nil }
         let item = items[head]
+        items[head] = nil
         head += 1
         if head > 64 && head * 2 > items.count {
             items.removeFirst(head)

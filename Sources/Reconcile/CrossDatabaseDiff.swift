@@ -5,7 +5,8 @@ import Postgres
 ///
 /// Each side runs on its own thread and connection (`TableStream`), so both servers sort and
 /// send at once while this thread merges; bounded queues keep memory flat whatever the table
-/// size. Keys are compared as the bytes of their text and each server sends rows in that order
+/// size. Any other row source in key order can stand in for a side (`SnapshotRowSource`: a
+/// snapshot's files), through `merge(_:left:right:…)`. Keys are compared as the bytes of their text and each server sends rows in that order
 /// (`DiffColumn.orderExpression`: by the primary key index where it gives byte order), values
 /// as canonical text (`DiffColumn`, `SessionSettings`), so equality matches the same-database
 /// mode's.
@@ -20,12 +21,24 @@ struct CrossDatabaseDiff {
                                      statements: tables.map { Self.statement($0, schema: left.schema, side: "left", byteOrdered: $0.leftByteOrdered) })
         let rightStream = TableStream(configuration: right.configuration,
                                       statements: tables.map { Self.statement($0, schema: right.schema, side: "right", byteOrdered: $0.rightByteOrdered) })
+        return try Self.merge(tables, left: leftStream, leftLabel: "left side, table \(left.schema).",
+                              right: rightStream, rightLabel: "right side, table \(right.schema).", sampleLimit: sampleLimit)
+    }
+
+    /// Starts both streams and merges them table by table. Each stream must deliver the tables in
+    /// `tables` order, each table's rows in the byte order of their key fields, with the fields
+    /// ordered as `ResolvedTable.allColumns`. Labels prefix the table name in errors.
+    static func merge(
+        _ tables: [ResolvedTable], left leftStream: TableStream, leftLabel: String,
+        right rightStream: TableStream, rightLabel: String, sampleLimit: Int
+    ) throws -> [DiffAccumulator] {
         leftStream.start()
         rightStream.start()
         do {
             var results: [DiffAccumulator] = []
             for table in tables {
-                results.append(try merge(table, leftStream, rightStream))
+                results.append(try merge(table, leftStream, rightStream, leftLabel: leftLabel, rightLabel: rightLabel,
+                                         sampleLimit: sampleLimit))
             }
             leftStream.join()
             rightStream.join()
@@ -50,7 +63,10 @@ struct CrossDatabaseDiff {
             source: "\(side) side, table \(schema).\(table.name)")
     }
 
-    private func merge(_ table: ResolvedTable, _ leftStream: TableStream, _ rightStream: TableStream) throws -> DiffAccumulator {
+    private static func merge(
+        _ table: ResolvedTable, _ leftStream: TableStream, _ rightStream: TableStream,
+        leftLabel: String, rightLabel: String, sampleLimit: Int
+    ) throws -> DiffAccumulator {
         let started = ContinuousClock.now
         var accumulator = DiffAccumulator(table: table, sampleLimit: sampleLimit)
         let keyCount = table.keyColumns.count
@@ -59,8 +75,8 @@ struct CrossDatabaseDiff {
         let subjectField = table.subjectIndex
         var leftCursor = RowCursor(stream: leftStream, keyCount: keyCount, source: "")
         var rightCursor = RowCursor(stream: rightStream, keyCount: keyCount, source: "")
-        try leftCursor.startTable(source: "left side, table \(left.schema).\(table.name)")
-        try rightCursor.startTable(source: "right side, table \(right.schema).\(table.name)")
+        try leftCursor.startTable(source: leftLabel + table.name)
+        try rightCursor.startTable(source: rightLabel + table.name)
         var leftRows = 0, rightRows = 0
         var changedColumns: [Int] = []
 

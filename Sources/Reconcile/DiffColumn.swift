@@ -46,7 +46,7 @@ public struct DiffColumn: Sendable, Hashable, Codable {
     /// `1`), json as jsonb (json has no equality and keeps whitespace), everything else as is.
     func selectExpression(_ qualifier: String? = nil) -> String {
         let column = qualifier.map { "\($0).\(quoted)" } ?? quoted
-        if type == "numeric" || type.hasPrefix("numeric(") { return "trim_scale(\(column))" }
+        if isNumeric { return "trim_scale(\(column))" }
         if type == "json" { return "(\(column))::jsonb" }
         return column
     }
@@ -55,6 +55,8 @@ public struct DiffColumn: Sendable, Hashable, Codable {
     func comparisonOperand(_ qualifier: String) -> String {
         type == "json" ? "(\(qualifier).\(quoted))::jsonb" : "\(qualifier).\(quoted)"
     }
+
+    var isNumeric: Bool { type == "numeric" || type.hasPrefix("numeric(") }
 
     /// Date and time types print as ISO text in UTC (`SessionSettings`), whose byte order is
     /// their time order for years 1000 to 9999 (and ±infinity), so they can be ordered by value.

@@ -17,6 +17,17 @@ public enum DiffMode: String, Sendable, Codable {
     case sameDatabase = "same_database"
     /// Two databases (or forced streaming): both sides streamed in key order and merged.
     case crossDatabase = "cross_database"
+    /// A snapshot folder (left) against a schema (right): both streamed in key order and merged.
+    case snapshot
+
+    /// How the reports say it.
+    public var phrase: String {
+        switch self {
+        case .sameDatabase: "one database"
+        case .crossDatabase: "two databases, streamed"
+        case .snapshot: "snapshot against a schema, streamed"
+        }
+    }
 }
 
 /// The outcome cron and CI gate on.

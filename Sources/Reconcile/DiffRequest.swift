@@ -14,6 +14,9 @@ public struct DiffRequest: Sendable {
     public var maxDiffRows: Int
     /// Stream and merge even when both sides share a database (benchmarks, cross-checks).
     public var forceStreaming: Bool
+    /// A snapshot folder to compare instead of the left schema: it is the left side, `right`
+    /// the schema it is compared with (`left` is then ignored).
+    public var snapshot: String?
 
     public init(
         left: DiffSide, right: DiffSide, tables: [TableSpec] = TableSpec.lifestream, sampleLimit: Int = 5,
@@ -30,7 +33,8 @@ public struct DiffRequest: Sendable {
 
     /// One database when both sides use the very same connection string.
     public var mode: DiffMode {
-        left.configuration.url == right.configuration.url && !forceStreaming ? .sameDatabase : .crossDatabase
+        if snapshot != nil { return .snapshot }
+        return left.configuration.url == right.configuration.url && !forceStreaming ? .sameDatabase : .crossDatabase
     }
 
     /// The backfill's convention (`StateSchema.defaultName(forTarget:)`): `<target>_backfill`.

@@ -61,7 +61,7 @@ public enum HTMLReport {
         case .diverged:
             "Diverged: \(report.totals.differences) differing rows in \(differing) of \(report.tables.count) tables (allowed: \(report.maxDiffRows))."
         }
-        let mode = report.mode == .sameDatabase ? "one database" : "two databases, streamed"
+        let mode = report.mode.phrase
         return "<p class=\"verdict \(report.verdict.rawValue)\">\(escape(text))</p>\n"
             + "<p class=\"muted\">Generated \(escape(Timestamps.iso(report.generatedAt))) (\(mode), "
             + "\(escape(ValueDisplay.duration(milliseconds: report.durationMilliseconds)))).</p>"

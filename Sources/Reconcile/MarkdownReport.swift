@@ -27,7 +27,7 @@ public enum MarkdownReport {
             "**Diverged**: \(report.totals.differences) differing rows in \(differing) of \(report.tables.count) tables "
                 + "(allowed: \(report.maxDiffRows))."
         }
-        let mode = report.mode == .sameDatabase ? "one database" : "two databases, streamed"
+        let mode = report.mode.phrase
         return verdict + "\n\nGenerated \(Timestamps.iso(report.generatedAt)) (\(mode), "
             + "\(ValueDisplay.duration(milliseconds: report.durationMilliseconds)))."
     }

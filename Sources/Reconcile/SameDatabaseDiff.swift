@@ -16,6 +16,7 @@ struct SameDatabaseDiff {
     func diff(_ tables: [ResolvedTable]) throws -> [DiffAccumulator] {
         try connection.execute(SessionSettings.beginSnapshot)
         do {
+            try connection.execute(SessionSettings.localStatements)
             let results = try tables.map(diff)
             try connection.execute("COMMIT")
             return results

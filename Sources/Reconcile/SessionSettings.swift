@@ -1,3 +1,4 @@
+import Foundation
 import Postgres
 
 /// Settings every diff session runs with, so that both sides print values the same way:
@@ -16,6 +17,11 @@ enum SessionSettings {
     static func apply(to connection: PostgresConnection) throws {
         try connection.execute(statements)
     }
+
+    /// The same settings again as `SET LOCAL`, issued first inside each reading transaction:
+    /// through a transaction-mode pooler (PgBouncer) the session `SET`s may have gone to another
+    /// server connection, so the transaction that reads the rows pins them itself.
+    static let localStatements = statements.replacingOccurrences(of: "SET ", with: "SET LOCAL ")
 
     /// For the streaming sessions: a key-order sort that cannot use an index stays in memory
     /// for tables of a few million rows instead of spilling to disk (one sort per side at a time).

@@ -1,12 +1,13 @@
 import Foundation
 import Postgres
 
-/// One side of a two-database diff: a thread with its own connection that runs one
-/// `COPY (SELECT … ORDER BY key) TO STDOUT` per table, in one read-only snapshot, parses
-/// the rows and hands them over in batches through a bounded queue.
+/// One side of a streamed diff: a thread that produces each table's rows in key order and
+/// hands them over in batches through a bounded queue.
 ///
-/// The connection is opened and used on that thread only (libpq connections are not shared
-/// between threads); the consumer sees batches, table ends and errors.
+/// The rows come from a database (one `COPY (SELECT … ORDER BY key) TO STDOUT` per table, in
+/// one read-only snapshot, on a connection opened and used on that thread only: libpq
+/// connections are not shared between threads) or from any other producer, such as a
+/// snapshot's zstd files (`SnapshotRowSource`). The consumer sees batches, table ends and errors.
 final class TableStream: Sendable {
     enum Item: Sendable {
         /// Up to one COPY chunk (~1 MiB) of parsed rows.
@@ -21,24 +22,33 @@ final class TableStream: Sendable {
         var source: String
     }
 
+    /// Hands one item to the merge, waiting while the queue is full.
+    typealias Emit = (Item) throws -> Void
+
     let queue: BlockingQueue<Item>
-    private let configuration: PostgresConfiguration
-    private let statements: [Statement]
+    private let produce: @Sendable (Emit) throws -> Void
     private let done = DispatchSemaphore(value: 0)
 
     /// At most `capacity` batches (of about 1 MiB of data each) wait for the merge: enough to
-    /// keep the server sending while the merge catches up, little enough to keep memory flat.
-    init(configuration: PostgresConfiguration, statements: [Statement], capacity: Int = 4) {
-        self.configuration = configuration
-        self.statements = statements
+    /// keep the producer going while the merge catches up, little enough to keep memory flat.
+    /// `produce` runs on the stream's thread and must emit, per table, its batches then `.endOfTable`.
+    init(capacity: Int = 4, produce: @escaping @Sendable (Emit) throws -> Void) {
+        self.produce = produce
         self.queue = BlockingQueue(capacity: capacity)
+    }
+
+    /// The rows of `statements` from the database at `configuration`.
+    convenience init(configuration: PostgresConfiguration, statements: [Statement], capacity: Int = 4) {
+        self.init(capacity: capacity) { emit in
+            try TableStream.copyOut(configuration: configuration, statements: statements, emit: emit)
+        }
     }
 
     func start() {
         let thread = Thread { [self] in
             defer { done.signal() }
             do {
-                try run()
+                try produce { try queue.push($0) }
                 queue.finish()
             } catch {
                 queue.finish(throwing: error)
@@ -57,21 +67,22 @@ final class TableStream: Sendable {
         join()
     }
 
-    private func run() throws {
+    private static func copyOut(configuration: PostgresConfiguration, statements: [Statement], emit: Emit) throws {
         let connection = try PostgresConnection.connect(configuration, applicationName: "backfill-diff")
         defer { connection.close() }
         try SessionSettings.apply(to: connection)
         try connection.execute(SessionSettings.streamingStatements)
         try connection.execute(SessionSettings.beginSnapshot)
+        try connection.execute(SessionSettings.localStatements + ";\n" + SessionSettings.streamingStatements.replacingOccurrences(of: "SET ", with: "SET LOCAL "))
         for statement in statements {
             var reader = CopyTextReader(fieldCount: statement.fieldCount, source: statement.source)
             try connection.copyOut(statement.sql) { chunk in
                 var rows = CopyRows(fieldCount: statement.fieldCount, reservingBytes: chunk.count)
                 try reader.consume(chunk, into: &rows)
-                if rows.count > 0 { try queue.push(.rows(rows)) }
+                if rows.count > 0 { try emit(.rows(rows)) }
             }
             try reader.finish()
-            try queue.push(.endOfTable)
+            try emit(.endOfTable)
         }
         try connection.execute("COMMIT")
     }

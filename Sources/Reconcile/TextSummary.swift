@@ -3,7 +3,7 @@
 public enum TextSummary {
     public static func render(_ report: DiffReport) -> String {
         var lines = ["diff \(report.left.schema) (\(report.left.database)) vs \(report.right.schema) (\(report.right.database)), "
-                     + (report.mode == .sameDatabase ? "one database" : "two databases, streamed")]
+                     + report.mode.phrase]
         let header = ["table", "left", "right", "only-left", "only-right", "changed"]
         let rows = report.tables.map { table in
             [table.name, String(table.leftRows), String(table.rightRows), String(table.onlyLeft), String(table.onlyRight), String(table.changed)]

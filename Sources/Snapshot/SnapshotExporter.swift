@@ -80,6 +80,7 @@ public struct SnapshotExporter {
         try SnapshotSession.apply(on: connection)
         return try connection.transaction { connection in
             try connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            try SnapshotSession.applyLocally(on: connection)
             let shapes = try resolveTables(options, snapshot: name)
             let source = try SnapshotManifest.Source.describe(connection, schema: options.schema)
             var tables: [SnapshotManifest.Table] = []

@@ -1,3 +1,4 @@
+import Foundation
 import Postgres
 
 /// The session settings that make COPY text a function of the data alone.
@@ -20,5 +21,12 @@ enum SnapshotSession {
     /// Applies the settings for the rest of the session (the connection's own settings change).
     static func apply(on connection: PostgresConnection) throws {
         try connection.execute(settings)
+    }
+
+    /// The same settings as `SET LOCAL`, issued first inside each transaction that reads or
+    /// writes COPY text: through a transaction-mode pooler (PgBouncer) the session `SET`s may
+    /// have gone to another server connection, so the transaction pins them itself.
+    static func applyLocally(on connection: PostgresConnection) throws {
+        try connection.execute(settings.replacingOccurrences(of: "SET ", with: "SET LOCAL "))
     }
 }

@@ -6,14 +6,17 @@ import TestSupport
 
 @Suite("Backfill against the contract", .serialized)
 struct CanonicalStateTests {
-    @Test("a damaged stream rebuilds to exactly the oracle's canonical state, with every count adding up")
-    func canonicalState() throws {
+    @Test("a damaged stream rebuilds to exactly the oracle's canonical state, with every count adding up, by bulk load and per batch",
+          arguments: [true, false])
+    func canonicalState(bulkLoad: Bool) throws {
         let harness = try Harness(prefix: "canon")
         defer { harness.dropSchemas() }
         let records = Array(EventGenerator(options: .damaged(events: 6_000, subjects: 500, seed: 11)))
         try harness.produce(records)
 
-        let manifest = try harness.run()
+        let manifest = try harness.run(bulkLoad: bulkLoad)
+        #expect(try harness.scalar("select bulk from \(harness.stateSchema).runs") == (bulkLoad ? "t" : "f"))
+        #expect(try harness.scalar("select count(*) from \(harness.stateSchema).duplicates") == String(manifest.counts.duplicate))
         let expected = CanonicalOracle.evaluate(harness.produced)
         let actual = try harness.state()
         #expect(differences(actual, expected.state) == [])

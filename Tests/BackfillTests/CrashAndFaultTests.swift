@@ -9,25 +9,9 @@ import TestSupport
 
 @Suite("Crashes and faults", .serialized)
 struct CrashAndFaultTests {
-    /// The CLI built next to this test bundle (`swift build --build-tests` builds both).
-    static func binary() throws -> String {
-        let here = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let candidates = [
-            ProcessInfo.processInfo.environment["BACKFILL_BINARY"],
-            here.appendingPathComponent("backfill").path(percentEncoded: false),
-            here.deletingLastPathComponent().appendingPathComponent("backfill").path(percentEncoded: false),
-            URL(fileURLWithPath: "\(#filePath)").deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-                .appendingPathComponent(".build/debug/backfill").path(percentEncoded: false),
-        ].compactMap { $0 }
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw TestEnvironment.Missing(variable: "BACKFILL_BINARY")
-        }
-        return found
-    }
-
     func launch(_ harness: Harness, target: String) throws -> Process {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Self.binary())
+        process.executableURL = URL(fileURLWithPath: try CLIProcess.executable())
         process.arguments = ["run", "--from-beginning", "--topic", harness.topic, "--target-schema", target,
                              "--manifest-dir", harness.manifestDirectory, "--batch-size", "500", "--quiet"]
         var environment = ProcessInfo.processInfo.environment
@@ -83,6 +67,36 @@ struct CrashAndFaultTests {
         #expect(manifest.counts.rowsWritten == reference.counts.rowsWritten, "kills after \(kills) s")
         // The quarantine table holds each bad record once, however often it was re-read.
         #expect(try harness.quarantine(schema: crashed) == harness.quarantine(schema: reference.targetSchema))
+    }
+
+    @Test("a bulk load killed midway and followed by a run of other ranges settles its events: the tables equal one run's")
+    func interruptedBulkLoadThenOtherRanges() throws {
+        let harness = try Harness(prefix: "bulkcut")
+        defer { harness.dropSchemas() }
+        let records = Array(EventGenerator(options: .damaged(events: 12_000, subjects: 1_500, seed: 53)))
+        try harness.produce(Array(records.prefix(9_000)))
+        let crashed = harness.target + "_crash"
+        let state = SQL.quoteIdentifier(StateSchema.defaultName(forTarget: crashed))
+        // Kill during the load until a kill leaves some batches logged and the load unfinished.
+        var interrupted = false
+        for _ in 0..<12 where !interrupted {
+            try? harness.scalar("drop schema if exists \(SQL.quoteIdentifier(crashed)) cascade; drop schema if exists \(state) cascade")
+            let process = try launch(harness, target: crashed)
+            Thread.sleep(forTimeInterval: Double.random(in: 0.4...1.2))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            let logged = Int((try? harness.scalar("select count(*) from \(state).events")) ?? nil ?? "0") ?? 0
+            let status = try? harness.scalar("select status from \(state).runs where bulk")
+            interrupted = logged > 0 && status == "ingesting"
+        }
+        try #require(interrupted, "no kill landed in the middle of the bulk load")
+
+        try harness.produce(Array(records.suffix(from: 9_000)))  // new ends: a different plan, so the load is not resumed
+        let manifest = try harness.run(target: crashed)
+        #expect(manifest.counts.read == 12_000)
+        #expect(try harness.scalar("select count(*) from \(state).runs where bulk and status = 'abandoned'") == "1")
+        #expect(try harness.scalar("select count(*) from pg_constraint where conname = 'events_pkey' and conrelid = '\(state).events'::regclass") == "1")
+        #expect(differences(try harness.state(schema: crashed), CanonicalOracle.evaluate(harness.produced).state) == [])
     }
 
     @Test("a broker that goes down mid-read is waited out and the tables are still exact")

@@ -41,19 +41,20 @@ final class Harness {
         try producer.flush()
     }
 
-    func options(bounds: RunBounds, target: String? = nil) -> RunOptions {
+    func options(bounds: RunBounds, target: String? = nil, bulkLoad: Bool = true) -> RunOptions {
         let name = target ?? self.target
         var options = RunOptions(topic: topic, target: TargetSchema(name: name), state: StateSchema(name: StateSchema.defaultName(forTarget: name)),
                                  bounds: bounds, toolVersion: "test", manifestDirectory: manifestDirectory)
         options.batchSize = 1_000
         options.materializeBatchSubjects = 300
+        options.allowBulkLoad = bulkLoad
         return options
     }
 
     @discardableResult
-    func run(_ bounds: RunBounds = RunBounds(start: .beginning, end: .latest), target: String? = nil) throws -> RunManifest {
+    func run(_ bounds: RunBounds = RunBounds(start: .beginning, end: .latest), target: String? = nil, bulkLoad: Bool = true) throws -> RunManifest {
         let runner = BackfillRunner(kafka: kafka, postgres: postgres, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
-        return try runner.run(options(bounds: bounds, target: target))
+        return try runner.run(options(bounds: bounds, target: target, bulkLoad: bulkLoad))
     }
 
     func runAfter(_ manifest: RunManifest, target: String? = nil) throws -> RunManifest {
@@ -105,6 +106,16 @@ final class Harness {
         defer { db.close() }
         let result = try db.query("select partition, \"offset\", reason from \(SQL.quoteIdentifier(schema ?? target)).quarantine order by 1, 2")
         return (0..<result.rowCount).map { "\(result[$0, 0]!)/\(result[$0, 1]!) \(result[$0, 2]!)" }
+    }
+
+    /// The quoted state schema of the harness's target.
+    var stateSchema: String { SQL.quoteIdentifier(StateSchema.defaultName(forTarget: target)) }
+
+    /// The first column of the first row of `sql`.
+    func scalar(_ sql: String) throws -> String? {
+        let db = try PostgresConnection.connect(postgres)
+        defer { db.close() }
+        return try db.query(sql).scalar
     }
 
     func dropSchemas() {

@@ -66,6 +66,24 @@ struct RangeReaderEdgeTests {
         #expect(try Fixtures.readAll(reader, topic: topic, ranges: [ranges[1], ranges[3]]).isEmpty)
     }
 
+    @Test("reading one or two partitions at a time still delivers every range exactly, each in offset order",
+          arguments: [1, 2])
+    func partitionsTakeTurns(partitionsAtOnce: Int) throws {
+        let topic = try Fixtures.freshTopic("rr_turns", partitions: 5, admin: admin)
+        defer { try? admin.deleteTopic(topic) }
+        let producer = try KafkaProducer(configuration: configuration)
+        try Fixtures.produceSamples(topic: topic, partitions: [0, 1, 2, 3, 4], count: 40, producer: producer)
+
+        let reader = try RangeReader(configuration: configuration)
+        let ranges = (0..<5).map { OffsetRange(partition: Int32($0), start: Int64($0), end: 40) }
+        var records: [KafkaRecord] = []
+        try reader.read(topic: topic, ranges: ranges, batchSize: 16, partitionsAtOnce: partitionsAtOnce) { records += $0 }
+        for partition in 0..<5 {
+            #expect(records.filter { $0.partition == Int32(partition) }.map(\.offset) == Array(Int64(partition)..<40))
+        }
+        #expect(records.count == ranges.reduce(0) { $0 + Int($1.count) })
+    }
+
     @Test("batches never exceed the batch size, a throwing callback aborts, and the reader can read again")
     func batchesAndAbort() throws {
         let topic = try Fixtures.freshTopic("rr_batches", partitions: 2, admin: admin)

@@ -41,5 +41,8 @@ struct TimestampTests {
         #expect(t.postgresText == "1969-12-31 23:59:59.000001+00")
         #expect(t.description == "1969-12-31T23:59:59.000001Z")
         #expect(Timestamp(microseconds: 0).postgresText == "1970-01-01 00:00:00+00")
+        #expect(try #require(Timestamp(rfc3339: "0001-01-01T00:00:00.5Z")).postgresText == "0001-01-01 00:00:00.500000+00")
+        #expect(try #require(Timestamp(rfc3339: "9999-12-31T23:59:59.999999Z")).postgresText == "9999-12-31 23:59:59.999999+00")
+        #expect(Timestamp(microseconds: 253_402_300_800_000_000).postgresText == "10000-01-01 00:00:00+00")
     }
 }

@@ -37,4 +37,24 @@ struct AdvisoryLockTests {
         #expect(try !connection.advisoryUnlock(Int64.random(in: 1...Int64.max)))
         #expect(notices.contains { $0.contains("you don't own a lock") })
     }
+
+    @Test("a transaction-level lock excludes session locks on the same key and ends with its transaction")
+    func transactionLock() throws {
+        let key = Int64.random(in: 1...Int64.max)
+        let holder = try TestDatabase.connect()
+        let other = try TestDatabase.connect()
+        defer { holder.close(); other.close() }
+        #expect(throws: PostgresError.self) { try holder.tryAdvisoryTransactionLock(key) }
+        try holder.execute("BEGIN")
+        #expect(try holder.tryAdvisoryTransactionLock(key))
+        #expect(try !other.tryAdvisoryLock(key))
+        try other.execute("BEGIN")
+        #expect(try !other.tryAdvisoryTransactionLock(key))
+        try other.execute("ROLLBACK")
+        try holder.execute("ROLLBACK")
+        #expect(try other.tryAdvisoryLock(key))
+        try holder.execute("BEGIN")
+        #expect(try !holder.tryAdvisoryTransactionLock(key))
+        try holder.execute("ROLLBACK")
+    }
 }

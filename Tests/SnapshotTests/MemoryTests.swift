@@ -1,7 +1,9 @@
 import Foundation
 import Postgres
 import Snapshot
+import TestSupport
 import Testing
+import TestSupport
 
 @Suite("snapshot memory")
 struct MemoryTests {

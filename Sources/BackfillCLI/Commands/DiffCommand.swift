@@ -1,53 +1,38 @@
 import ArgumentParser
-import Backfill
 import Foundation
-import Postgres
 import Reconcile
 
-/// `backfill diff`: compares the lifestream tables of two schemas (or databases), explains the
-/// differences with the event log, writes Markdown/JSON/HTML reports, and exits 0 (match or
-/// within the threshold), 1 (diverged) or 2 (the diff could not run).
+/// `backfill diff`: compares the lifestream tables of two schemas (or databases, or a snapshot
+/// and a schema), explains the differences with the event log, writes Markdown/JSON/HTML
+/// reports, and exits 0 (match or within the threshold), 1 (diverged) or 2 (the diff could not run).
 struct DiffCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diff",
-        abstract: "Compare the lifestream tables of two schemas or databases and explain the differences.",
+        abstract: "Compare the lifestream tables of two schemas, two databases, or a snapshot and a schema, and explain the differences.",
         discussion: """
-        Same database (one URL for both sides): one set-based query per table. Two databases
-        (--left-url/--right-url differ): both sides are streamed in key order and merged.
-        Causes come from the event log in the state schema of the right side's database.
+        Same database (one URL for both sides): one set-based query per table. Two databases \
+        (--left-url/--right-url differ): both sides are streamed in key order and merged. \
+        A snapshot (--snapshot DIR): its zstd files are streamed, checked against their \
+        manifest's digests as they are read, and merged with the schema's rows (--schema or \
+        --right); memory stays flat whatever the table size. Causes come from the event log \
+        in the state schema of the right side's database.
 
         Exit status: 0 match (or within --max-diff-rows), 1 diverged, 2 the diff could not run.
+
+        Examples:
+          backfill diff --left lifestream --right lifestream_shadow
+          backfill diff --snapshot snapshots/nightly-20261122 --schema lifestream_shadow
         """)
 
+    @OptionGroup var config: ConfigOptions
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var sides: DiffSideOptions
 
-    @Option(help: "Schema of the left side (usually the live tables).")
-    var left: String = "lifestream"
+    @Option(help: ArgumentHelp("Compare this snapshot folder (the left side) with a schema instead of two schemas.", valueName: "dir"))
+    var snapshot: String?
 
-    @Option(help: "Schema of the right side (usually the backfill's shadow).")
-    var right: String = "lifestream_shadow"
-
-    @Option(name: .customLong("left-url"), help: ArgumentHelp("Database of the left side. Default: --database-url.", valueName: "url"))
-    var leftURL: String?
-
-    @Option(name: .customLong("right-url"), help: ArgumentHelp("Database of the right side. Default: --database-url.", valueName: "url"))
-    var rightURL: String?
-
-    @Option(help: ArgumentHelp("Only these tables (comma-separated).", valueName: "table,…"))
-    var tables: String?
-
-    @Option(help: "Sample rows shown per table.")
-    var samples: Int = 5
-
-    @Option(name: .customLong("state-schema"),
-            help: ArgumentHelp("Schema of the event log used to explain differences. Default: <right>_backfill.", valueName: "schema"))
-    var stateSchema: String?
-
-    @Flag(name: .customLong("no-causes"), help: "Skip the cause analysis.")
-    var noCauses = false
-
-    @Option(name: .customLong("max-diff-rows"), help: "Differing rows (all tables) tolerated before the verdict is diverged.")
-    var maxDiffRows: Int = 0
+    @Option(help: ArgumentHelp("With --snapshot: the schema to compare it with (same as --right).", valueName: "schema"))
+    var schema: String?
 
     @Option(name: .customLong("reports-dir"), help: ArgumentHelp("Where the reports are written.", valueName: "dir"))
     var reportsDir: String = "reports"
@@ -55,18 +40,22 @@ struct DiffCommand: ParsableCommand {
     @Flag(help: "Print the JSON report to stdout instead of the summary.")
     var json = false
 
-    @Flag(help: "Stream and merge-join even when both sides are in one database.")
-    var streaming = false
+    func validate() throws {
+        if schema != nil && snapshot == nil {
+            throw ValidationError("--schema names the schema a --snapshot is compared with; without --snapshot use --left and --right")
+        }
+    }
 
     func run() throws {
         let report: DiffReport
         let written: ReportFiles.Written
         do {
-            report = try DiffRunner.run(try request())
+            var request = try sides.request(database: database, rightSchema: schema)
+            request.snapshot = snapshot
+            report = try DiffRunner.run(request)
             written = try ReportFiles.write(report, into: URL(fileURLWithPath: reportsDir, isDirectory: true))
         } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode(2)
+            throw fail(error)
         }
         if json {
             print(try JSONReport.render(report), terminator: "")
@@ -75,23 +64,5 @@ struct DiffCommand: ParsableCommand {
             print("reports: \(written.files.map(\.path).joined(separator: ", "))")
         }
         if report.verdict.exitCode != 0 { throw ExitCode(report.verdict.exitCode) }
-    }
-
-    private func request() throws -> DiffRequest {
-        // DATABASE_URL is only needed for a side without its own URL.
-        let fallback = leftURL == nil || rightURL == nil ? try database.configuration() : nil
-        let leftConfiguration = leftURL.map(PostgresConfiguration.init(url:)) ?? fallback!
-        let rightConfiguration = rightURL.map(PostgresConfiguration.init(url:)) ?? fallback!
-        try leftConfiguration.validate()
-        try rightConfiguration.validate()
-        let names = tables?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        return DiffRequest(
-            left: DiffSide(configuration: leftConfiguration, schema: left),
-            right: DiffSide(configuration: rightConfiguration, schema: right),
-            tables: try names.map { try TableSpec.select($0) } ?? TableSpec.lifestream,
-            sampleLimit: samples,
-            stateSchema: noCauses ? nil : stateSchema ?? StateSchema.defaultName(forTarget: right),
-            maxDiffRows: maxDiffRows,
-            forceStreaming: streaming)
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Backfill
 import Embeddings
 import Foundation
+import Operations
 
 struct EmbedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -80,10 +81,10 @@ struct EmbedCommand: ParsableCommand {
         guard !topic.isEmpty else { throw ValidationError("--topic must not be empty") }
     }
 
-    /// `--service-url`, else EMBEDDING_SERVICE_URL from the environment or .env.
+    /// `--service-url`, else EMBEDDING_SERVICE_URL from the environment, .env or config file.
     func source() throws -> any EmbeddingSource {
         if syntheticVectors { return SyntheticVectors() }
-        guard let text = serviceURL ?? Environment.merged()["EMBEDDING_SERVICE_URL"], !text.isEmpty else {
+        guard let text = try serviceURL ?? Environment.value(.embeddingServiceURL), !text.isEmpty else {
             throw EmbeddingsError(.service, "no embedding service: pass --service-url or set EMBEDDING_SERVICE_URL (scripts/servers.sh start runs the reference service)")
         }
         return ServiceClient(baseURL: try ServiceClient.parseURL(text), timeout: requestTimeout, connections: concurrency)

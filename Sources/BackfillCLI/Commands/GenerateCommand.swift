@@ -22,6 +22,7 @@ struct GenerateCommand: ParsableCommand {
     /// Room for the deliberately oversized (> 1 MiB) invalid records.
     static let maximumRecordBytes = 4 << 20
 
+    @OptionGroup var config: ConfigOptions
     @OptionGroup var kafka: KafkaOptions
     @OptionGroup var output: OutputOptions
 

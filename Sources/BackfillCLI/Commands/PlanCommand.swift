@@ -19,6 +19,7 @@ struct PlanCommand: ParsableCommand {
         """
     )
 
+    @OptionGroup var config: ConfigOptions
     @OptionGroup var bounds: BoundsOptions
     @OptionGroup var kafka: KafkaOptions
     @OptionGroup var output: OutputOptions

@@ -23,6 +23,7 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Only 'arrival' (the live job's order); `backfill run` is the event-order rebuild.")
     var order: Order = .arrival
 
+    @OptionGroup var config: ConfigOptions
     @OptionGroup var bounds: BoundsOptions
     @OptionGroup var kafka: KafkaOptions
     @OptionGroup var database: DatabaseOptions

@@ -11,6 +11,7 @@ struct RunCommand: ParsableCommand {
           --from-beginning       everything Kafka still retains
           --since INSTANT        records whose timestamp is at or after INSTANT
           --after MANIFEST       exactly where that earlier run ended (the nightly way)
+          --after SNAPSHOT       at the offsets of a snapshot's checkpoint
         and optionally --until INSTANT (default: the current end of each partition). \
         INSTANT is RFC 3339 (2026-11-22T00:00:00Z), 'now', or relative: -24h, -90m, -7d. \
         Record timestamps are the producer's ingest time, not event time: the bounds select \
@@ -26,10 +27,12 @@ struct RunCommand: ParsableCommand {
         Examples:
           backfill run --from-beginning
           backfill run --after snapshots/manifests/latest.json
+          backfill run --after snapshots/nightly-20261122
           backfill run --since 2026-11-01T00:00:00Z --until 2026-11-02T00:00:00Z --target-schema lifestream
         """
     )
 
+    @OptionGroup var config: ConfigOptions
     @OptionGroup var bounds: BoundsOptions
     @OptionGroup var kafka: KafkaOptions
     @OptionGroup var database: DatabaseOptions
@@ -47,8 +50,12 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Records per ingest transaction.")
     var batchSize = 20_000
 
+    @Option(help: "Connections a rebuild into empty tables loads with, each reading its own partitions (later runs use one).")
+    var ingestWorkers = 2
+
     func validate() throws {
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+        guard (1...16).contains(ingestWorkers) else { throw ValidationError("--ingest-workers must be between 1 and 16") }
         guard !targetSchema.isEmpty else { throw ValidationError("--target-schema must not be empty") }
     }
 
@@ -57,18 +64,12 @@ struct RunCommand: ParsableCommand {
         let progress = output.makeProgress(logger)
         do {
             let runner = BackfillRunner(kafka: try kafka.configuration(), postgres: try database.configuration(), logger: logger)
-            runner.onProgress = { event in
-                switch event {
-                case .planned: break
-                case .phase(let name): progress.begin(name)
-                case .ingested(let done, let total): progress.update("ingest", done: done, total: total, unit: "records")
-                case .materialized(let subjects): progress.update("materialize", done: subjects, total: nil, unit: "subjects")
-                }
-            }
+            runner.onProgress = progress.backfillHandler()
             var options = RunOptions(topic: kafka.topic, target: .init(name: targetSchema),
                                      state: .init(name: stateSchema ?? StateSchema.defaultName(forTarget: targetSchema)),
                                      bounds: try bounds.bounds(), toolVersion: ToolInfo.version, manifestDirectory: manifestDir)
             options.batchSize = batchSize
+            options.ingestWorkers = ingestWorkers
             let manifest = try runner.run(options)
             progress.finish()
             if output.json {

@@ -26,6 +26,7 @@ extension SnapshotCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write tables of a schema to a new snapshot folder.")
 
+        @OptionGroup var config: ConfigOptions
         @OptionGroup var database: DatabaseOptions
 
         @Option(help: "The schema to export.")
@@ -95,6 +96,7 @@ extension SnapshotCommand {
             the tables are created inside the existing schema instead, leaving its other tables alone.
             """)
 
+        @OptionGroup var config: ConfigOptions
         @OptionGroup var database: DatabaseOptions
 
         @Argument(help: ArgumentHelp("The snapshot folder.", valueName: "dir"))

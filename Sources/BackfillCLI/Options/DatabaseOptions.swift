@@ -1,7 +1,7 @@
 import ArgumentParser
 import Postgres
 
-/// Where PostgreSQL is: `--database-url`, else DATABASE_URL (environment or .env).
+/// Where PostgreSQL is: `--database-url`, else DATABASE_URL (environment, .env or config file).
 struct DatabaseOptions: ParsableArguments {
     @Option(name: .customLong("database-url"),
             help: ArgumentHelp("PostgreSQL URL (postgres:// or postgresql://) or libpq conninfo. Default: $DATABASE_URL.", valueName: "url"))

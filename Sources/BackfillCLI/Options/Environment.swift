@@ -1,32 +1,61 @@
 import Foundation
+import Operations
 
-/// Settings as the seeds keep them: process environment first, then a `.env` file.
+/// Settings in layers, lowest precedence first: the config file (`--config`, else
+/// $BACKFILL_CONFIG, else `./backfill.conf` if present) < `.env` of the working directory <
+/// the process environment < flags (each command adds its own flags on top).
 enum Environment {
-    /// The process environment over the `.env` file of the working directory (if any).
-    static func merged(dotEnvPath: String = ".env") -> [String: String] {
-        var values = DotEnv.load(path: dotEnvPath)
-        for (key, value) in ProcessInfo.processInfo.environment { values[key] = value }
-        return values
+    /// Set by `--config` (`ConfigOptions.validate`) before a command reads any setting.
+    nonisolated(unsafe) static var configPathFlag: String?
+    nonisolated(unsafe) private static var cached: SettingLayers?
+
+    /// Which config file is in effect and why; nil when there is none.
+    static func configFile(environment: [String: String] = ProcessInfo.processInfo.environment, dotEnv: [String: String] = [:]) -> (path: String, required: Bool)? {
+        if let path = configPathFlag { return (path, true) }
+        if let path = environment[SettingKey.configPathVariable] ?? dotEnv[SettingKey.configPathVariable], !path.isEmpty { return (path, true) }
+        if FileManager.default.fileExists(atPath: SettingKey.defaultConfigPath) { return (SettingKey.defaultConfigPath, false) }
+        return nil
+    }
+
+    /// Config file, `.env` and environment as layers (read once per process). A config file
+    /// that was asked for but is missing, or that has a line the parser does not accept, is an error.
+    static func layers(dotEnvPath: String = ".env") throws -> SettingLayers {
+        if let cached { return cached }
+        let environment = ProcessInfo.processInfo.environment
+        let dotEnv = DotEnv.load(path: dotEnvPath)
+        var layers = SettingLayers()
+        if let (path, required) = configFile(environment: environment, dotEnv: dotEnv) {
+            guard let entries = try KeyValueFile.load(path: path, strict: true) else {
+                if required { throw OperationsError(.configuration, "the config file \(path) does not exist (named by \(configPathFlag != nil ? "--config" : SettingKey.configPathVariable))") }
+                return layers
+            }
+            let file = try SettingLayers.fileLayer(entries, path: path)
+            layers.add(.file, file.values, origins: file.origins)
+        }
+        layers.add(.dotEnv, dotEnv, origins: dotEnv.mapValues { _ in dotEnvPath })
+        layers.add(.environment, environment)
+        cached = layers
+        return layers
+    }
+
+    /// Every layer merged (no flags, no defaults): what `KafkaConfiguration.fromEnvironment`
+    /// and `PostgresConfiguration.fromEnvironment` read.
+    static func merged() throws -> [String: String] {
+        try layers().merged
+    }
+
+    /// One setting from the layers, or its default.
+    static func value(_ key: SettingKey) throws -> String? {
+        try layers().value(key)
     }
 }
 
-/// A minimal `.env` reader: `KEY=value`, optional `export `, quotes, `#` comments.
+/// `.env` as the seeds write it, read with the config file's parser in lenient mode.
 enum DotEnv {
     static func load(path: String) -> [String: String] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [:] }
+        guard let entries = try? KeyValueFile.load(path: path, strict: false) else { return [:] }
         var values: [String: String] = [:]
-        for rawLine in text.split(whereSeparator: \.isNewline) {
-            var line = rawLine.trimmingCharacters(in: .whitespaces)
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            if line.hasPrefix("export ") { line.removeFirst("export ".count) }
-            guard let eq = line.firstIndex(of: "=") else { continue }
-            let key = line[..<eq].trimmingCharacters(in: .whitespaces)
-            var value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
-            if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
-                value = String(value.dropFirst().dropLast())
-            }
-            values[key] = value
-        }
+        for entry in entries { values[entry.key] = entry.value }
         return values
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Kafka
 import Logging
 
 /// How the tool talks: human text or JSON on stdout, log lines on stderr.
@@ -20,6 +21,12 @@ struct OutputOptions: ParsableArguments {
         let level: Logger.Level = quiet ? .error : .info
         var logger = Logger(label: label) { label in LineLogHandler(label: label, format: format) }
         logger.logLevel = level
+        // librdkafka's own lines (syslog levels) follow the same format and level.
+        let kafkaLogger = logger
+        KafkaLog.sink = { severity, facility, message in
+            let level: Logger.Level = severity <= 3 ? .error : severity == 4 ? .warning : severity <= 6 ? .info : .debug
+            kafkaLogger.log(level: level, "\(message)", metadata: ["source": "librdkafka", "facility": "\(facility)"])
+        }
         return logger
     }
 

@@ -1,0 +1,199 @@
+import ArgumentParser
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Kafka
+import Operations
+import Postgres
+
+/// `backfill config check`: what is in effect, where each value came from, and whether each
+/// connection works.
+struct ConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config",
+        abstract: "Show the settings in effect and test the connections.",
+        subcommands: [Check.self])
+}
+
+extension ConfigCommand {
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print every setting with its source (file, .env, env, flag, default), secrets masked, and test each connection.",
+            discussion: """
+            Precedence, lowest first: the config file (--config, else $BACKFILL_CONFIG, else \
+            ./backfill.conf if present) < .env in the working directory < the environment < flags.
+
+            Tests: PostgreSQL (connect, server version), Kafka (metadata of the topic), and the \
+            embedding service (GET <EMBEDDING_SERVICE_URL>/health) when it is configured. Exit 0 \
+            when all pass, 2 with a sentence naming the setting to fix when one fails.
+
+            Examples:
+              backfill config check
+              backfill config check --config /etc/backfill/backfill.conf --json
+            """)
+
+        @OptionGroup var config: ConfigOptions
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var kafka: KafkaOptions
+        @OptionGroup var nightly: NightlySettingsOptions
+
+        @Flag(help: "Print the settings and results as JSON.")
+        var json = false
+
+        @Flag(name: .customLong("no-connect"), help: "Only show the settings; do not test the connections.")
+        var noConnect = false
+
+        func run() throws {
+            let settings: EffectiveSettings
+            do {
+                settings = try EffectiveSettings(database: database, kafka: kafka, nightly: nightly)
+            } catch {
+                throw fail(error)
+            }
+            let configFile = Environment.configFile()
+            let rows = SettingKey.all.map { key -> SettingRow in
+                guard let resolved = settings.layers.resolve(key.name) else {
+                    return SettingRow(key: key.name, value: nil, source: nil, origin: nil)
+                }
+                return SettingRow(key: key.name, value: SettingLayers.display(resolved, redact: Self.redact(key)),
+                                  source: resolved.source.rawValue, origin: resolved.origin)
+            }
+            let checks = noConnect ? [] : runChecks(settings)
+            if json {
+                let output = Output(configFile: configFile.map { FileManager.default.fileExists(atPath: $0.path) ? $0.path : nil } ?? nil,
+                                    settings: rows, checks: checks)
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                printJSON(try encoder.encode(output))
+            } else {
+                print("config file: \(configFile?.path ?? "none (no --config, no $BACKFILL_CONFIG, no ./backfill.conf)")")
+                let width = SettingKey.all.map(\.name.count).max() ?? 0
+                for row in rows {
+                    let name = row.key.padding(toLength: width, withPad: " ", startingAt: 0)
+                    let source = row.origin.map { "\(row.source ?? "") \($0)" } ?? row.source ?? ""
+                    print("  \(name)  \(row.value ?? "(unset)")" + (row.source == nil ? "" : "  [\(source)]"))
+                }
+                for check in checks {
+                    print("\(check.ok ? "ok    " : "FAILED") \(check.name): \(check.detail)")
+                }
+            }
+            if let failed = checks.first(where: { !$0.ok }) {
+                FileHandle.standardError.write(Data("error: \(failed.name) failed; fix \(failed.setting): \(failed.detail)\n".utf8))
+                throw ExitStatus.error
+            }
+        }
+
+        private func runChecks(_ settings: EffectiveSettings) -> [CheckResult] {
+            var results: [CheckResult] = []
+            let databaseSource = source(settings, .databaseURL)
+            do {
+                let configuration = try database.configuration()
+                try configuration.validate()
+                let connection = try PostgresConnection.connect(configuration, applicationName: "backfill config check")
+                defer { connection.close() }
+                let version = try connection.query("show server_version").scalar ?? "?"
+                results.append(CheckResult(name: "postgresql", ok: true, setting: databaseSource,
+                                           detail: "connected to \(configuration.redactedURL), server version \(version)"))
+            } catch {
+                results.append(CheckResult(name: "postgresql", ok: false, setting: databaseSource, detail: "\(error)"))
+            }
+            let topic = settings.topic
+            let kafkaSource = source(settings, .kafkaBrokers)
+            do {
+                let configuration = try kafka.configuration()
+                let partitions = try KafkaAdmin(configuration: configuration).partitions(topic: topic, timeout: .seconds(8))
+                results.append(CheckResult(name: "kafka", ok: true, setting: kafkaSource,
+                                           detail: "\(configuration), topic \(topic) has \(partitions.count) partitions"))
+            } catch let error as KafkaError where error.code.kind == .topicNotFound {
+                results.append(CheckResult(name: "kafka", ok: false, setting: source(settings, .topic), detail: "\(error)"))
+            } catch {
+                results.append(CheckResult(name: "kafka", ok: false, setting: kafkaSource, detail: "\(error)"))
+            }
+            if let url = settings.string(.embeddingServiceURL) {
+                let embeddingSource = source(settings, .embeddingServiceURL)
+                switch Self.health(url) {
+                case .success(let detail):
+                    results.append(CheckResult(name: "embedding service", ok: true, setting: embeddingSource, detail: detail))
+                case .failure(let error):
+                    results.append(CheckResult(name: "embedding service", ok: false, setting: embeddingSource, detail: error.message))
+                }
+            }
+            return results
+        }
+
+        /// `DATABASE_URL (from env)`: the setting to fix and where it is set.
+        private func source(_ settings: EffectiveSettings, _ key: SettingKey) -> String {
+            guard let resolved = settings.layers.resolve(key.name) else { return "\(key.name) (unset)" }
+            if resolved.source == .flag, let flag = key.flag { return "\(flag) (flag)" }
+            return "\(key.name) (from \(resolved.origin ?? resolved.source.rawValue))"
+        }
+
+        struct HealthError: Error { var message: String }
+
+        /// GET <url>/health with a 5 s timeout; any 2xx is healthy.
+        static func health(_ base: String) -> Result<String, HealthError> {
+            let trimmed = base.hasSuffix("/") ? String(base.dropLast()) : base
+            guard let url = URL(string: trimmed + "/health"), url.scheme == "http" || url.scheme == "https" else {
+                return .failure(HealthError(message: "\(redactURL(base)) is not an http(s) URL"))
+            }
+            var request = URLRequest(url: url, timeoutInterval: 5)
+            request.httpMethod = "GET"
+            let box = ResultBox()
+            let done = DispatchSemaphore(value: 0)
+            URLSession.shared.dataTask(with: request) { _, response, error in
+                if let error {
+                    box.result = .failure(HealthError(message: "GET \(redactURL(url.absoluteString)) failed: \(error.localizedDescription)"))
+                } else if let http = response as? HTTPURLResponse, (200..<300).contains(http.statusCode) {
+                    box.result = .success("GET \(redactURL(url.absoluteString)) answered \(http.statusCode)")
+                } else {
+                    let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+                    box.result = .failure(HealthError(message: "GET \(redactURL(url.absoluteString)) answered \(status)"))
+                }
+                done.signal()
+            }.resume()
+            if done.wait(timeout: .now() + 10) == .timedOut {
+                return .failure(HealthError(message: "GET \(redactURL(url.absoluteString)) did not answer within 10 s"))
+            }
+            return box.result ?? .failure(HealthError(message: "no answer"))
+        }
+
+        final class ResultBox: @unchecked Sendable { var result: Result<String, HealthError>? }
+
+        static func redact(_ key: SettingKey) -> (String) -> String {
+            if key == .databaseURL { return { PostgresConfiguration(url: $0).redactedURL } }
+            return { redactURL($0) }
+        }
+    }
+
+    struct SettingRow: Encodable {
+        var key: String
+        var value: String?
+        var source: String?
+        var origin: String?
+    }
+
+    struct CheckResult: Encodable {
+        var name: String
+        var ok: Bool
+        var setting: String
+        var detail: String
+    }
+
+    struct Output: Encodable {
+        var configFile: String?
+        var settings: [SettingRow]
+        var checks: [CheckResult]
+        enum CodingKeys: String, CodingKey { case configFile = "config_file", settings, checks }
+    }
+}
+
+/// `scheme://user:***@host/…`: hides a password in any URL's user-info (the embedding service's, say).
+func redactURL(_ text: String) -> String {
+    guard let schemeEnd = text.range(of: "://") else { return text }
+    let rest = text[schemeEnd.upperBound...]
+    let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
+    let authority = rest[..<authorityEnd]
+    guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else { return text }
+    return String(text[..<colon]) + ":***" + String(text[at...])
+}

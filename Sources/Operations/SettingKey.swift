@@ -1,0 +1,54 @@
+/// Every setting the config file, the environment and `.env` may hold, with what it is for.
+///
+/// The connection keys are the seeds' `.env` names; the others start with `BACKFILL_`. The
+/// config file accepts exactly these (a typo is an error); the environment is read for them only.
+public struct SettingKey: Sendable, Hashable {
+    public var name: String
+    /// Shown masked (`***`) everywhere: `config check`, logs, summaries.
+    public var isSecret: Bool
+    /// The flag that overrides it, as `config check` names it.
+    public var flag: String?
+    public var help: String
+    /// Used when no layer sets it (nil: unset).
+    public var defaultValue: String?
+
+    public init(_ name: String, secret: Bool = false, flag: String? = nil, default defaultValue: String? = nil, _ help: String) {
+        self.name = name
+        self.isSecret = secret
+        self.flag = flag
+        self.help = help
+        self.defaultValue = defaultValue
+    }
+
+    public static let databaseURL = SettingKey("DATABASE_URL", flag: "--database-url", "PostgreSQL URL or libpq conninfo (its password is masked)")
+    public static let kafkaBrokers = SettingKey("KAFKA_BROKERS", flag: "--brokers", "Kafka bootstrap servers, host:port[,host:port]")
+    public static let kafkaSASLUsername = SettingKey("KAFKA_SASL_USERNAME", "SASL user; when set, SASL_SSL is used")
+    public static let kafkaSASLPassword = SettingKey("KAFKA_SASL_PASSWORD", secret: true, "SASL password")
+    public static let kafkaSASLMechanism = SettingKey("KAFKA_SASL_MECHANISM", default: "PLAIN", "SASL mechanism (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)")
+    public static let kafkaSecurityProtocol = SettingKey("KAFKA_SECURITY_PROTOCOL", "security.protocol (default: SASL_SSL with a username, else PLAINTEXT)")
+    public static let embeddingServiceURL = SettingKey("EMBEDDING_SERVICE_URL", "embedding service base URL (GET /health is checked)")
+    public static let topic = SettingKey("BACKFILL_TOPIC", flag: "--topic", default: "events.raw", "the events topic")
+    public static let liveSchema = SettingKey("BACKFILL_LIVE_SCHEMA", flag: "--live-schema", default: "lifestream", "schema of the live tables (the diff's left side)")
+    public static let shadowSchema = SettingKey("BACKFILL_SHADOW_SCHEMA", flag: "--shadow-schema", default: "lifestream_shadow", "schema the nightly rebuilds into (the diff's right side)")
+    public static let stateSchema = SettingKey("BACKFILL_STATE_SCHEMA", flag: "--state-schema", "event log and progress of the shadow (default: <shadow>_backfill)")
+    public static let manifestDir = SettingKey("BACKFILL_MANIFEST_DIR", flag: "--manifest-dir", default: "snapshots/manifests", "where run manifests go; latest.json there is where the next night starts")
+    public static let snapshotsDir = SettingKey("BACKFILL_SNAPSHOTS_DIR", flag: "--snapshots-dir", default: "snapshots", "where nightly snapshots (nightly-<time>) go")
+    public static let reportsDir = SettingKey("BACKFILL_REPORTS_DIR", flag: "--reports-dir", default: "reports", "where diff reports and nightly summaries go")
+    public static let metricsFile = SettingKey("BACKFILL_METRICS_FILE", flag: "--metrics-file", "Prometheus textfile (default: <reports>/backfill.prom)")
+    public static let keepDays = SettingKey("BACKFILL_KEEP_DAYS", flag: "--keep-days", "retention: prune nightly snapshots and reports older than this many days")
+    public static let keep = SettingKey("BACKFILL_KEEP", flag: "--keep", "retention: keep at least the newest N of each kind")
+    public static let maxDiffRows = SettingKey("BACKFILL_MAX_DIFF_ROWS", flag: "--max-diff-rows", default: "0", "differing rows tolerated before the night counts as diverged")
+
+    public static let all: [SettingKey] = [
+        databaseURL, kafkaBrokers, kafkaSASLUsername, kafkaSASLPassword, kafkaSASLMechanism, kafkaSecurityProtocol,
+        embeddingServiceURL, topic, liveSchema, shadowSchema, stateSchema, manifestDir, snapshotsDir, reportsDir,
+        metricsFile, keepDays, keep, maxDiffRows,
+    ]
+
+    public static func named(_ name: String) -> SettingKey? { all.first { $0.name == name } }
+
+    /// The config file variable that points at the config file itself (environment only).
+    public static let configPathVariable = "BACKFILL_CONFIG"
+    /// The config file used when neither `--config` nor BACKFILL_CONFIG names one.
+    public static let defaultConfigPath = "backfill.conf"
+}

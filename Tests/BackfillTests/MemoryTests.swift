@@ -1,0 +1,46 @@
+import Foundation
+import Kafka
+import Lifestream
+import Testing
+import TestSupport
+
+@Suite("Backfill memory")
+struct MemoryTests {
+    /// Peak memory of `backfill run` over a window six times larger may grow by this much at most.
+    /// Holding the window (records, decoded events or rows) would cost far more: the larger
+    /// window's records alone are ~18 MB as bytes, several times that as Swift values.
+    static let allowedGrowth = 16 << 20
+
+    /// On librdkafka's mock cluster, which keeps to the fetch limits the reader asks for. (noida
+    /// answers a fetch with up to ~100 MB whatever the limits say, so there the client's memory
+    /// follows the broker's response size — bounded by it, but not by anything the tool controls.)
+    @Test("the peak memory of a run does not grow with its window")
+    func boundedMemory() throws {
+        let mock = try MockCluster(brokers: 1)
+        let small = try Harness(prefix: "memsmall", kafka: mock.configuration, createTopic: false)
+        let large = try Harness(prefix: "memlarge", kafka: mock.configuration, createTopic: false)
+        defer { small.dropSchemas(); large.dropSchemas() }
+        try mock.createTopic(small.topic, partitions: 16)
+        try mock.createTopic(large.topic, partitions: 16)
+        // Spread over 16 partitions: the mock keeps only 5 MiB of each.
+        for (harness, events) in [(small, 10_000), (large, 60_000)] {
+            var options = GeneratorOptions.damaged(events: events, subjects: events / 10, seed: 71)
+            options.partitions = 16
+            try harness.produce(Array(EventGenerator(options: options)))
+        }
+
+        var peaks: [Int] = []
+        for harness in [small, large] {
+            let outcome = try CLIProcess.run(
+                ["run", "--from-beginning", "--topic", harness.topic, "--target-schema", harness.target,
+                 "--manifest-dir", harness.manifestDirectory, "--batch-size", "2000", "--quiet"],
+                environment: ["DATABASE_URL": harness.postgres.url, "KAFKA_BROKERS": harness.kafka.brokers])
+            #expect(outcome.status == 0, "\(outcome.stderr)")
+            peaks.append(outcome.peakMemory)
+        }
+        #expect(try large.scalar("select read from \(large.stateSchema).runs") == String(large.produced.count))
+        print("backfill memory: 10k events peaked at \(peaks[0] >> 20) MiB, 60k at \(peaks[1] >> 20) MiB")
+        #expect(peaks[1] - peaks[0] < Self.allowedGrowth,
+                "10k events peaked at \(peaks[0] >> 20) MiB, 60k at \(peaks[1] >> 20) MiB")
+    }
+}
