@@ -36,13 +36,17 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "Embeddings", dependencies: [
+            "Kafka", "Postgres", "Lifestream", "Backfill",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "LegacyCleanup", dependencies: [
             "Kafka", "Postgres", "Lifestream", "Backfill", "Reconcile", "Snapshot",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Operations"),
         .executableTarget(name: "BackfillCLI", dependencies: [
-            "Kafka", "Postgres", "Zstd", "Lifestream", "Backfill", "Reconcile", "Snapshot", "LegacyCleanup", "Operations",
+            "Kafka", "Postgres", "Zstd", "Lifestream", "Backfill", "Reconcile", "Snapshot", "LegacyCleanup", "Operations", "Embeddings",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -57,6 +61,7 @@ let package = Package(
         .testTarget(name: "LegacyCleanupTests", dependencies: ["LegacyCleanup", "Backfill", "Kafka", "Postgres", "Lifestream", "Snapshot", "TestSupport"]),
         .testTarget(name: "OperationsTests", dependencies: ["Operations"]),
         .testTarget(name: "CLITests", dependencies: ["Backfill", "Postgres", "Operations", "TestSupport"]),
+        .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "Backfill", "Kafka", "Postgres", "TestSupport"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
     ],
     swiftLanguageModes: [.v6]

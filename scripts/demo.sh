@@ -43,6 +43,12 @@ echo "cutover report: $root/reports/cutover-latest.html"
 echo "==> the nightly job as cron runs it: from the last manifest, diff, snapshot, retention, summary and metrics (exit 1: diverged, as expected)"
 "$bin" nightly --topic "$topic" --snapshot --keep 7 || [ $? -eq 1 ]
 
+echo "==> embeddings: 500 text messages embedded by the reference service into pgvector, then a nearest-neighbour query"
+"$bin" generate-texts --topic demo.text-messages --messages 500 --recreate-topic --quiet
+"$bin" embed --topic demo.text-messages --from-beginning --schema embeddings_demo --build-index
+"$PG_BIN/psql" "$DATABASE_URL" -qX -c "select id, left(text, 70) as nearest_to_msg_0 from embeddings_demo.text_message_embeddings
+    order by embedding <=> (select embedding from embeddings_demo.text_message_embeddings where id = 'msg-0') limit 3"
+
 echo
 echo "Done. Look at:"
 echo "  reports/cutover-latest.html       the cutover report: verdict, lag, every difference per table and cause"

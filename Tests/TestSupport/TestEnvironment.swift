@@ -19,6 +19,10 @@ public enum TestEnvironment {
     /// `host:port` of the local Kafka protocol broker (noida-db).
     public static func kafkaBrokers() throws -> String { try value("KAFKA_BROKERS") }
 
+    /// `http://host:port` of the reference embedding service (services/embedding, started by
+    /// scripts/servers.sh).
+    public static func embeddingServiceURL() throws -> String { try value("EMBEDDING_SERVICE_URL") }
+
     /// A name no other test (or earlier run) uses: tests share one server and run in parallel.
     public static func uniqueName(_ prefix: String) -> String {
         let suffix = UUID().uuidString.prefix(8).lowercased()

@@ -15,7 +15,10 @@ struct KafkaOptions: ParsableArguments {
         topicFlag ?? (try? Environment.value(.topic)) ?? SettingKey.topic.defaultValue!
     }
 
-    func configuration() throws -> KafkaConfiguration {
+    func configuration() throws -> KafkaConfiguration { try Self.configuration(brokers: brokers) }
+
+    /// For commands that read another topic than events.raw and so declare `--brokers` themselves.
+    static func configuration(brokers: String?) throws -> KafkaConfiguration {
         var configuration = try KafkaConfiguration.fromEnvironment(Environment.merged().merging(
             brokers.map { ["KAFKA_BROKERS": $0] } ?? [:], uniquingKeysWith: { $1 }))
         if let brokers { configuration.brokers = brokers }

@@ -1,0 +1,89 @@
+import Backfill
+import Foundation
+import Kafka
+
+/// The checkpoint an embedding backfill leaves behind: the offset ranges it covered, what it did,
+/// and the model and dimension of the vectors.
+///
+/// Its keys are a superset of a `RunManifest`'s (target_schema is the table's schema, counts carry
+/// read/valid/duplicate/quarantined and `rows_written` for the table), so `--after` reads it with
+/// the same planner as `backfill run`: the next run starts at each partition's `end`.
+public struct EmbedManifest: Codable, Sendable, Equatable {
+    public var formatVersion: Int = RunManifest.currentFormatVersion
+    public var kind = "embed"
+    public var runID: String
+    public var toolVersion: String
+    public var topic: String
+    public var targetSchema: String
+    public var table: String
+    public var stateSchema = ""
+    public var model: String
+    public var dimension: Int
+    public var bounds: RunBounds.Description
+    public var ranges: [OffsetRange]
+    public var notes: [String]
+    public var counts: Counts
+    public var indexBuilt: Bool
+    public var durations: [String: Double]
+    public var startedAt: Date
+    public var finishedAt: Date?
+    public var status: String
+
+    public struct Counts: Codable, Sendable, Equatable {
+        /// Records read from the ranges.
+        public var read: Int64 = 0
+        /// Records that met the contract.
+        public var valid: Int64 = 0
+        /// Valid records superseded by a newer record of the same id in the range.
+        public var duplicate: Int64 = 0
+        /// Rows already current (same text, same model): no work.
+        public var skippedCurrent: Int64 = 0
+        /// Rows written (inserted or re-embedded).
+        public var embedded: Int64 = 0
+        /// Invalid records plus texts the service refused or answered with a bad vector.
+        public var quarantined: Int64 = 0
+        /// Requests to the service that were retried (429, 5xx, dropped connections).
+        public var retries: Int64 = 0
+        /// RunManifest compatibility: always 0 here.
+        public var pending: Int64 = 0
+        public var subjectsRefolded: Int64 = 0
+        /// RunManifest compatibility: `embedded` under the table's name.
+        public var rowsWritten: [String: Int64] = [:]
+        public init() {}
+
+        enum CodingKeys: String, CodingKey {
+            case read, valid, duplicate, quarantined, pending, retries, embedded
+            case skippedCurrent = "skipped_current", subjectsRefolded = "subjects_refolded", rowsWritten = "rows_written"
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case formatVersion = "format_version", kind, runID = "run_id", toolVersion = "tool_version", topic
+        case targetSchema = "target_schema", table, stateSchema = "state_schema", model, dimension, bounds, ranges, notes, counts
+        case indexBuilt = "index_built", durations, startedAt = "started_at", finishedAt = "finished_at", status
+    }
+
+    public func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        return try encoder.encode(self)
+    }
+
+    /// Writes atomically (temporary file, then rename) so a crash never leaves half a manifest.
+    public func write(to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
+            try encoded().write(to: temporary)
+            guard rename(temporary.path, url.path) == 0 else {
+                throw EmbeddingsError(.manifest, "cannot write the manifest \(path): \(String(cString: strerror(errno)))")
+            }
+        } catch let error as EmbeddingsError {
+            throw error
+        } catch {
+            throw EmbeddingsError(.manifest, "cannot write the manifest \(path): \(error.localizedDescription)")
+        }
+    }
+}

@@ -1,0 +1,295 @@
+import Backfill
+import Foundation
+import Kafka
+import Logging
+import Postgres
+
+/// Everything an embedding backfill needs besides the connections and the service.
+public struct EmbedOptions: Sendable {
+    public var topic: String = "text-messages"
+    public var table = EmbeddingTable()
+    public var bounds: RunBounds
+    public var toolVersion: String
+    /// Where `<run_id>.json` and `latest.json` go.
+    public var manifestDirectory: String
+    /// Texts per `/generate` request, and rows per database transaction.
+    public var batchSize = 128
+    /// Batches in flight at once (each worker has its own request and connection).
+    public var concurrency = 4
+    public var buildIndex = false
+    public var retry = RetryPolicy()
+    /// Seconds to wait for another embedding run's lock on the same table.
+    public var lockWait: Double = 30
+
+    public init(bounds: RunBounds, toolVersion: String, manifestDirectory: String) {
+        self.bounds = bounds
+        self.toolVersion = toolVersion
+        self.manifestDirectory = manifestDirectory
+    }
+}
+
+/// Progress of a run, for a terminal bar or periodic log lines.
+public enum EmbedProgress: Sendable {
+    case planned(RunPlan)
+    case phase(String)
+    case read(done: Int64, total: Int64)
+    case embedded(done: Int64, total: Int64)
+}
+
+/// health → plan → read (validate, newest per id) → skip current → embed in batches → index → manifest.
+///
+/// Every batch commits on its own, and "current" is decided from the table itself, so a run that
+/// is killed and started again with the same bounds redoes nothing that was committed and loses
+/// nothing that was not.
+public final class EmbedRunner {
+    let kafka: KafkaConfiguration
+    let postgres: PostgresConfiguration
+    let source: any EmbeddingSource
+    let logger: Logger
+    public var onProgress: (@Sendable (EmbedProgress) -> Void)?
+
+    public init(kafka: KafkaConfiguration, postgres: PostgresConfiguration, source: any EmbeddingSource, logger: Logger) {
+        self.kafka = kafka
+        self.postgres = postgres
+        self.source = source
+        self.logger = logger
+    }
+
+    public func run(_ options: EmbedOptions) throws -> EmbedManifest {
+        let started = Date()
+        var durations: [String: Double] = [:]
+        func timed<T>(_ phase: String, _ body: () throws -> T) rethrows -> T {
+            let t0 = Date()
+            defer { durations[phase, default: 0] += Date().timeIntervalSince(t0) }
+            return try body()
+        }
+        let table = options.table
+
+        let health = try timed("health") { try askHealth(options.retry) }
+        logger.info("embedding service ready", metadata: ["service": "\(source.displayName)", "model": "\(health.model)", "dimension": "\(health.dimension)"])
+
+        let db = try connect()
+        defer { db.close() }
+        let lockKey = Self.lockKey(table.display)
+        guard try acquireLock(db, key: lockKey, wait: options.lockWait) else {
+            throw EmbeddingsError(.locked, "another embedding backfill is already writing \(table.display) (waited \(Int(options.lockWait)) s); wait for it or stop it")
+        }
+        defer { _ = try? db.advisoryUnlock(lockKey) }
+        try table.prepare(db, dimension: health.dimension)
+        try table.checkDimension(db, service: health, serviceName: source.displayName)
+        try table.createSessionTables(db, dimension: health.dimension)
+
+        let plan = try timed("plan") { try RunPlanner(admin: KafkaAdmin(configuration: kafka)).plan(topic: options.topic, bounds: options.bounds) }
+        onProgress?(.planned(plan))
+        logger.info("run planned", metadata: ["records": "\(plan.totalRecords)", "partitions": "\(plan.ranges.count)", "topic": "\(options.topic)"])
+
+        var counts = EmbedManifest.Counts()
+        onProgress?(.phase("read"))
+        let latest = try timed("read") { try read(plan, db: db, table: table, counts: &counts) }
+
+        onProgress?(.phase("compare"))
+        let pending = try timed("compare") { try table.notCurrent(db, messages: latest.sorted(), model: health.model) }
+        counts.skippedCurrent = Int64(latest.count - pending.count)
+        logger.info("compared with the table", metadata: ["messages": "\(latest.count)", "current": "\(counts.skippedCurrent)", "to_embed": "\(pending.count)"])
+
+        onProgress?(.phase("embed"))
+        let embedded = try timed("embed") { try embedAll(pending, health: health, options: options) }
+        counts.embedded = embedded.embedded
+        counts.quarantined += embedded.quarantined
+        counts.retries = embedded.retries
+        counts.rowsWritten = [table.name: embedded.embedded]
+
+        var notes = plan.notes.sorted { $0.key < $1.key }.map { "partition \($0.key): \($0.value)" }
+        if options.buildIndex {
+            onProgress?(.phase("index"))
+            let memory = try timed("index") { try table.buildIndex(db, dimension: health.dimension) }
+            notes.append("HNSW index \(table.indexName) (vector_cosine_ops) built with maintenance_work_mem \(memory)")
+            logger.info("index ready", metadata: ["index": "\(table.indexName)", "maintenance_work_mem": "\(memory)"])
+        }
+        if embedded.quarantined > 0 {
+            notes.append("\(embedded.quarantined) texts the service refused or answered with a bad vector are in \(table.schema).\(table.quarantineName); they are tried again on the next run")
+        }
+
+        durations["total"] = Date().timeIntervalSince(started)
+        let runID = Self.runID(started)
+        let manifest = EmbedManifest(
+            runID: runID, toolVersion: options.toolVersion, topic: options.topic, targetSchema: table.schema, table: table.name,
+            model: health.model, dimension: health.dimension, bounds: plan.bounds.summary, ranges: plan.ranges, notes: notes,
+            counts: counts, indexBuilt: options.buildIndex, durations: durations, startedAt: started, finishedAt: Date(), status: "complete")
+        let path = (options.manifestDirectory as NSString).appendingPathComponent("\(runID).json")
+        try manifest.write(to: path)
+        try manifest.write(to: (options.manifestDirectory as NSString).appendingPathComponent("latest.json"))
+        logger.info("manifest written", metadata: ["path": "\(path)"])
+        return manifest
+    }
+
+    // MARK: Steps
+
+    /// `/health`, retried like a batch when the service is still starting or briefly overloaded.
+    private func askHealth(_ retry: RetryPolicy) throws -> ServiceHealth {
+        var failures = 0
+        while true {
+            switch source.health() {
+            case .success(let health): return health
+            case .failure(let error):
+                failures += 1
+                guard error.code == .service, failures <= min(retry.maxRetries, 5) else { throw error }
+                Thread.sleep(forTimeInterval: retry.delay(retry: failures, retryAfter: nil, jitter: Double.random(in: 0..<1)))
+            }
+        }
+    }
+
+    /// Reads the ranges by assignment, quarantines what breaks the contract, keeps the newest per id.
+    private func read(_ plan: RunPlan, db: PostgresConnection, table: EmbeddingTable, counts: inout EmbedManifest.Counts) throws -> LatestMessages {
+        var latest = LatestMessages()
+        var bad: [QuarantinedRecord] = []
+        var done: Int64 = 0
+        let reader = try RangeReader(configuration: kafka)
+        try reader.read(topic: plan.topic, ranges: plan.ranges.filter { !$0.isEmpty }, batchSize: 10_000) { records in
+            for record in records {
+                switch TextMessage.decode(record) {
+                case .success(let message): latest.add(message)
+                case .failure(let quarantined): bad.append(quarantined)
+                }
+            }
+            done += Int64(records.count)
+            if bad.count >= 10_000 {
+                try db.transaction { try table.insertQuarantine($0, bad) }
+                counts.quarantined += Int64(bad.count)
+                bad.removeAll()
+            }
+            onProgress?(.read(done: done, total: plan.totalRecords))
+        }
+        if !bad.isEmpty {
+            try db.transaction { try table.insertQuarantine($0, bad) }
+            counts.quarantined += Int64(bad.count)
+        }
+        counts.read = done
+        counts.valid = done - counts.quarantined
+        counts.duplicate = latest.superseded
+        if counts.quarantined > 0 {
+            logger.warning("records quarantined", metadata: ["count": "\(counts.quarantined)", "table": "\(table.schema).\(table.quarantineName)"])
+        }
+        return latest
+    }
+
+    struct EmbedTotals: Sendable {
+        var embedded: Int64 = 0
+        var quarantined: Int64 = 0
+        var retries: Int64 = 0
+    }
+
+    /// `concurrency` worker threads take batches in order; each embeds its batch and commits it
+    /// with its own connection, so requests and database writes overlap. The first error stops
+    /// the others after their current batch (which commits or not as a whole).
+    private func embedAll(_ pending: [TextMessage], health: ServiceHealth, options: EmbedOptions) throws -> EmbedTotals {
+        guard !pending.isEmpty else { return EmbedTotals() }
+        let batches = stride(from: 0, to: pending.count, by: options.batchSize).map {
+            Array(pending[$0..<min($0 + options.batchSize, pending.count)])
+        }
+        let state = WorkState(total: Int64(pending.count))
+        let embedder = BatchEmbedder(source: source, health: health, retry: options.retry, topic: options.topic, logger: logger)
+        let workers = max(1, min(options.concurrency, batches.count))
+        let group = DispatchGroup()
+        let postgres = self.postgres
+        let progress = onProgress
+        for worker in 0..<workers {
+            group.enter()
+            let thread = Thread {
+                defer { group.leave() }
+                do {
+                    let db = try Self.connect(postgres)
+                    defer { db.close() }
+                    try options.table.createSessionTables(db, dimension: health.dimension)
+                    while let index = state.next(of: batches.count) {
+                        let output = try embedder.embed(batches[index])
+                        let written = try options.table.write(db, vectors: output.vectors, model: health.model, quarantined: output.quarantined)
+                        let done = state.record(embedded: Int64(written), quarantined: Int64(output.quarantined.count),
+                                                retries: Int64(output.retries), messages: Int64(batches[index].count))
+                        progress?(.embedded(done: done, total: state.total))
+                    }
+                } catch {
+                    state.fail(error)
+                }
+            }
+            thread.name = "embed-worker-\(worker)"
+            thread.start()
+        }
+        group.wait()
+        if let error = state.failure { throw error }
+        return state.totals
+    }
+
+    // MARK: Connections and locks
+
+    func connect() throws -> PostgresConnection { try Self.connect(postgres) }
+
+    /// Batches commit without waiting for the WAL flush: a commit lost to a server crash only
+    /// means those rows are not current and get embedded again by the next run.
+    static func connect(_ configuration: PostgresConfiguration) throws -> PostgresConnection {
+        let connection = try PostgresConnection.connect(configuration, applicationName: "backfill-embed")
+        try connection.execute("set synchronous_commit = off")
+        return connection
+    }
+
+    private func acquireLock(_ db: PostgresConnection, key: Int64, wait: Double) throws -> Bool {
+        let deadline = Date().addingTimeInterval(wait)
+        while true {
+            if try db.tryAdvisoryLock(key) { return true }
+            if Date() >= deadline { return false }
+            Thread.sleep(forTimeInterval: 0.25)
+        }
+    }
+
+    /// A stable 64-bit advisory lock key per table (FNV-1a).
+    static func lockKey(_ table: String) -> Int64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in "backfill-embed:\(table)".utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return Int64(bitPattern: hash)
+    }
+
+    static func runID(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        return "embed-\(formatter.string(from: date))-\(UUID().uuidString.prefix(6).lowercased())"
+    }
+}
+
+/// The workers' shared cursor, totals and first failure.
+private final class WorkState: @unchecked Sendable {
+    private let lock = NSLock()
+    let total: Int64
+    private var nextIndex = 0
+    private var done: Int64 = 0
+    private(set) var totals = EmbedRunner.EmbedTotals()
+    private var firstFailure: (any Error)?
+
+    init(total: Int64) { self.total = total }
+
+    var failure: (any Error)? { lock.withLock { firstFailure } }
+
+    /// The next batch to take, or nil when all are taken or a worker has failed.
+    func next(of count: Int) -> Int? {
+        lock.withLock {
+            guard firstFailure == nil, nextIndex < count else { return nil }
+            defer { nextIndex += 1 }
+            return nextIndex
+        }
+    }
+
+    func record(embedded: Int64, quarantined: Int64, retries: Int64, messages: Int64) -> Int64 {
+        lock.withLock {
+            totals.embedded += embedded
+            totals.quarantined += quarantined
+            totals.retries += retries
+            done += messages
+            return done
+        }
+    }
+
+    func fail(_ error: any Error) {
+        lock.withLock { if firstFailure == nil { firstFailure = error } }
+    }
+}

@@ -1,0 +1,206 @@
+import Foundation
+import Postgres
+
+/// The pgvector table of the contract (spec/embeddings.md, "Table") and its quarantine table
+/// `<table>_quarantine`, in any schema. All SQL about them lives here.
+public struct EmbeddingTable: Sendable {
+    public var schema: String
+    public var name: String
+
+    public init(schema: String = "public", name: String = "text_message_embeddings") {
+        self.schema = schema
+        self.name = name
+    }
+
+    public var qualified: String { SQL.qualifiedName(schema, name) }
+    public var quarantineName: String { name + "_quarantine" }
+    public var quarantine: String { SQL.qualifiedName(schema, quarantineName) }
+    public var indexName: String { name + "_embedding_hnsw" }
+    public var display: String { "\(schema).\(name)" }
+
+    /// pgvector, the schema, the table (with the service's dimension) and the quarantine table,
+    /// each only if missing. An existing table keeps its dimension: `checkDimension` compares.
+    public func prepare(_ db: PostgresConnection, dimension: Int) throws {
+        try db.execute("set client_min_messages = warning")
+        let installed = try db.query("select 1 from pg_extension where extname = 'vector'").rowCount > 0
+        if !installed {
+            do {
+                try db.execute("create extension if not exists vector")
+            } catch let error as PostgresError {
+                throw EmbeddingsError(.table, "the pgvector extension is not installed in this database and could not be created (\(error.message)); install pgvector on the server and run `create extension vector` as a superuser")
+            }
+        }
+        try db.execute("""
+            create schema if not exists \(SQL.quoteIdentifier(schema));
+            create table if not exists \(qualified) (
+                id text primary key,
+                text text not null,
+                model_name text not null,
+                embedding vector(\(dimension)) not null,
+                source_partition integer,
+                source_offset bigint,
+                embedded_at timestamptz not null default now()
+            );
+            create table if not exists \(quarantine) (
+                topic text not null,
+                partition integer not null,
+                "offset" bigint not null,
+                key bytea,
+                value bytea,
+                reason text not null,
+                record_timestamp timestamptz,
+                quarantined_at timestamptz not null default now(),
+                primary key (topic, partition, "offset")
+            )
+            """)
+    }
+
+    /// The `n` of the table's `embedding vector(n)`; a clear error when it is not the service's.
+    public func checkDimension(_ db: PostgresConnection, service: ServiceHealth, serviceName: String) throws {
+        let result = try db.query("""
+            select format_type(a.atttypid, a.atttypmod), a.atttypmod, t.typname
+            from pg_attribute a join pg_type t on t.oid = a.atttypid
+            where a.attrelid = to_regclass($1) and a.attname = 'embedding' and not a.attisdropped
+            """, [.text(qualified)])
+        guard result.rowCount == 1 else {
+            throw EmbeddingsError(.table, "the table \(display) has no column 'embedding'; it is not an embeddings table of the contract")
+        }
+        guard result[0, 2] == "vector" else {
+            throw EmbeddingsError(.table, "the column \(display).embedding is \(result[0, 0] ?? "?"), not a pgvector vector(n)")
+        }
+        let dimension = Int(result[0, 1] ?? "") ?? -1
+        guard dimension == service.dimension else {
+            let has = dimension > 0 ? "vector(\(dimension))" : "vector without a fixed dimension"
+            throw EmbeddingsError(.table, "the table \(display) stores \(has) but the service at \(serviceName) (model \(service.model)) produces \(service.dimension) dimensions; embed into another --table, or drop the table to re-create it")
+        }
+    }
+
+    // MARK: Session objects
+
+    /// Temporary tables of one session: candidates (the run's newest message per id) and staging
+    /// (one batch at a time, emptied at commit).
+    func createSessionTables(_ db: PostgresConnection, dimension: Int) throws {
+        try db.execute("""
+            set client_min_messages = warning;
+            create temp table if not exists embed_staging (
+                id text, text text, model_name text, embedding vector(\(dimension)),
+                source_partition integer, source_offset bigint
+            ) on commit delete rows;
+            create temp table if not exists embed_quarantine_staging (
+                topic text, partition integer, "offset" bigint, key bytea, value bytea, reason text, record_ms bigint
+            ) on commit delete rows
+            """)
+    }
+
+    /// Of `messages` (one per id), those that are not current: missing, or with another text or
+    /// model. Returned in (partition, offset) order.
+    func notCurrent(_ db: PostgresConnection, messages: [TextMessage], model: String) throws -> [TextMessage] {
+        try db.execute("""
+            create temp table if not exists embed_candidates (id text primary key, text text, partition integer, "offset" bigint);
+            truncate embed_candidates
+            """)
+        var copy = BinaryCopy(capacity: 1 << 20)
+        func flush() throws {
+            var chunk = copy
+            chunk.finish()
+            try db.copyIn("copy embed_candidates from stdin (format binary)") { writer in
+                try chunk.bytes.withUnsafeBytes { try writer.write($0) }
+            }
+            copy = BinaryCopy(capacity: 1 << 20)
+        }
+        for message in messages {
+            copy.startRow(fields: 4)
+            copy.text(message.id)
+            copy.text(message.text)
+            copy.int32(message.partition)
+            copy.int64(message.offset)
+            if copy.bytes.count >= 8 << 20 { try flush() }
+        }
+        try flush()
+        let result = try db.query("""
+            select c.id from embed_candidates c left join \(qualified) t on t.id = c.id
+            where t.id is null or t.text is distinct from c.text or t.model_name is distinct from $1
+            """, [.text(model)])
+        var wanted = Set<String>(minimumCapacity: result.rowCount)
+        for row in 0..<result.rowCount { wanted.insert(result[row, 0]!) }
+        try db.execute("truncate embed_candidates")
+        return messages.filter { wanted.contains($0.id) }
+    }
+
+    // MARK: Writes
+
+    /// One batch in one transaction: COPY into staging, one upsert, and the batch's quarantined
+    /// texts. A newer record of the same partition already stored (the streaming job was faster) is
+    /// not overwritten.
+    func write(_ db: PostgresConnection, vectors: [(TextMessage, [Float])], model: String, quarantined: [QuarantinedRecord]) throws -> Int {
+        try db.transaction { tx in
+            var written = 0
+            if !vectors.isEmpty {
+                var copy = BinaryCopy(capacity: vectors.count * (vectors[0].1.count * 4 + 256))
+                for (message, vector) in vectors {
+                    copy.startRow(fields: 6)
+                    copy.text(message.id)
+                    copy.text(message.text)
+                    copy.text(model)
+                    copy.vector(vector)
+                    copy.int32(message.partition)
+                    copy.int64(message.offset)
+                }
+                copy.finish()
+                try tx.copyIn("copy embed_staging from stdin (format binary)") { writer in
+                    try copy.bytes.withUnsafeBytes { try writer.write($0) }
+                }
+                written = try tx.query("""
+                    insert into \(qualified) as t (id, text, model_name, embedding, source_partition, source_offset)
+                    select id, text, model_name, embedding, source_partition, source_offset from embed_staging
+                    on conflict (id) do update set
+                        text = excluded.text, model_name = excluded.model_name, embedding = excluded.embedding,
+                        source_partition = excluded.source_partition, source_offset = excluded.source_offset,
+                        embedded_at = now()
+                    where t.source_partition is distinct from excluded.source_partition
+                       or t.source_offset is null or t.source_offset <= excluded.source_offset
+                    """).affectedRows
+            }
+            try insertQuarantine(tx, quarantined)
+            return written
+        }
+    }
+
+    /// Adds quarantine rows; a record already quarantined (an earlier run) stays as it was.
+    func insertQuarantine(_ db: PostgresConnection, _ records: [QuarantinedRecord]) throws {
+        guard !records.isEmpty else { return }
+        var copy = BinaryCopy()
+        for record in records {
+            copy.startRow(fields: 7)
+            copy.text(record.topic)
+            copy.int32(record.partition)
+            copy.int64(record.offset)
+            copy.bytea(record.key)
+            copy.bytea(record.value)
+            copy.text(record.reason)
+            copy.bigintOrNull(record.timestamp)
+        }
+        copy.finish()
+        try db.copyIn("copy embed_quarantine_staging from stdin (format binary)") { writer in
+            try copy.bytes.withUnsafeBytes { try writer.write($0) }
+        }
+        try db.query("""
+            insert into \(quarantine) (topic, partition, "offset", key, value, reason, record_timestamp)
+            select topic, partition, "offset", key, value, reason, to_timestamp(record_ms / 1000.0) from embed_quarantine_staging
+            on conflict do nothing
+            """)
+    }
+
+    /// The HNSW index for cosine distance (`<=>`), built after the load because building it once is
+    /// far cheaper than maintaining it row by row. `maintenance_work_mem` is sized so the graph
+    /// fits in memory (pgvector builds much slower once it does not), within 64 MB … 2 GB.
+    func buildIndex(_ db: PostgresConnection, dimension: Int) throws -> String {
+        let rows = Int64(try db.query("select count(*) from \(qualified)").scalar ?? "0") ?? 0
+        let estimate = rows * Int64(dimension * 4 + 160) * 3 / 2
+        let megabytes = min(2048, max(64, estimate >> 20))
+        try db.execute("set maintenance_work_mem = '\(megabytes)MB'")
+        try db.execute("create index if not exists \(SQL.quoteIdentifier(indexName)) on \(qualified) using hnsw (embedding vector_cosine_ops)")
+        try db.execute("reset maintenance_work_mem")
+        return "\(megabytes)MB"
+    }
+}

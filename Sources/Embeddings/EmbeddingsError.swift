@@ -1,0 +1,26 @@
+/// A failure of the embedding backfill, as one sentence a person can act on.
+public struct EmbeddingsError: Error, Sendable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        public let name: String
+        public var description: String { name }
+        /// The service could not be reached or kept failing after every retry.
+        public static let service = Code(name: "service")
+        /// The service answered something the contract does not allow (bad JSON, model or dimension changed).
+        public static let protocolViolation = Code(name: "protocol")
+        /// The table or extension is not as the contract needs (dimension mismatch, no pgvector).
+        public static let table = Code(name: "table")
+        public static let manifest = Code(name: "manifest")
+        /// Another embedding backfill holds the table's lock.
+        public static let locked = Code(name: "locked")
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,168 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A tiny HTTP/1.1 server on 127.0.0.1 for failure injection: every request is handed to a
+/// script that decides the answer (or drops the connection without one). One request per
+/// connection (`Connection: close`), one thread per connection, so concurrent clients work.
+/// Test infrastructure only: the real service is services/embedding.
+final class ScriptedHTTPServer: @unchecked Sendable {
+    struct Request: Sendable {
+        var method: String
+        var path: String
+        var body: [UInt8]
+        /// 1-based count of requests to this path so far, this one included.
+        var number: Int
+    }
+
+    enum Reply: Sendable {
+        case respond(status: Int, headers: [String: String] = [:], body: [UInt8])
+        /// Close the connection without answering (what a crashed or restarted service does).
+        case drop
+        /// Bytes written as they are (status line and headers included), then the connection closes.
+        case raw([UInt8])
+
+        static func json(_ status: Int, _ text: String, headers: [String: String] = [:]) -> Reply {
+            .respond(status: status, headers: headers.merging(["Content-Type": "application/json"]) { $1 }, body: Array(text.utf8))
+        }
+    }
+
+    private let listener: Int32
+    let port: UInt16
+    private let script: @Sendable (Request) -> Reply
+    private let lock = NSLock()
+    private var counts: [String: Int] = [:]
+    private var stopped = false
+    private(set) var log: [Request] = []
+
+    var url: URL { URL(string: "http://127.0.0.1:\(port)")! }
+
+    init(script: @escaping @Sendable (Request) -> Reply) throws {
+        self.script = script
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.listener = listener
+        guard listener >= 0 else { throw POSIXError(.init(rawValue: errno)!) }
+        var yes: Int32 = 1
+        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(listener, 64) == 0 else { close(listener); throw POSIXError(.init(rawValue: errno)!) }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
+        }
+        self.port = UInt16(bigEndian: address.sin_port)
+        let thread = Thread { [self] in acceptLoop() }
+        thread.start()
+    }
+
+    deinit { stop() }
+
+    func stop() {
+        lock.withLock {
+            guard !stopped else { return }
+            stopped = true
+            shutdown(listener, Int32(SHUT_RDWR))
+            close(listener)
+        }
+    }
+
+    /// Requests received for `path` (e.g. "/generate").
+    func requests(_ path: String) -> [Request] { lock.withLock { log.filter { $0.path == path } } }
+
+    private func acceptLoop() {
+        while true {
+            let client = accept(listener, nil, nil)
+            if client < 0 {
+                if errno == EINTR { continue }
+                return  // stopped
+            }
+            let thread = Thread { [self] in serve(client) }
+            thread.start()
+        }
+    }
+
+    private func serve(_ client: Int32) {
+        defer { close(client) }
+        guard let (method, path, body) = readRequest(client) else { return }
+        let request: Request = lock.withLock {
+            counts[path, default: 0] += 1
+            let request = Request(method: method, path: path, body: body, number: counts[path]!)
+            log.append(request)
+            return request
+        }
+        switch script(request) {
+        case .drop:
+            var linger = linger(l_onoff: 1, l_linger: 0)  // reset, as a crashed peer does
+            setsockopt(client, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<linger>.size))
+        case .raw(let bytes):
+            writeAll(client, bytes)
+        case .respond(let status, let headers, let body):
+            var head = "HTTP/1.1 \(status) \(Self.reason(status))\r\nContent-Length: \(body.count)\r\nConnection: close\r\n"
+            for (name, value) in headers { head += "\(name): \(value)\r\n" }
+            head += "\r\n"
+            writeAll(client, Array(head.utf8) + body)
+        }
+    }
+
+    private func readRequest(_ client: Int32) -> (String, String, [UInt8])? {
+        var buffer: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        var headerEnd: Int?
+        var contentLength = 0
+        while true {
+            let n = chunk.withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { return nil }
+            buffer.append(contentsOf: chunk[0..<n])
+            if headerEnd == nil, let end = Self.find([13, 10, 13, 10], in: buffer) {
+                headerEnd = end + 4
+                let head = String(decoding: buffer[0..<end], as: UTF8.self)
+                for line in head.split(separator: "\r\n").dropFirst() {
+                    let parts = line.split(separator: ":", maxSplits: 1)
+                    if parts.count == 2, parts[0].lowercased() == "content-length" {
+                        contentLength = Int(parts[1].trimmingCharacters(in: .whitespaces)) ?? 0
+                    }
+                }
+            }
+            if let headerEnd, buffer.count >= headerEnd + contentLength {
+                let requestLine = String(decoding: buffer[0..<(Self.find([13, 10], in: buffer) ?? 0)], as: UTF8.self).split(separator: " ")
+                guard requestLine.count >= 2 else { return nil }
+                return (String(requestLine[0]), String(requestLine[1]), Array(buffer[headerEnd..<headerEnd + contentLength]))
+            }
+        }
+    }
+
+    private func writeAll(_ client: Int32, _ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { return }
+            offset += n
+        }
+    }
+
+    private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        for i in 0...(haystack.count - needle.count) where haystack[i] == needle[0] && Array(haystack[i..<i + needle.count]) == needle {
+            return i
+        }
+        return nil
+    }
+
+    private static func reason(_ status: Int) -> String {
+        switch status {
+        case 200: "OK"
+        case 400: "Bad Request"
+        case 429: "Too Many Requests"
+        case 500: "Internal Server Error"
+        case 503: "Service Unavailable"
+        default: "Status"
+        }
+    }
+}
