@@ -48,10 +48,15 @@ public enum Retention {
         guard !policy.isEmpty else { return [] }
         var prune: [Item] = []
         for kind in Kind.allCases {
-            let newestFirst = items.filter { $0.kind == kind }.sorted { ($0.date, $0.name) > ($1.date, $1.name) }
+            // Protected items are this night's, so they rank newest even when an older item
+            // carries the same second in its name.
+            func isProtected(_ item: Item) -> Bool { item.paths.contains(where: protected.contains) || protected.contains(item.name) }
+            let newestFirst = items.filter { $0.kind == kind }.sorted {
+                (isProtected($0) ? 1 : 0, $0.date, $0.name) > (isProtected($1) ? 1 : 0, $1.date, $1.name)
+            }
             for (rank, item) in newestFirst.enumerated() {
                 if rank == 0 { continue }
-                if item.paths.contains(where: protected.contains) || protected.contains(item.name) { continue }
+                if isProtected(item) { continue }
                 var expired = true
                 if let keepCount = policy.keepCount, rank < keepCount { expired = false }
                 if let keepDays = policy.keepDays, now.timeIntervalSince(item.date) <= Double(keepDays) * 86_400 { expired = false }

@@ -47,6 +47,15 @@ struct RetentionTests {
         #expect(Retention.select([snapshot(100)], policy: .init(keepDays: 0, keepCount: 1), now: now).isEmpty)
     }
 
+    @Test("a protected item counts as the newest when an older one carries the same second")
+    func protectedRanksNewest() {
+        // Two nights within one second: names sort the older run after this night's.
+        let tonight = Retention.Item(kind: .manifest, name: "run-20260101T000000Z-aaaaaa", date: now, paths: ["m/a.json"])
+        let earlier = Retention.Item(kind: .manifest, name: "run-20260101T000000Z-ffffff", date: now, paths: ["m/f.json"])
+        let pruned = Retention.select([earlier, tonight], policy: .init(keepCount: 1), now: now, protected: ["m/a.json"])
+        #expect(pruned.map(\.name) == ["run-20260101T000000Z-ffffff"])
+    }
+
     @Test("protected items (the last run's manifests) are never pruned")
     func protectedItems() {
         let manifest = Retention.Item(kind: .manifest, name: "run-old.json", date: now.addingTimeInterval(-90 * 86_400), paths: ["m/run-old.json"])
