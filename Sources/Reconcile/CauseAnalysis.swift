@@ -42,7 +42,9 @@ enum CauseAnalysis {
             var subjectCause: [SubjectKey: DiffCause] = [:]
             for (subject, kinds) in accumulator.subjects {
                 for kind in DifferenceKind.allCases where kinds.count(kind) > 0 {
-                    let cause = CauseClassifier.classify(evidence[subject], kind: kind).cause
+                    let rule = kind == .changed && LiveColumnRule.columns[accumulator.table.name] != nil
+                        && !accumulator.beyondLiveColumnRule.contains(subject)
+                    let cause = CauseClassifier.classify(evidence[subject], kind: kind, liveColumnRule: rule).cause
                     rows[cause, default: 0] += kinds.count(kind)
                     subjectCause[subject] = min(subjectCause[subject] ?? cause, cause)
                 }
@@ -56,7 +58,9 @@ enum CauseAnalysis {
             table.causes = DiffCause.allCases.map { CauseCount(cause: $0, rows: rows[$0] ?? 0, subjects: subjects[$0] ?? 0) }
             for (index, pending) in accumulator.samples.enumerated() {
                 guard let subject = pending.subject else { continue }
-                let (cause, explanation) = CauseClassifier.classify(evidence[subject], kind: pending.kind)
+                let rule = pending.kind == .changed
+                    && accumulator.explainedByLiveColumnRule(pending.differing.indices.filter { pending.differing[$0] })
+                let (cause, explanation) = CauseClassifier.classify(evidence[subject], kind: pending.kind, liveColumnRule: rule)
                 table.samples[index].cause = cause
                 table.samples[index].explanation = explanation
             }

@@ -4,7 +4,8 @@
 enum CauseClassifier {
     /// The cause and its explanation in words. `evidence` is nil when the log has nothing on
     /// the subject.
-    static func classify(_ evidence: SubjectEvidence?, kind: DifferenceKind) -> (cause: DiffCause, explanation: String) {
+    /// `liveColumnRule`: the changed row differs only in columns `LiveColumnRule` explains.
+    static func classify(_ evidence: SubjectEvidence?, kind: DifferenceKind, liveColumnRule: Bool = false) -> (cause: DiffCause, explanation: String) {
         guard let evidence, evidence.events > 0 else {
             return (.missingEvent, "the event log has no event of this subject")
         }
@@ -32,6 +33,9 @@ enum CauseClassifier {
         case .onlyRight:
             return (.missingEvent, "the row is only on the right although its events arrived in order: "
                         + "the left side has not applied an event")
+        case .changed where liveColumnRule:
+            return (.liveColumnRule, "its \(evidence.events) events arrived in order; only created_at differs, which the live "
+                        + "upsert writes from every event while the contract keeps the earliest")
         case .changed:
             return (.unexplained, "its \(evidence.events) events arrived in order with no differing duplicate")
         }

@@ -23,6 +23,8 @@ struct DiffAccumulator {
     private(set) var changed = 0
     private(set) var columnChanges: [Int]
     private(set) var subjects: [SubjectKey: RowKindCounts] = [:]
+    /// Subjects with a changed row that differs beyond what `LiveColumnRule` explains.
+    private(set) var beyondLiveColumnRule: Set<SubjectKey> = []
     /// Smallest keys first, at most `sampleLimit`.
     private(set) var samples: [PendingSample] = []
     var durationMilliseconds = 0
@@ -45,6 +47,12 @@ struct DiffAccumulator {
             for column in changedColumns { columnChanges[column] += 1 }
         }
         if let subject { subjects[subject, default: RowKindCounts()].add(kind) }
+        if kind == .changed, let subject, !explainedByLiveColumnRule(changedColumns) { beyondLiveColumnRule.insert(subject) }
+    }
+
+    /// Whether the value columns at `changedColumns` are all ones the live job's rule explains.
+    func explainedByLiveColumnRule(_ changedColumns: [Int]) -> Bool {
+        LiveColumnRule.explains(table: table.name, changed: changedColumns.map { table.valueColumns[$0].name })
     }
 
     /// True when a row with `key` would make it into the samples.

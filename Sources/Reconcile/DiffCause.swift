@@ -16,13 +16,17 @@
 ///    all, or none that creates it (only pending ones), or the row exists on one side only
 ///    although its events arrived in order (the other side has not ingested, or quarantined,
 ///    an event).
-/// 5. `unexplained`: the row is on both sides, its events arrived in order without differing
+/// 5. `live_column_rule`: the row is on both sides, its events arrived in order, and it differs
+///    only in a column whose live rule differs from the contract (`LiveColumnRule`:
+///    `subjects.created_at`, which the live upsert writes from every event).
+/// 6. `unexplained`: the row is on both sides, its events arrived in order without differing
 ///    duplicates, and still the values differ.
 public enum DiffCause: String, Sendable, Codable, CaseIterable, Comparable {
     case partialBeforeCreate = "partial_before_create"
     case duplicateDifferentPayload = "duplicate_different_payload"
     case outOfOrder = "out_of_order"
     case missingEvent = "missing_event"
+    case liveColumnRule = "live_column_rule"
     case unexplained
 
     /// Precedence: lower wins when several apply (`allCases` is in this order).
@@ -37,6 +41,7 @@ public enum DiffCause: String, Sendable, Codable, CaseIterable, Comparable {
         case .duplicateDifferentPayload: "a duplicate record carried a different payload"
         case .outOfOrder: "events arrived out of event order"
         case .missingEvent: "an event is missing on one side (not yet ingested, or quarantined)"
+        case .liveColumnRule: "events in order; the live upsert writes created_at from every event, the contract keeps the earliest"
         case .unexplained: "not explained by the event log"
         }
     }

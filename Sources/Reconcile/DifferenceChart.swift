@@ -10,7 +10,7 @@ public enum DifferenceChart {
 
     public static let causeColors: [DiffCause: String] = [
         .partialBeforeCreate: "#8e44ad", .duplicateDifferentPayload: "#d35400", .outOfOrder: "#2980b9",
-        .missingEvent: "#c0392b", .unexplained: "#7f8c8d",
+        .missingEvent: "#c0392b", .liveColumnRule: "#16a085", .unexplained: "#7f8c8d",
     ]
     public static let kindColors: [DifferenceKind: String] = [
         .onlyLeft: "#c0392b", .onlyRight: "#2980b9", .changed: "#e67e22",

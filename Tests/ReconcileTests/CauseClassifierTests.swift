@@ -27,7 +27,8 @@ struct CauseClassifierTests {
         #expect(CauseClassifier.classify(Self.evidence(duplicates: 1, late: 1), kind: .changed).cause == .duplicateDifferentPayload)
         #expect(CauseClassifier.classify(Self.evidence(late: 1), kind: .onlyLeft).cause == .outOfOrder)
         #expect(CauseClassifier.classify(Self.evidence(creating: 0, late: 1), kind: .onlyLeft).cause == .outOfOrder)
-        #expect(DiffCause.allCases == [.partialBeforeCreate, .duplicateDifferentPayload, .outOfOrder, .missingEvent, .unexplained])
+        #expect(DiffCause.allCases == [.partialBeforeCreate, .duplicateDifferentPayload, .outOfOrder, .missingEvent, .liveColumnRule, .unexplained])
+        #expect(CauseClassifier.classify(Self.evidence(late: 1), kind: .changed, liveColumnRule: true).cause == .outOfOrder)
         #expect(DiffCause.partialBeforeCreate < DiffCause.unexplained)
     }
 
@@ -39,6 +40,8 @@ struct CauseClassifierTests {
         #expect(CauseClassifier.classify(Self.evidence(), kind: .onlyLeft).cause == .missingEvent)
         #expect(CauseClassifier.classify(Self.evidence(), kind: .onlyRight).cause == .missingEvent)
         #expect(CauseClassifier.classify(Self.evidence(), kind: .changed).cause == .unexplained)
+        #expect(CauseClassifier.classify(Self.evidence(), kind: .changed, liveColumnRule: true).cause == .liveColumnRule)
+        #expect(CauseClassifier.classify(Self.evidence(), kind: .onlyLeft, liveColumnRule: true).cause == .missingEvent)
     }
 
     @Test("names the events behind the cause")
