@@ -58,8 +58,20 @@ start_postgres() {
         rm -f "$pwfile"
     fi
     if as_pg "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then return 0; fi
-    as_pg "$bin/pg_ctl" -D "$data" -l "$state/pg/server.log" -w -t 60 start -o \
-        "-p $pg_port -k $sock -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=512MB -c max_wal_size=4GB -c work_mem=32MB -c maintenance_work_mem=256MB" >/dev/null
+    # The default ports lie in Linux's ephemeral range, so an outgoing connection (pip, a test)
+    # can hold one for a moment: try again a few times before giving up.
+    local attempt
+    for attempt in 1 2 3 4 5; do
+        if as_pg "$bin/pg_ctl" -D "$data" -l "$state/pg/server.log" -w -t 60 start -o \
+            "-p $pg_port -k $sock -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=512MB -c max_wal_size=4GB -c work_mem=32MB -c maintenance_work_mem=256MB" >/dev/null; then
+            break
+        fi
+        if [ "$attempt" -eq 5 ]; then
+            echo "servers: PostgreSQL did not start on port $pg_port; see $state/pg/server.log" >&2
+            return 1
+        fi
+        sleep 2
+    done
     as_pg "$bin/psql" -h "$sock" -p "$pg_port" -U postgres -d postgres -qAtc "create extension if not exists vector" >/dev/null
 }
 
