@@ -249,35 +249,31 @@ public final class BackfillRunner {
         // batch PostgreSQL picks as a deadlock victim is simply run again.
         let groups = IngestWorkers.split(remaining, into: options.ingestWorkers)
         let coordination = IngestCoordination(done: plan.totalRecords - remaining.reduce(0) { $0 + $1.count })
-        let worker: @Sendable (_ connection: () throws -> PostgresConnection, _ ranges: [OffsetRange]) -> Void = { [kafka, onProgress] connect, ranges in
-            do {
-                let connection = try connect()
-                let ingester = Ingester(connection: connection, state: options.state, target: options.target,
-                                        topic: options.topic, runID: runID, bulk: bulk)
-                let reader = try RangeReader(configuration: kafka)
-                // The prefetch budget is shared: a few partitions in flight in all.
-                try reader.read(topic: options.topic, ranges: ranges, batchSize: options.batchSize,
-                                partitionsAtOnce: max(1, 4 / groups.count)) { records in
-                    if coordination.firstFailure != nil { throw IngestCoordination.Stopped() }
-                    _ = try Self.retryingDeadlocks { try ingester.ingest(records) }
-                    onProgress?(.ingested(done: coordination.add(records.count), total: plan.totalRecords))
-                }
-            } catch is IngestCoordination.Stopped {
-            } catch {
-                coordination.fail(error)
+        let worker: @Sendable (_ connection: PostgresConnection, _ ranges: [OffsetRange]) throws -> Void = { [kafka, onProgress] connection, ranges in
+            let ingester = Ingester(connection: connection, state: options.state, target: options.target,
+                                    topic: options.topic, runID: runID, bulk: bulk)
+            let reader = try RangeReader(configuration: kafka)
+            // The prefetch budget is shared: a few partitions in flight in all.
+            try reader.read(topic: options.topic, ranges: ranges, batchSize: options.batchSize,
+                            partitionsAtOnce: max(1, 4 / groups.count)) { records in
+                if coordination.firstFailure != nil { throw IngestCoordination.Stopped() }
+                _ = try Self.retryingDeadlocks { try ingester.ingest(records) }
+                onProgress?(.ingested(done: coordination.add(records.count), total: plan.totalRecords))
             }
         }
         let finished = DispatchGroup()
         for group in groups.dropFirst() {
             finished.enter()
             Thread { [postgres, connectAttempts, logger] in
-                var own: PostgresConnection?
-                worker({ own = try Self.connect(postgres, attempts: connectAttempts, logger: logger); return own! }, group)
-                own?.close()
+                coordination.run {
+                    let connection = try Self.connect(postgres, attempts: connectAttempts, logger: logger)
+                    defer { connection.close() }
+                    try worker(connection, group)
+                }
                 finished.leave()
             }.start()
         }
-        if let first = groups.first { worker({ db }, first) }
+        if let first = groups.first { coordination.run { try worker(db, first) } }
         finished.wait()
         if let failure = coordination.firstFailure { throw failure }
         // Every range is complete (gaps such as transaction markers included): record the ends.

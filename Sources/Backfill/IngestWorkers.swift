@@ -39,6 +39,16 @@ final class IngestCoordination: @unchecked Sendable {
 
     var firstFailure: (any Error)? { lock.withLock { failure } }
 
+    /// Runs one worker: its error becomes the first failure unless a sibling's already is.
+    func run(_ worker: () throws -> Void) {
+        do {
+            try worker()
+        } catch is Stopped {
+        } catch {
+            fail(error)
+        }
+    }
+
     /// Thrown inside a worker whose sibling failed, to end its read at the next batch.
     struct Stopped: Error {}
 }

@@ -79,14 +79,10 @@ public final class Materializer {
         func drain(_ queue: BlockingQueue<WriteJob>) {
             do {
                 while let job = try queue.pop() {
-                    if directCopy {
-                        do {
-                            try materializer.write(job.rows, ids: job.ids, pending: job.pending, direct: true)
-                        } catch let error as PostgresError where error.sqlState == "23505" {
-                            directCopy = false  // someone else's rows are there after all: merge instead
-                            try materializer.write(job.rows, ids: job.ids, pending: job.pending, direct: false)
-                        }
-                    } else {
+                    do {
+                        try materializer.write(job.rows, ids: job.ids, pending: job.pending, direct: directCopy)
+                    } catch let error as PostgresError where directCopy && error.sqlState == "23505" {
+                        directCopy = false  // someone else's rows are there after all: merge instead
                         try materializer.write(job.rows, ids: job.ids, pending: job.pending, direct: false)
                     }
                     counts.subjects += Int64(job.ids.count)
