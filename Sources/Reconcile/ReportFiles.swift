@@ -26,12 +26,8 @@ public enum ReportFiles {
             throw ReconcileError(code: .reportNotWritten,
                                  message: "the reports folder \(directory.path) could not be created: \(error.localizedDescription)")
         }
-        let stamp = Timestamps.compact(date)
-        var base = "\(prefix)-\(stamp)"
-        var attempt = 1
-        while renderings.contains(where: { FileManager.default.fileExists(atPath: directory.appendingPathComponent("\(base).\($0.fileExtension)").path) }) {
-            attempt += 1
-            base = "\(prefix)-\(stamp)-\(attempt)"
+        let base = firstFree("\(prefix)-\(Timestamps.compact(date))") { base in
+            renderings.contains { FileManager.default.fileExists(atPath: directory.appendingPathComponent("\(base).\($0.fileExtension)").path) }
         }
         var written = Written(files: [], latest: [])
         for rendering in renderings {
@@ -50,6 +46,18 @@ public enum ReportFiles {
     public static func write(_ report: DiffReport, into directory: URL) throws -> Written {
         try write([("md", MarkdownReport.render(report)), ("json", try JSONReport.render(report)), ("html", HTMLReport.render(report))],
                   into: directory, at: report.generatedAt)
+    }
+
+    /// `name`, or `name-2`, `name-3`, … : the first that `isTaken` does not claim. Two reports
+    /// (or snapshots) within one second then keep apart.
+    public static func firstFree(_ name: String, isTaken: (String) -> Bool) -> String {
+        var candidate = name
+        var attempt = 1
+        while isTaken(candidate) {
+            attempt += 1
+            candidate = "\(name)-\(attempt)"
+        }
+        return candidate
     }
 
     private static func write(_ content: String, to file: URL) throws {

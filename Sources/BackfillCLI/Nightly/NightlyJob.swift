@@ -168,13 +168,8 @@ final class NightlyJob {
 
     private func snapshot(manifest: RunManifest, started: Date) throws -> NightlySummary.Snapshot {
         // Two nights within one second (a rerun by hand) get `-2`, `-3`, … as reports do.
-        let base = (settings.snapshotsDir as NSString).appendingPathComponent("nightly-\(Timestamps.compact(started))")
-        var directory = base
-        var attempt = 1
-        while FileManager.default.fileExists(atPath: directory) {
-            attempt += 1
-            directory = "\(base)-\(attempt)"
-        }
+        let directory = ReportFiles.firstFree((settings.snapshotsDir as NSString).appendingPathComponent("nightly-\(Timestamps.compact(started))"),
+                                              isTaken: FileManager.default.fileExists(atPath:))
         let connection = try PostgresConnection.connect(postgres, applicationName: "backfill nightly snapshot")
         defer { connection.close() }
         var exporter = SnapshotExporter(connection: connection)
