@@ -100,16 +100,16 @@ struct BulkLoad {
                 on conflict do nothing
                 returning 1
             )
-            select (select count(*) from r), (select count(*) from first_seen), (select count(*) from \(events))
+            select (select count(*) from r), (select count(*) from first_seen)
             """, [.text(runID)])
         try db.execute("drop table \(state.table("bulk_readings"))")
         let newReadings = Int64(sensors[0, 0] ?? "0") ?? 0
         let sensorsSeen = Int64(sensors[0, 1] ?? "0") ?? 0
-        let logged = Int64(sensors[0, 2] ?? "0") ?? 0
         try state.addRows(["temperature_readings": newReadings, "temperature_latest": sensorsSeen, "subjects": sensorsSeen], run: runID, db: db)
         try db.query("""
-            update \(state.table("runs")) set duplicate = duplicate + $2, valid = read - quarantined - (duplicate + $2), new_events = $3
+            update \(state.table("runs")) set duplicate = duplicate + $2, valid = read - quarantined - (duplicate + $2),
+                new_events = read - quarantined - (duplicate + $2)  -- every valid record was logged, the losers removed
             where run_id = $1
-            """, [.text(runID), .init(duplicates), .init(logged)])
+            """, [.text(runID), .init(duplicates)])
     }
 }

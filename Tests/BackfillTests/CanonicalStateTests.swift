@@ -17,6 +17,8 @@ struct CanonicalStateTests {
         let manifest = try harness.run(bulkLoad: bulkLoad)
         #expect(try harness.scalar("select bulk from \(harness.stateSchema).runs") == (bulkLoad ? "t" : "f"))
         #expect(try harness.scalar("select count(*) from \(harness.stateSchema).duplicates") == String(manifest.counts.duplicate))
+        #expect(try harness.scalar("select new_events from \(harness.stateSchema).runs") == String(manifest.counts.valid))
+        #expect(try harness.scalar("select count(*) from \(harness.stateSchema).events") == String(manifest.counts.valid))
         let expected = CanonicalOracle.evaluate(harness.produced)
         let actual = try harness.state()
         #expect(differences(actual, expected.state) == [])
