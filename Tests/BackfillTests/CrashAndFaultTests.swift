@@ -28,22 +28,30 @@ struct CrashAndFaultTests {
     func killAndResume() throws {
         let harness = try Harness(prefix: "kill")
         defer { harness.dropSchemas() }
-        try harness.produce(Array(EventGenerator(options: .damaged(events: 12_000, subjects: 1_500, seed: 51))))
+        try harness.produce(Array(EventGenerator(options: .damaged(events: 20_000, subjects: 2_000, seed: 51))))
+        // The reference is the same executable, run to the end: its wall time (process start included)
+        // is what the kill moments spread over, so they land in pull, ingest and materialize however
+        // fast the build or busy the machine is.
+        let referenceSchema = harness.target + "_ref"
         let started = Date()
-        let reference = try harness.run(target: harness.target + "_ref")
-        // Kill moments spread over what an uninterrupted run takes (plus the process's start),
-        // so they land in pull, ingest and materialize however fast the build is.
-        let span = Date().timeIntervalSince(started) + 0.2
+        let referenceProcess = try launch(harness, target: referenceSchema)
+        referenceProcess.waitUntilExit()
+        let span = Date().timeIntervalSince(started)
+        try #require(referenceProcess.terminationReason == .exit && referenceProcess.terminationStatus == 0)
+        let reference = try RunManifest.load(path: harness.manifestDirectory + "/latest.json")
+        try #require(reference.targetSchema == referenceSchema)
 
         let crashed = harness.target + "_crash"
         var generator = SystemRandomNumberGenerator()
         var kills: [Double] = []
         var finished = false
-        // Kill at random moments (pull, ingest, materialize) until a launch gets to finish on its own.
+        // Kill at random moments until a launch gets to finish on its own. The first kill comes early
+        // in the span so at least one surely lands; later ones anywhere in it.
         for attempt in 0..<10 where !finished {
             let process = try launch(harness, target: crashed)
             if attempt < 8 {
-                let delay = Double.random(in: 0.1...max(0.2, span), using: &generator)
+                let upper = attempt == 0 ? 0.6 * span : 0.95 * span
+                let delay = Double.random(in: min(0.05, upper)...upper, using: &generator)
                 Thread.sleep(forTimeInterval: delay)
                 if process.isRunning {
                     kill(process.processIdentifier, SIGKILL)
@@ -61,6 +69,7 @@ struct CrashAndFaultTests {
 
         #expect(differences(try harness.state(schema: crashed), try harness.state(schema: reference.targetSchema)) == [],
                 "kills after \(kills) s")
+        #expect(differences(try harness.state(schema: crashed), CanonicalOracle.evaluate(harness.produced).state) == [])
         let manifest = try RunManifest.load(path: harness.manifestDirectory + "/latest.json")
         #expect(manifest.targetSchema == crashed)
         #expect(manifest.counts.read == reference.counts.read)
