@@ -91,18 +91,29 @@ struct CrashAndFaultTests {
         let crashed = harness.target + "_crash"
         let state = SQL.quoteIdentifier(StateSchema.defaultName(forTarget: crashed))
         // Kill during the load until a kill leaves some batches logged and the load unfinished.
+        // The window narrows as it learns: a kill before anything was logged moves it later, a run that
+        // got past the load moves it earlier, so a fast or a slow machine both get there.
         var interrupted = false
-        for _ in 0..<12 where !interrupted {
+        var window = 0.2...1.2
+        var attempts: [String] = []
+        for _ in 0..<16 where !interrupted {
             try? harness.execute("drop schema if exists \(SQL.quoteIdentifier(crashed)) cascade; drop schema if exists \(state) cascade")
             let process = try launch(harness, target: crashed)
-            Thread.sleep(forTimeInterval: Double.random(in: 0.4...1.2))
+            let delay = Double.random(in: window)
+            Thread.sleep(forTimeInterval: delay)
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             let logged = Int((try? harness.scalar("select count(*) from \(state).events")) ?? nil ?? "0") ?? 0
             let status = try? harness.scalar("select status from \(state).runs where bulk")
             interrupted = logged > 0 && status == "ingesting"
+            attempts.append(String(format: "%.2f s: %d logged, %@", delay, logged, status ?? "no run"))
+            if status == nil || (status == "ingesting" && logged == 0) {
+                window = delay...max(delay + 0.05, window.upperBound * 1.3)
+            } else if !interrupted {
+                window = max(0.02, window.lowerBound * 0.7)...max(0.03, delay)
+            }
         }
-        try #require(interrupted, "no kill landed in the middle of the bulk load")
+        try #require(interrupted, "no kill landed in the middle of the bulk load: \(attempts)")
 
         try harness.produce(Array(records.suffix(from: 9_000)))  // new ends: a different plan, so the load is not resumed
         let manifest = try harness.run(target: crashed)
