@@ -15,6 +15,8 @@ public struct RunOptions: Sendable {
     public var manifestDirectory: String
     public var batchSize: Int = 20_000
     public var materializeBatchSubjects: Int = 5_000
+    /// A materialize batch also ends after this many bytes of its subjects' payloads (memory).
+    public var materializeBatchPayloadBytes: Int = 8 << 20
     /// Seconds to wait for another run's lock on the same state schema before giving up.
     public var lockWait: Double = 30
     /// A run into an empty log and empty tables loads by plain COPY and settles duplicates once
@@ -103,6 +105,7 @@ public final class BackfillRunner {
             defer { reader.close() }
             let materializer = Materializer(reader: reader, writer: db, state: options.state, target: options.target, runID: runID)
             materializer.batchSubjects = options.materializeBatchSubjects
+            materializer.batchPayloadBytes = options.materializeBatchPayloadBytes
             materializer.onProgress = { [onProgress] counts in onProgress?(.materialized(subjects: counts.subjects)) }
             return try materializer.run()
         }

@@ -26,6 +26,10 @@ public final class Materializer {
     let target: TargetSchema
     let runID: String
     public var batchSubjects = 5_000
+    /// A batch also ends once its subjects' events carried this many payload bytes, so a few
+    /// subjects with very large texts cannot make a batch (and the up to four batches between
+    /// folding and writing) large.
+    public var batchPayloadBytes = 8 << 20
     /// Called on the writer thread after each committed batch.
     public var onProgress: (@Sendable (MaterializeCounts) -> Void)?
 
@@ -101,6 +105,7 @@ public final class Materializer {
         var batch: [SubjectRows] = []
         var batchPending: Int64 = 0
         var batchIDs: [String] = []
+        var batchBytes = 0
         var current: [Event] = []
         var currentID: String?
         var copyText = CopyTextReader(fieldCount: 6, source: "the event log")
@@ -110,6 +115,7 @@ public final class Materializer {
             guard !batchIDs.isEmpty else { return }
             try handOver(WriteJob(rows: batch, ids: batchIDs, pending: batchPending))
             batchPending = 0
+            batchBytes = 0
             batch.removeAll(keepingCapacity: true)
             batchIDs.removeAll(keepingCapacity: true)
         }
@@ -121,7 +127,7 @@ public final class Materializer {
             batch.append(rows)
             batchIDs.append(id)
             current.removeAll(keepingCapacity: true)
-            if batchIDs.count >= batchSubjects { try flush() }
+            if batchIDs.count >= batchSubjects || batchBytes >= batchPayloadBytes { try flush() }
         }
 
         // The sort by subject runs in memory rather than through temporary files; SET LOCAL keeps
@@ -137,6 +143,7 @@ public final class Materializer {
             try copyText.consume(chunk, into: &rows)
             for row in 0..<rows.count {
                 let event = try Self.event(from: (0..<6).map { rows.string(row, $0) })
+                batchBytes += rows.span(row, 5).length
                 if event.subjectID != currentID {
                     try finishSubject()
                     currentID = event.subjectID

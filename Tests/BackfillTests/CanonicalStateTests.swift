@@ -1,6 +1,8 @@
 import Backfill
 import Foundation
 import Lifestream
+import Synchronization
+import Logging
 import Testing
 import TestSupport
 
@@ -39,6 +41,25 @@ struct CanonicalStateTests {
             let pb = b.split(separator: " ")[0].split(separator: "/").map { Int($0)! }
             return pa.lexicographicallyPrecedes(pb)
         })
+    }
+
+    @Test("materialize batches end at a payload-byte budget as well as a subject count, and the tables are the same")
+    func materializeBatchesCutByPayloadBytes() throws {
+        let harness = try Harness(prefix: "mbytes")
+        defer { harness.dropSchemas() }
+        try harness.produce(Array(EventGenerator(options: .damaged(events: 3_000, subjects: 300, seed: 13))))
+        var options = harness.options(bounds: RunBounds(start: .beginning, end: .latest))
+        options.materializeBatchSubjects = 100_000  // never the reason a batch ends here
+        options.materializeBatchPayloadBytes = 20_000
+        let batches = Counter()
+        let runner = BackfillRunner(kafka: harness.kafka, postgres: harness.postgres, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        runner.onProgress = { progress in
+            if case .materialized = progress { batches.add() }
+        }
+        _ = try runner.run(options)
+        // ~2,000 logged non-reading events of a few hundred bytes each: dozens of 20 kB batches.
+        #expect(batches.value > 10)
+        #expect(differences(try harness.state(), CanonicalOracle.evaluate(harness.produced).state) == [])
     }
 
     @Test("the same events in another arrival order give identical tables")
@@ -122,4 +143,11 @@ struct CanonicalStateTests {
         #expect(second.counts.read == first.counts.read)
         #expect(second.counts.quarantined == first.counts.quarantined)
     }
+}
+
+/// Counts calls from any thread (progress arrives on the materializer's writer thread).
+final class Counter: Sendable {
+    private let count = Mutex(0)
+    func add() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
 }
