@@ -77,34 +77,51 @@ struct BulkLoad {
             select distinct subject_id from \(events) where event_type <> '\(reading)'
             on conflict do nothing
             """)
+        // The planner needs to know the losers are few, or it hashes all readings to anti-join them.
+        try db.execute("analyze pg_temp.bulk_losers")
         // Sensor rows as the per-batch path writes them, from the readings decoded at ingest
-        // (a duplicate's reading is not the event's).
-        let sensors = try db.query("""
+        // (a duplicate's reading is not the event's). The readings table is empty (a bulk load
+        // requires it), so its key is built once after the insert instead of row by row — in
+        // this transaction, so nobody sees the table without it.
+        let readingsTable = target.table("temperature_readings")
+        let key = try db.query("""
+            select conname, pg_get_constraintdef(oid) from pg_constraint where conrelid = $1::regclass and contype = 'p'
+            """, [.text(readingsTable)])
+        let keyName = key.rowCount == 1 ? key[0, 0] : nil
+        if let keyName { try db.execute("alter table \(readingsTable) drop constraint \(SQL.quoteIdentifier(keyName))") }
+        let newReadings = try db.query("""
             with r as (
                 select b.subject_id, b.event_id, b.occurred_at, b.celsius, b.humidity from \(state.table("bulk_readings")) b
                 where not exists (select 1 from pg_temp.bulk_losers l where l.partition = b.partition and l."offset" = b."offset")
             ), readings as (
-                insert into \(target.table("temperature_readings")) (subject_id, occurred_at, celsius, humidity, event_id)
+                insert into \(readingsTable) (subject_id, occurred_at, celsius, humidity, event_id)
                 select distinct on (subject_id, occurred_at) subject_id, occurred_at, celsius, humidity, event_id
                 from r order by subject_id, occurred_at, event_id collate "C" desc
-            ), latest as (
+            )
+            select count(*) from r
+            """).scalar.flatMap { Int64($0) } ?? 0
+        if let keyName, let definition = key[0, 1] {
+            try db.execute("alter table \(readingsTable) add constraint \(SQL.quoteIdentifier(keyName)) \(definition)")
+        }
+        // Each instant's row is already its largest event_id, so a sensor's latest is its last row.
+        let sensorsSeen = try db.query("""
+            with latest as (
                 insert into \(target.table("temperature_latest")) (subject_id, celsius, humidity, occurred_at, event_id)
                 select distinct on (subject_id) subject_id, celsius, humidity, occurred_at, event_id
-                from r order by subject_id, occurred_at desc, event_id collate "C" desc
+                from \(readingsTable) order by subject_id, occurred_at desc
+                returning subject_id
             ), sensor_subjects as (
                 insert into \(target.table("subjects")) (subject_id, subject, visibility, created_at, updated_at)
-                select subject_id, 'sensor', 'private', min(occurred_at), max(occurred_at) from r group by subject_id
+                select subject_id, 'sensor', 'private', min(occurred_at), max(occurred_at) from \(readingsTable) group by subject_id
             ), first_seen as (
                 insert into \(state.table("run_sensor_subjects")) (run_id, subject_id)
-                select distinct $1, subject_id from r
+                select $1, subject_id from latest
                 on conflict do nothing
                 returning 1
             )
-            select (select count(*) from r), (select count(*) from first_seen)
-            """, [.text(runID)])
+            select count(*) from first_seen
+            """, [.text(runID)]).scalar.flatMap { Int64($0) } ?? 0
         try db.execute("drop table \(state.table("bulk_readings"))")
-        let newReadings = Int64(sensors[0, 0] ?? "0") ?? 0
-        let sensorsSeen = Int64(sensors[0, 1] ?? "0") ?? 0
         try state.addRows(["temperature_readings": newReadings, "temperature_latest": sensorsSeen, "subjects": sensorsSeen], run: runID, db: db)
         try db.query("""
             update \(state.table("runs")) set duplicate = duplicate + $2, valid = read - quarantined - (duplicate + $2),
