@@ -6,7 +6,7 @@ import Kafka
 /// `ranges` is authoritative: the next run (`--after`) starts at each partition's `end`, so
 /// chained runs never skip or repeat a record even when record timestamps are not monotonic.
 /// It never contains connection strings or secrets.
-public struct RunManifest: Codable, Sendable, Equatable {
+public struct RunManifest: Codable, Sendable, Equatable, CheckpointFile {
     public static let currentFormatVersion = 1
 
     public var formatVersion: Int = RunManifest.currentFormatVersion
@@ -46,13 +46,6 @@ public struct RunManifest: Codable, Sendable, Equatable {
         case startedAt = "started_at", finishedAt = "finished_at", status
     }
 
-    public func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        return try encoder.encode(self)
-    }
-
     public static func load(path: String) throws -> RunManifest {
         let data: Data
         do {
@@ -66,17 +59,6 @@ public struct RunManifest: Codable, Sendable, Equatable {
             return try decoder.decode(RunManifest.self, from: data)
         } catch {
             throw BackfillError(.manifest, "\(path) is not a run manifest this version understands: \(error)")
-        }
-    }
-
-    /// Writes atomically (temporary file, then rename) so a crash never leaves half a manifest.
-    public func write(to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
-        try encoded().write(to: temporary)
-        guard rename(temporary.path, url.path) == 0 else {
-            throw BackfillError(.manifest, "cannot write the manifest \(path): \(String(cString: strerror(errno)))")
         }
     }
 }

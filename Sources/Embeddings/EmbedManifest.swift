@@ -8,7 +8,7 @@ import Kafka
 /// Its keys are a superset of a `RunManifest`'s (target_schema is the table's schema, counts carry
 /// read/valid/duplicate/quarantined and `rows_written` for the table), so `--after` reads it with
 /// the same planner as `backfill run`: the next run starts at each partition's `end`.
-public struct EmbedManifest: Codable, Sendable, Equatable {
+public struct EmbedManifest: Codable, Sendable, Equatable, CheckpointFile {
     public var formatVersion: Int = RunManifest.currentFormatVersion
     public var kind = "embed"
     public var runID: String
@@ -61,29 +61,5 @@ public struct EmbedManifest: Codable, Sendable, Equatable {
         case formatVersion = "format_version", kind, runID = "run_id", toolVersion = "tool_version", topic
         case targetSchema = "target_schema", table, stateSchema = "state_schema", model, dimension, bounds, ranges, notes, counts
         case indexBuilt = "index_built", durations, startedAt = "started_at", finishedAt = "finished_at", status
-    }
-
-    public func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        return try encoder.encode(self)
-    }
-
-    /// Writes atomically (temporary file, then rename) so a crash never leaves half a manifest.
-    public func write(to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        do {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
-            try encoded().write(to: temporary)
-            guard rename(temporary.path, url.path) == 0 else {
-                throw EmbeddingsError(.manifest, "cannot write the manifest \(path): \(String(cString: strerror(errno)))")
-            }
-        } catch let error as EmbeddingsError {
-            throw error
-        } catch {
-            throw EmbeddingsError(.manifest, "cannot write the manifest \(path): \(error.localizedDescription)")
-        }
     }
 }
