@@ -15,15 +15,15 @@ import Foundation
 /// independent), so 100k records take well under two seconds even in a debug build.
 public enum CanonicalOracle {
     /// Records in arrival order (global order = the order given; duplicates: the earlier one
-    /// in this order counts).
-    public static func evaluate(_ records: [OracleRecord]) -> OracleOutcome {
+    /// in this order counts). `parallel: false` keeps all work on the calling thread (to measure it).
+    public static func evaluate(_ records: [OracleRecord], parallel: Bool = true) -> OracleOutcome {
         var quarantined: [(partition: Int32, offset: Int64, reason: String)] = []
         var valid = 0
         let bucketCount = ProcessInfo.processInfo.activeProcessorCount * 4
         /// Valid events by bucket of subjects, each in the records' order.
         var buckets = [[OracleEvent]](repeating: [], count: bucketCount)
 
-        let verdicts = validateAll(records)
+        let verdicts = validateAll(records, parallel: parallel)
         for index in records.indices {
             switch verdicts[index] {
             case .quarantined(let reason):
@@ -35,7 +35,7 @@ public enum CanonicalOracle {
             }
         }
 
-        let results = parallelMap(buckets) { evaluateSubjects(of: $0) }
+        let results = parallel ? parallelMap(buckets) { evaluateSubjects(of: $0) } : buckets.map { evaluateSubjects(of: $0) }
         var state = OracleState()
         var duplicates = 0
         var pending = 0
@@ -77,9 +77,9 @@ public enum CanonicalOracle {
     }
 
     /// Validates every record; the results keep the records' order.
-    private static func validateAll(_ records: [OracleRecord]) -> [OracleValidator.Outcome] {
+    private static func validateAll(_ records: [OracleRecord], parallel: Bool) -> [OracleValidator.Outcome] {
         let chunkCount = min(records.count, ProcessInfo.processInfo.activeProcessorCount * 4)
-        guard chunkCount > 1 else { return records.map { OracleValidator.validate($0.value) } }
+        guard parallel, chunkCount > 1 else { return records.map { OracleValidator.validate($0.value) } }
         let chunks = (0..<chunkCount).map { chunk in
             (records.count * chunk / chunkCount)..<(records.count * (chunk + 1) / chunkCount)
         }
