@@ -113,8 +113,8 @@ public final class AdvisoryLease {
     /// connections. A pooler may append ` - host:port` to the name
     /// (`application_name_add_host`), so that form matches too.
     ///
-    /// The caller decides what to do with stragglers; the jobs here stop with an error that
-    /// names them rather than ending them with `pg_terminate_backend`: the name is only a
+    /// `acquire` lets go of the lock again when stragglers remain, and the jobs here stop with
+    /// an error that names them rather than end them with `pg_terminate_backend`: the name is only a
     /// label any client can set (an operator's psql, a monitoring query), terminating needs a
     /// privilege the tool's role may lack, and a statement that outlives the wait is something
     /// a person should look at.
@@ -157,21 +157,34 @@ public final class AdvisoryLease {
         connection.close()
     }
 
-    /// ` (held by backfill run lock, host pid 12, PostgreSQL pid 345, since 2026-…Z)`: who has
-    /// the lock `key`, for a message. "since" is the holder's transaction start (the moment a
-    /// lease was taken), or its session start for a session lock.
-    public static func describeHolder(_ connection: PostgresConnection, key: Int64) throws -> String {
+    /// A session holding an advisory lock, as `holders` sees it.
+    public struct Holder: Sendable, Equatable {
+        public var pid: Int32
+        public var applicationName: String
+        /// The holder's transaction start (the moment a lease was taken), or its session start
+        /// for a session lock, as `2026-11-23T19:36:58Z`.
+        public var since: String
+    }
+
+    /// The sessions holding the advisory lock `key` (at most one, unless it is shared).
+    public static func holders(_ connection: PostgresConnection, key: Int64) throws -> [Holder] {
         let result = try connection.query("""
-            select a.pid::text, coalesce(a.application_name, ''),
+            select a.pid, coalesce(a.application_name, ''),
                    coalesce(to_char(coalesce(a.xact_start, a.backend_start) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), '?')
             from pg_locks l join pg_stat_activity a on a.pid = l.pid
             where l.locktype = 'advisory' and l.granted and l.objsubid = 1
               and l.classid = (($1::bigint >> 32) & 4294967295)::oid and l.objid = ($1::bigint & 4294967295)::oid
-            limit 1
+            order by a.pid
             """, [PostgresValue(key)])
-        guard result.rowCount == 1 else { return "" }
-        let name = result[0, 1].map { $0.isEmpty ? "" : "\($0), " } ?? ""
-        return " (held by \(name)PostgreSQL pid \(result[0, 0] ?? "?"), since \(result[0, 2] ?? "?"))"
+        return (0..<result.rowCount).map { Holder(pid: Int32(result[$0, 0] ?? "") ?? 0, applicationName: result[$0, 1] ?? "", since: result[$0, 2] ?? "?") }
+    }
+
+    /// ` (held by backfill run lock, host pid 12, PostgreSQL pid 345, since 2026-…Z)`: who has
+    /// the lock `key`, for a message; empty when nobody can be seen holding it.
+    public static func describeHolder(_ connection: PostgresConnection, key: Int64) throws -> String {
+        guard let holder = try holders(connection, key: key).first else { return "" }
+        let name = holder.applicationName.isEmpty ? "" : "\(holder.applicationName), "
+        return " (held by \(name)PostgreSQL pid \(holder.pid), since \(holder.since))"
     }
 
     /// `<job> lock, <host> pid <pid>`, fitted to an application name: the lease connection's

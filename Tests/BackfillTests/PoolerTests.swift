@@ -23,12 +23,7 @@ struct PoolerTests {
     func lockHolds(_ harness: Harness, target: String) throws -> Int {
         let db = try PostgresConnection.connect(harness.postgres)
         defer { db.close() }
-        let key = BackfillRunner.lockKey(StateSchema.defaultName(forTarget: target))
-        return Int(try db.query("""
-            select count(*) from pg_locks
-            where locktype = 'advisory' and granted and objsubid = 1
-              and classid = (($1::bigint >> 32) & 4294967295)::oid and objid = ($1::bigint & 4294967295)::oid
-            """, [PostgresValue(key)]).scalar ?? "") ?? -1
+        return try AdvisoryLease.holders(db, key: BackfillRunner.lockKey(StateSchema.defaultName(forTarget: target))).count
     }
 
     /// Polls `condition` every 50 ms for up to `seconds`; true once it holds.
