@@ -111,7 +111,9 @@ public final class AdvisoryLease {
     /// but the server finishes a statement before it notices the client is gone. Idle
     /// backends do not count: a pooler keeps the last client's name on its idle server
     /// connections. A pooler may append ` - host:port` to the name
-    /// (`application_name_add_host`), so that form matches too.
+    /// (`application_name_add_host`), so that form matches too. PostgreSQL shows the state of
+    /// another role's backends only to a superuser or `pg_read_all_stats`, so the jobs' work
+    /// connections are found when they log in as the same role, as a tool's runs do.
     ///
     /// `acquire` lets go of the lock again when stragglers remain, and the jobs here stop with
     /// an error that names them rather than end them with `pg_terminate_backend`: the name is only a
