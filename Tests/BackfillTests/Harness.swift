@@ -128,11 +128,11 @@ final class Harness {
     /// The quoted state schema of the harness's target.
     var stateSchema: String { SQL.quoteIdentifier(StateSchema.defaultName(forTarget: target)) }
 
-    /// The first column of the first row of `sql`.
-    func scalar(_ sql: String) throws -> String? {
+    /// The first column of the first row of `sql`, with `parameters` bound to `$1`, `$2`, ….
+    func scalar(_ sql: String, _ parameters: [PostgresValue] = []) throws -> String? {
         let db = try PostgresConnection.connect(postgres)
         defer { db.close() }
-        return try db.query(sql).scalar
+        return try db.query(sql, parameters).scalar
     }
 
     /// Runs statements (several may be given, separated by semicolons).

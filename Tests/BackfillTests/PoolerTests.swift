@@ -163,15 +163,15 @@ struct PoolerTests {
         } catch {
             #expect("\(error)" == "statements of an earlier backfill run against state schema \(state) are still executing on PostgreSQL (pid \(pid) active) after 1 s; wait for them to end or end them with pg_terminate_backend(pid)")
         }
-        #expect(try harness.scalar("select count(*) from pg_namespace where nspname = '\(state)'") == "0")
-        _ = try harness.scalar("select pg_cancel_backend(\(pid))")
+        #expect(try harness.scalar("select count(*) from pg_namespace where nspname = $1", [.text(state)]) == "0")
+        _ = try harness.scalar("select pg_cancel_backend($1)", [.init(pid)])
         #expect(long.wait(seconds: 10))
 
         // Ends within the wait: the run starts only after it has ended.
         let short = Ended()
         _ = try leftover(seconds: 2, ended: short)
         let manifest = try run(harness, through: bouncer, lockWait: 30)
-        let started = Double(try harness.scalar("select extract(epoch from started_at) from \(harness.stateSchema).runs where run_id = '\(manifest.runID)'") ?? "") ?? 0
+        let started = Double(try harness.scalar("select extract(epoch from started_at) from \(harness.stateSchema).runs where run_id = $1", [.text(manifest.runID)]) ?? "") ?? 0
         let ended = try #require(short.at)
         #expect(started >= ended.timeIntervalSince1970 - 0.25, "the run started \(ended.timeIntervalSince1970 - started) s before the leftover statement ended")
         #expect(differences(try harness.state(), CanonicalOracle.evaluate(harness.produced).state) == [])
