@@ -15,7 +15,8 @@ public struct RunOptions: Sendable {
     public var manifestDirectory: String
     public var batchSize: Int = 20_000
     public var materializeBatchSubjects: Int = 5_000
-    /// Seconds to wait for another run's lock on the same state schema before giving up.
+    /// Seconds to wait for another run's lock on the same state schema, and then for a killed
+    /// run's statements still executing on the server, before giving up (one budget for both).
     public var lockWait: Double = 30
     /// A run into an empty log and empty tables loads by plain COPY and settles duplicates once
     /// (`BulkLoad`); off, it takes the per-batch path every later run takes.

@@ -18,7 +18,8 @@ public struct EmbedOptions: Sendable {
     public var concurrency = 4
     public var buildIndex = false
     public var retry = RetryPolicy()
-    /// Seconds to wait for another embedding run's lock on the same table.
+    /// Seconds to wait for another embedding run's lock on the same table, and then for a
+    /// killed run's statements still executing on the server (one budget for both).
     public var lockWait: Double = 30
 
     public init(bounds: RunBounds, toolVersion: String, manifestDirectory: String) {
