@@ -7,7 +7,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 missing=()
-for pkg in librdkafka-dev libpq-dev libzstd-dev pkg-config python3-venv; do
+for pkg in librdkafka-dev libpq-dev libzstd-dev pkg-config python3-venv pgbouncer; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if ((${#missing[@]})); then

@@ -17,7 +17,8 @@ public struct RunOptions: Sendable {
     public var materializeBatchSubjects: Int = 5_000
     /// A materialize batch also ends after this many bytes of its subjects' payloads (memory).
     public var materializeBatchPayloadBytes: Int = 8 << 20
-    /// Seconds to wait for another run's lock on the same state schema before giving up.
+    /// Seconds to wait for another run's lock on the same state schema, and then for a killed
+    /// run's statements still executing on the server, before giving up (one budget for both).
     public var lockWait: Double = 30
     /// A run into an empty log and empty tables loads by plain COPY and settles duplicates once
     /// (`BulkLoad`); off, it takes the per-batch path every later run takes.
@@ -77,16 +78,14 @@ public final class BackfillRunner {
             return try body()
         }
 
-        let db = try connect()
+        // Nothing touches the state schema before the run lock is held and an earlier run's
+        // statements have ended.
+        let lease = try takeRunLock(options)
+        defer { lease.release() }
+        let tag = Self.applicationName(stateSchema: options.state.name)
+        let db = try connect(tag)
         defer { db.close() }
         try prepareSchemas(db, options)
-        // A session lock on the connection that does the work: a killed run's server session
-        // keeps it until its last statement has ended, so a restart cannot overlap that statement.
-        let lockKey = Self.lockKey(options.state.name)
-        guard try acquireLock(db, key: lockKey, wait: options.lockWait) else {
-            throw BackfillError(.state, "another backfill is already running against state schema \(options.state.name) (waited \(Int(options.lockWait)) s); wait for it or stop it")
-        }
-        defer { _ = try? db.advisoryUnlock(lockKey) }
 
         let plan = try timed("plan") { try self.plan(topic: options.topic, bounds: options.bounds) }
         let (runID, resumed) = try startOrResume(db, plan: plan, options: options)
@@ -97,11 +96,12 @@ public final class BackfillRunner {
 
         if try runStatus(db, options.state, runID) == "ingesting" {
             onProgress?(.phase("ingest"))
-            try timed("ingest") { try ingest(db, runID: runID, plan: plan, options: options) }
+            try timed("ingest") { try ingest(db, runID: runID, plan: plan, options: options, tag: tag) }
+            try lease.confirm()
         }
         onProgress?(.phase("materialize"))
         let materialized = try timed("materialize") { () -> MaterializeCounts in
-            let reader = try connect()
+            let reader = try connect(tag)
             defer { reader.close() }
             let materializer = Materializer(reader: reader, writer: db, state: options.state, target: options.target, runID: runID)
             materializer.batchSubjects = options.materializeBatchSubjects
@@ -110,6 +110,7 @@ public final class BackfillRunner {
             return try materializer.run()
         }
         logger.info("materialized", metadata: ["run_id": "\(runID)", "subjects": "\(materialized.subjects)"])
+        try lease.confirm()
 
         try db.query("update \(options.state.table("runs")) set status = 'complete', finished_at = now() where run_id = $1", [.text(runID)])
         var manifest = try loadManifest(db, runID: runID, plan: plan, options: options, started: started)
@@ -122,22 +123,25 @@ public final class BackfillRunner {
         return manifest
     }
 
-    /// Connects, retrying while the error is one a restart or failover explains.
+    /// Connects one of the run's work connections, named `tag` (`applicationName(stateSchema:)`),
+    /// retrying while the error is one a restart or failover explains.
     ///
     /// Staging tables live in `temp_buffers`, so the session asks for room to keep them in
     /// memory. It is the one session setting (commits skip the WAL flush with `SET LOCAL
     /// synchronous_commit` inside each batch instead), and it is only a hint: through a
     /// transaction-mode pooler whose server connection already used temporary tables at another
     /// size PostgreSQL refuses it, and the run goes on with the server's default.
-    func connect() throws -> PostgresConnection {
-        try Self.connect(postgres, attempts: connectAttempts, logger: logger)
+    func connect(_ tag: String) throws -> PostgresConnection {
+        try Self.connect(postgres, attempts: connectAttempts, logger: logger, applicationName: tag)
     }
 
-    static func connect(_ postgres: PostgresConfiguration, attempts connectAttempts: Int, logger: Logger) throws -> PostgresConnection {
+    static func connect(_ postgres: PostgresConfiguration, attempts connectAttempts: Int, logger: Logger,
+                        applicationName: String, tuned: Bool = true) throws -> PostgresConnection {
         var delay = 0.5
         for attempt in 1... {
             do {
-                let connection = try PostgresConnection.connect(postgres)
+                let connection = try PostgresConnection.connect(postgres, applicationName: applicationName, applicationNameOverridesURL: true)
+                guard tuned else { return connection }
                 do {
                     try connection.execute("set temp_buffers = '256MB'")
                 } catch let error as PostgresError where !error.isConnectionError {
@@ -166,22 +170,34 @@ public final class BackfillRunner {
         fatalError("unreachable")
     }
 
-    /// Tries the lock until `wait` seconds have passed: a killed run's server session keeps it
-    /// until its current statement ends, so a restart right after a crash must not give up at once.
-    private func acquireLock(_ db: PostgresConnection, key: Int64, wait: Double) throws -> Bool {
-        let deadline = Date().addingTimeInterval(wait)
-        while true {
-            if try db.tryAdvisoryLock(key) { return true }
-            if Date() >= deadline { return false }
-            Thread.sleep(forTimeInterval: 0.25)
+    /// The run lock on the state schema, held by an `AdvisoryLease` (a transaction kept open on
+    /// a connection of its own, so it holds through a transaction-mode pooler too), waiting up
+    /// to `lockWait` for another run to finish. Then, within the same `lockWait`, the wait for an
+    /// earlier, killed run's statements that the server is still executing: they would
+    /// otherwise overlap this run's first batches.
+    private func takeRunLock(_ options: RunOptions) throws -> AdvisoryLease {
+        let connection = try Self.connect(postgres, attempts: connectAttempts, logger: logger,
+                                          applicationName: AdvisoryLease.holderName(job: "backfill run"), tuned: false)
+        switch try AdvisoryLease.acquire(on: connection, key: Self.lockKey(options.state.name), wait: options.lockWait,
+                                         workName: Self.applicationName(stateSchema: options.state.name)) {
+        case .acquired(let lease):
+            return lease
+        case .taken(let holder):
+            throw BackfillError(.state, "another backfill is already running against state schema \(options.state.name)\(holder) (waited \(Int(options.lockWait)) s); wait for it or stop it")
+        case .stragglers(let pids):
+            throw BackfillError(.state, "statements of an earlier backfill run against state schema \(options.state.name) are still executing on PostgreSQL (\(pids)) after \(Int(options.lockWait)) s; wait for them to end or end them with pg_terminate_backend(pid)")
         }
+    }
+
+    /// The `application_name` of every work connection of a run on `stateSchema`: how the next
+    /// run finds this one's statements still executing after it was killed.
+    public static func applicationName(stateSchema: String) -> String {
+        ApplicationName.fitting("backfill run \(stateSchema)")
     }
 
     /// A stable 64-bit advisory lock key per state schema (FNV-1a).
     public static func lockKey(_ name: String) -> Int64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in "backfill:\(name)".utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return Int64(bitPattern: hash)
+        AdvisoryLease.key("backfill:\(name)")
     }
 
     private func prepareSchemas(_ db: PostgresConnection, _ options: RunOptions) throws {
@@ -240,7 +256,7 @@ public final class BackfillRunner {
         try db.query("select status from \(state.table("runs")) where run_id = $1", [.text(runID)]).scalar
     }
 
-    private func ingest(_ db: PostgresConnection, runID: String, plan: RunPlan, options: RunOptions) throws {
+    private func ingest(_ db: PostgresConnection, runID: String, plan: RunPlan, options: RunOptions, tag: String) throws {
         let progress = try db.query("select partition, next_offset from \(options.state.table("run_progress")) where run_id = $1", [.text(runID)])
         var next: [Int32: Int64] = [:]
         for row in 0..<progress.rowCount { next[Int32(progress[row, 0]!)!] = Int64(progress[row, 1]!)! }
@@ -269,7 +285,7 @@ public final class BackfillRunner {
             finished.enter()
             Thread { [postgres, connectAttempts, logger] in
                 coordination.run {
-                    let connection = try Self.connect(postgres, attempts: connectAttempts, logger: logger)
+                    let connection = try Self.connect(postgres, attempts: connectAttempts, logger: logger, applicationName: tag)
                     defer { connection.close() }
                     try worker(connection, group)
                 }

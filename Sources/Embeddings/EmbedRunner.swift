@@ -18,7 +18,8 @@ public struct EmbedOptions: Sendable {
     public var concurrency = 4
     public var buildIndex = false
     public var retry = RetryPolicy()
-    /// Seconds to wait for another embedding run's lock on the same table.
+    /// Seconds to wait for another embedding run's lock on the same table, and then for a
+    /// killed run's statements still executing on the server (one budget for both).
     public var lockWait: Double = 30
 
     public init(bounds: RunBounds, toolVersion: String, manifestDirectory: String) {
@@ -68,13 +69,10 @@ public final class EmbedRunner {
         let health = try timed("health") { try askHealth(options.retry) }
         logger.info("embedding service ready", metadata: ["service": "\(source.displayName)", "model": "\(health.model)", "dimension": "\(health.dimension)"])
 
-        let db = try connect()
+        let lease = try takeLock(options)
+        defer { lease.release() }
+        let db = try Self.connect(postgres, table: table)
         defer { db.close() }
-        let lockKey = Self.lockKey(table.display)
-        guard try acquireLock(db, key: lockKey, wait: options.lockWait) else {
-            throw EmbeddingsError(.locked, "another embedding backfill is already writing \(table.display) (waited \(Int(options.lockWait)) s); wait for it or stop it")
-        }
-        defer { _ = try? db.advisoryUnlock(lockKey) }
         try table.prepare(db, dimension: health.dimension)
         try table.checkDimension(db, service: health, serviceName: source.displayName)
         try table.createSessionTables(db, dimension: health.dimension)
@@ -198,7 +196,7 @@ public final class EmbedRunner {
             let thread = Thread {
                 defer { group.leave() }
                 do {
-                    let db = try Self.connect(postgres)
+                    let db = try Self.connect(postgres, table: options.table)
                     defer { db.close() }
                     try options.table.createSessionTables(db, dimension: health.dimension)
                     while let index = state.next(of: batches.count) {
@@ -222,30 +220,40 @@ public final class EmbedRunner {
 
     // MARK: Connections and locks
 
-    func connect() throws -> PostgresConnection { try Self.connect(postgres) }
-
-    /// Batches commit without waiting for the WAL flush: a commit lost to a server crash only
-    /// means those rows are not current and get embedded again by the next run.
-    static func connect(_ configuration: PostgresConfiguration) throws -> PostgresConnection {
-        let connection = try PostgresConnection.connect(configuration, applicationName: "backfill-embed")
+    /// A work connection, named `applicationName(table:)` so that a later run finds its
+    /// statements if this process is killed. Batches commit without waiting for the WAL flush:
+    /// a commit lost to a server crash only means those rows are not current and get embedded
+    /// again by the next run.
+    static func connect(_ configuration: PostgresConfiguration, table: EmbeddingTable) throws -> PostgresConnection {
+        let connection = try PostgresConnection.connect(configuration, applicationName: applicationName(table: table.display),
+                                                        applicationNameOverridesURL: true)
         try connection.execute("set synchronous_commit = off")
         return connection
     }
 
-    private func acquireLock(_ db: PostgresConnection, key: Int64, wait: Double) throws -> Bool {
-        let deadline = Date().addingTimeInterval(wait)
-        while true {
-            if try db.tryAdvisoryLock(key) { return true }
-            if Date() >= deadline { return false }
-            Thread.sleep(forTimeInterval: 0.25)
+    /// The table's lock, held as `BackfillRunner` holds the run lock (an `AdvisoryLease`), then
+    /// the wait for a killed earlier run's statements, both within `lockWait`.
+    private func takeLock(_ options: EmbedOptions) throws -> AdvisoryLease {
+        let table = options.table.display
+        let connection = try PostgresConnection.connect(postgres, applicationName: AdvisoryLease.holderName(job: "backfill embed"),
+                                                        applicationNameOverridesURL: true)
+        switch try AdvisoryLease.acquire(on: connection, key: Self.lockKey(table), wait: options.lockWait, workName: Self.applicationName(table: table)) {
+        case .acquired(let lease):
+            return lease
+        case .taken(let holder):
+            throw EmbeddingsError(.locked, "another embedding backfill is already writing \(table)\(holder) (waited \(Int(options.lockWait)) s); wait for it or stop it")
+        case .stragglers(let pids):
+            throw EmbeddingsError(.locked, "statements of an earlier embedding backfill of \(table) are still executing on PostgreSQL (\(pids)) after \(Int(options.lockWait)) s; wait for them to end or end them with pg_terminate_backend(pid)")
         }
+    }
+
+    static func applicationName(table: String) -> String {
+        ApplicationName.fitting("backfill embed \(table)")
     }
 
     /// A stable 64-bit advisory lock key per table (FNV-1a).
     static func lockKey(_ table: String) -> Int64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in "backfill-embed:\(table)".utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return Int64(bitPattern: hash)
+        AdvisoryLease.key("backfill-embed:\(table)")
     }
 
     static func runID(_ date: Date) -> String {

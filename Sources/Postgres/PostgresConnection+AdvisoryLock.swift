@@ -1,9 +1,9 @@
 extension PostgresConnection {
     /// Takes the session-level advisory lock `key` if nobody else holds it; never waits.
     ///
-    /// The lock belongs to this session until `advisoryUnlock` or `close`, which is how one
-    /// backfill keeps a second one off the same tables. Session locks need a session of their
-    /// own: through a transaction-mode PgBouncer they would stick to a pooled server connection.
+    /// The lock belongs to this session until `advisoryUnlock` or `close`. Session locks need a
+    /// session of their own: through a transaction-mode PgBouncer they would stick to a pooled
+    /// server connection, which is why the tool's jobs hold an `AdvisoryLease` instead.
     public func tryAdvisoryLock(_ key: Int64) throws -> Bool {
         let result = try query("SELECT pg_try_advisory_lock($1::bigint)", [PostgresValue(key)])
         return result.rowCount == 1 && result[0, 0] == "t"

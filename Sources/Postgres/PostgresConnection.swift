@@ -31,19 +31,20 @@ public final class PostgresConnection {
     /// Opens a connection, waiting at most `connect_timeout` (10 s unless the URL says otherwise).
     ///
     /// The URL's own `application_name` wins over `applicationName`, so an operator can tag a
-    /// run without a code change. The client encoding is always UTF-8, which is what Swift's
+    /// run without a code change, unless `applicationNameOverridesURL`: connections whose name
+    /// others look for in `pg_stat_activity` (see `AdvisoryLease.waitForOthers`) must carry it
+    /// whatever the URL says. The client encoding is always UTF-8, which is what Swift's
     /// Strings are.
     public static func connect(
-        _ configuration: PostgresConfiguration, applicationName: String = "backfill"
+        _ configuration: PostgresConfiguration, applicationName: String = "backfill", applicationNameOverridesURL: Bool = false
     ) throws -> PostgresConnection {
         // Entries before "dbname" are defaults the expanded URL can override; entries after it
         // override the URL (libpq processes the arrays in order, last value wins).
-        let settings: [(String, String)] = [
-            ("connect_timeout", "10"),
-            ("application_name", applicationName),
-            ("dbname", configuration.url),
-            ("client_encoding", "UTF8"),
-        ]
+        let name = ("application_name", applicationName)
+        let settings: [(String, String)] = [("connect_timeout", "10")]
+            + (applicationNameOverridesURL ? [] : [name])
+            + [("dbname", configuration.url), ("client_encoding", "UTF8")]
+            + (applicationNameOverridesURL ? [name] : [])
         let handle = withCStringArray(settings.map(\.0)) { keywords in
             withCStringArray(settings.map(\.1)) { values in
                 PQconnectdbParams(keywords, values, 1)

@@ -10,18 +10,7 @@ import TestSupport
 @Suite("Crashes and faults", .serialized)
 struct CrashAndFaultTests {
     func launch(_ harness: Harness, target: String) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try CLIProcess.executable())
-        process.arguments = ["run", "--from-beginning", "--topic", harness.topic, "--target-schema", target,
-                             "--manifest-dir", harness.manifestDirectory, "--batch-size", "500", "--quiet"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["DATABASE_URL"] = harness.postgres.url
-        environment["KAFKA_BROKERS"] = harness.kafka.brokers
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
+        try harness.launch(target: target)
     }
 
     @Test("a run killed with SIGKILL at random points resumes to the tables and counts of an uninterrupted run")

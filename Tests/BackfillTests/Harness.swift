@@ -57,6 +57,23 @@ final class Harness {
         return try runner.run(options(bounds: bounds, target: target, bulkLoad: bulkLoad))
     }
 
+    /// Starts `backfill run --from-beginning` of the topic into `target` as a process of its
+    /// own, against `databaseURL` (the harness's database unless given, e.g. a pooler's).
+    func launch(target: String, databaseURL: String? = nil) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try CLIProcess.executable())
+        process.arguments = ["run", "--from-beginning", "--topic", topic, "--target-schema", target,
+                             "--manifest-dir", manifestDirectory, "--batch-size", "500", "--quiet"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATABASE_URL"] = databaseURL ?? postgres.url
+        environment["KAFKA_BROKERS"] = kafka.brokers
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     func runAfter(_ manifest: RunManifest, target: String? = nil) throws -> RunManifest {
         try run(RunBounds(start: .after(manifest, path: "previous.json"), end: .latest), target: target)
     }
@@ -111,11 +128,11 @@ final class Harness {
     /// The quoted state schema of the harness's target.
     var stateSchema: String { SQL.quoteIdentifier(StateSchema.defaultName(forTarget: target)) }
 
-    /// The first column of the first row of `sql`.
-    func scalar(_ sql: String) throws -> String? {
+    /// The first column of the first row of `sql`, with `parameters` bound to `$1`, `$2`, ….
+    func scalar(_ sql: String, _ parameters: [PostgresValue] = []) throws -> String? {
         let db = try PostgresConnection.connect(postgres)
         defer { db.close() }
-        return try db.query(sql).scalar
+        return try db.query(sql, parameters).scalar
     }
 
     /// Runs statements (several may be given, separated by semicolons).

@@ -24,6 +24,12 @@ struct RunCommand: ParsableCommand {
         exactly where it stopped when started again with the same bounds. Running the same \
         bounds twice changes nothing. A manifest is written to --manifest-dir.
 
+        Two runs against the same state schema exclude each other with a PostgreSQL advisory \
+        lock, held by a transaction kept open on a connection of its own, so it holds \
+        directly and through a transaction-mode PgBouncer: the second run waits up to 30 s, \
+        then fails (exit 2) naming the holder. Within the same 30 s a run started after a \
+        killed one waits for the killed run's statements still executing on the server.
+
         Examples:
           backfill run --from-beginning
           backfill run --after snapshots/manifests/latest.json

@@ -50,29 +50,30 @@ final class NightlyJob {
         var summary = NightlySummary(toolVersion: ToolInfo.version, startedAt: started, topic: settings.topic,
                                      liveSchema: settings.liveSchema, shadowSchema: settings.shadowSchema)
         let lockKey = Self.lockKey(shadowSchema: settings.shadowSchema)
-        let lock: PostgresConnection
+        let lock: AdvisoryLease
         do {
-            lock = try step("lock", &summary) { try PostgresConnection.connect(postgres, applicationName: "backfill nightly") }
-            // Held by a transaction that stays open all night: safe through a transaction-mode
-            // pooler, and released when this process ends however it ends.
-            try lock.execute("BEGIN")
-            guard try lock.tryAdvisoryTransactionLock(lockKey) else {
-                let holder = (try? Self.describeHolder(lock, key: lockKey)) ?? ""
-                lock.close()
+            // Held by a transaction that stays open all night (an `AdvisoryLease`): safe through
+            // a transaction-mode pooler, and released when this process ends however it ends.
+            // Not waited for: a second night is turned away at once.
+            let acquisition = try step("lock", &summary) {
+                let connection = try PostgresConnection.connect(postgres, applicationName: AdvisoryLease.holderName(job: "backfill nightly"),
+                                                                applicationNameOverridesURL: true)
+                return try AdvisoryLease.acquire(on: connection, key: lockKey, wait: 0)
+            }
+            guard case .acquired(let lease) = acquisition else {
+                let holder = if case .taken(let holder) = acquisition { holder } else { "" }
                 summary.exitCode = 3
                 summary.outcome = "locked"
                 summary.error = "another backfill nightly is running for shadow schema \(settings.shadowSchema)\(holder); this one did nothing"
                 return summary
             }
+            lock = lease
         } catch {
             fail(&summary, error)
             writeOutputs(&summary, started: started)
             return summary
         }
-        defer {
-            _ = try? lock.execute("ROLLBACK")
-            lock.close()
-        }
+        defer { lock.release() }
         logger.info("nightly lock taken", metadata: ["shadow_schema": "\(settings.shadowSchema)"])
 
         do {
@@ -315,19 +316,6 @@ final class NightlyJob {
             failure = failure ?? OperationsError(.summary, "the metrics file \(settings.metricsFile) could not be written: \(error.localizedDescription)")
         }
         return failure
-    }
-
-    /// ` (held by pid 123, backfill nightly, since 2026-…)`: who has the lock, for the message.
-    static func describeHolder(_ connection: PostgresConnection, key: Int64) throws -> String {
-        let result = try connection.query("""
-            select a.pid::text, coalesce(a.application_name, ''), coalesce(to_char(a.backend_start at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), '')
-            from pg_locks l join pg_stat_activity a on a.pid = l.pid
-            where l.locktype = 'advisory' and l.granted and l.objsubid = 1
-              and l.classid = (($1::bigint >> 32) & 4294967295)::oid and l.objid = ($1::bigint & 4294967295)::oid
-            limit 1
-            """, [PostgresValue(key)])
-        guard result.rowCount == 1 else { return "" }
-        return " (held by PostgreSQL session pid \(result[0, 0] ?? "?"), \(result[0, 1] ?? ""), since \(result[0, 2] ?? "?"))"
     }
 }
 

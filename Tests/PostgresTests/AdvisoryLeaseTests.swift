@@ -1,0 +1,109 @@
+import Foundation
+import Postgres
+import Testing
+import TestSupport
+
+@Suite("Advisory leases")
+struct AdvisoryLeaseTests {
+    func lease(_ key: Int64, wait: Double = 0, workName: String? = nil, url: String? = nil) throws -> AdvisoryLease.Acquisition {
+        let configuration = try url.map { PostgresConfiguration(url: $0) } ?? TestDatabase.configuration()
+        let connection = try PostgresConnection.connect(configuration, applicationName: AdvisoryLease.holderName(job: "lease test"),
+                                                        applicationNameOverridesURL: true)
+        return try AdvisoryLease.acquire(on: connection, key: key, wait: wait, workName: workName)
+    }
+
+    @Test("a lease excludes another lease and a session lock until released, and the one turned away is told who holds it")
+    func exclusive() throws {
+        let key = Int64.random(in: 1...Int64.max)
+        guard case .acquired(let held) = try lease(key) else { Issue.record("the free lock was not taken"); return }
+        let other = try TestDatabase.connect()
+        defer { other.close() }
+        #expect(try !other.tryAdvisoryLock(key))
+
+        let started = Date()
+        guard case .taken(let holder) = try lease(key, wait: 0.5) else { Issue.record("the held lock was taken twice"); return }
+        #expect(Date().timeIntervalSince(started) >= 0.5)
+        #expect(holder.hasPrefix(" (held by lease test lock, "), "\(holder)")
+        #expect(holder.contains("pid \(getpid()), PostgreSQL pid \(try held.backendPID()), since 20"), "\(holder)")
+
+        try held.confirm()
+        held.release()
+        #expect(throws: PostgresError.self) { try held.confirm() }
+        #expect(try other.tryAdvisoryLock(key))
+        try other.advisoryUnlock(key)
+    }
+
+    @Test("a lease outlives the server's idle_in_transaction_session_timeout")
+    func idleTimeoutExempt() throws {
+        var url = try #require(URLComponents(string: try TestEnvironment.databaseURL()))
+        url.queryItems = (url.queryItems ?? []) + [URLQueryItem(name: "options", value: "-c idle_in_transaction_session_timeout=300")]
+        let key = Int64.random(in: 1...Int64.max)
+        guard case .acquired(let held) = try lease(key, url: url.string) else { Issue.record("the free lock was not taken"); return }
+        defer { held.release() }
+        Thread.sleep(forTimeInterval: 1)
+        try held.confirm()
+        let other = try TestDatabase.connect()
+        defer { other.close() }
+        #expect(try !other.tryAdvisoryLock(key))
+    }
+
+    @Test("a lease waits for another backend of the work name to finish its statement, and names it when it outlives the wait")
+    func waitsForWorkName() throws {
+        let name = ApplicationName.fitting("lease test work " + UUID().uuidString)
+        let configuration = try TestDatabase.configuration()
+        let worker = try PostgresConnection.connect(configuration, applicationName: name, applicationNameOverridesURL: true)
+        defer { worker.close() }
+        let pid = try #require(Int32(try worker.query("select pg_backend_pid()").scalar ?? ""))
+        // Idle: not waited for.
+        guard case .acquired(let first) = try lease(Int64.random(in: 1...Int64.max), wait: 5, workName: name) else {
+            Issue.record("an idle backend of the work name blocked the lease"); return
+        }
+        first.release()
+
+        // In a transaction past the wait: named, and the lock let go again.
+        try worker.execute("BEGIN")
+        let key = Int64.random(in: 1...Int64.max)
+        guard case .stragglers(let described) = try lease(key, wait: 0.5, workName: name) else {
+            Issue.record("a backend idle in transaction was not waited for"); return
+        }
+        #expect(described == "pid \(pid) idle in transaction")
+        #expect(try worker.tryAdvisoryLock(key))
+        try worker.advisoryUnlock(key)
+
+        try worker.execute("ROLLBACK")
+
+        // A statement that ends within the wait: the lease is taken once it has ended.
+        Thread {
+            guard let sleeper = try? PostgresConnection.connect(configuration, applicationName: name, applicationNameOverridesURL: true) else { return }
+            _ = try? sleeper.query("select pg_sleep(1.5)")
+            sleeper.close()
+        }.start()
+        var visible = false
+        for _ in 0..<200 where !visible {
+            visible = try worker.query("select count(*) from pg_stat_activity where application_name = $1 and state = 'active'", [.text(name)]).scalar == "1"
+            if !visible { Thread.sleep(forTimeInterval: 0.02) }
+        }
+        try #require(visible, "the sleeping statement never showed up")
+        let started = Date()
+        guard case .acquired(let second) = try lease(Int64.random(in: 1...Int64.max), wait: 10, workName: name) else {
+            Issue.record("a statement that ended within the wait kept the lease from being taken"); return
+        }
+        second.release()
+        #expect(Date().timeIntervalSince(started) >= 0.5)
+    }
+
+    @Test("application names that PostgreSQL would cut or escape are fitted so they arrive unchanged and stay distinct")
+    func fittedNames() throws {
+        let long = "backfill run " + String(repeating: "x", count: 80)
+        let names = ["backfill run plain_schema", long, long + "y", "backfill run schéma_ü"]
+        let fitted = names.map(ApplicationName.fitting)
+        #expect(fitted[0] == names[0])
+        #expect(Set(fitted).count == names.count)
+        for name in fitted {
+            #expect(name.utf8.count <= ApplicationName.maximumLength)
+            let connection = try PostgresConnection.connect(TestDatabase.configuration(), applicationName: name)
+            defer { connection.close() }
+            #expect(try connection.query("select application_name from pg_stat_activity where pid = pg_backend_pid()").scalar == name)
+        }
+    }
+}
