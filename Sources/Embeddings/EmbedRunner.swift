@@ -75,7 +75,6 @@ public final class EmbedRunner {
         defer { db.close() }
         try table.prepare(db, dimension: health.dimension)
         try table.checkDimension(db, service: health, serviceName: source.displayName)
-        try table.createSessionTables(db, dimension: health.dimension)
 
         let plan = try timed("plan") { try RunPlanner(admin: KafkaAdmin(configuration: kafka)).plan(topic: options.topic, bounds: options.bounds) }
         onProgress?(.planned(plan))
@@ -198,7 +197,6 @@ public final class EmbedRunner {
                 do {
                     let db = try Self.connect(postgres, table: options.table)
                     defer { db.close() }
-                    try options.table.createSessionTables(db, dimension: health.dimension)
                     while let index = state.next(of: batches.count) {
                         let output = try embedder.embed(batches[index])
                         let written = try options.table.write(db, vectors: output.vectors, model: health.model, quarantined: output.quarantined)
@@ -221,14 +219,10 @@ public final class EmbedRunner {
     // MARK: Connections and locks
 
     /// A work connection, named `applicationName(table:)` so that a later run finds its
-    /// statements if this process is killed. Batches commit without waiting for the WAL flush:
-    /// a commit lost to a server crash only means those rows are not current and get embedded
-    /// again by the next run.
+    /// statements if this process is killed.
     static func connect(_ configuration: PostgresConfiguration, table: EmbeddingTable) throws -> PostgresConnection {
-        let connection = try PostgresConnection.connect(configuration, applicationName: applicationName(table: table.display),
-                                                        applicationNameOverridesURL: true)
-        try connection.execute("set synchronous_commit = off")
-        return connection
+        try PostgresConnection.connect(configuration, applicationName: applicationName(table: table.display),
+                                       applicationNameOverridesURL: true)
     }
 
     /// The table's lock, held as `BackfillRunner` holds the run lock (an `AdvisoryLease`), then

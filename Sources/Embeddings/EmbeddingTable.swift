@@ -75,29 +75,35 @@ public struct EmbeddingTable: Sendable {
         }
     }
 
-    // MARK: Session objects
+    // MARK: Staging
 
-    /// Temporary tables of one session: candidates (the run's newest message per id) and staging
-    /// (one batch at a time, emptied at commit).
-    func createSessionTables(_ db: PostgresConnection, dimension: Int) throws {
-        try db.execute("""
-            set client_min_messages = warning;
-            create temp table if not exists embed_staging (
-                id text, text text, model_name text, embedding vector(\(dimension)),
-                source_partition integer, source_offset bigint
-            ) on commit delete rows;
-            create temp table if not exists embed_quarantine_staging (
+    /// Staging tables live for one transaction (`ON COMMIT DROP`) and every setting is `SET LOCAL`:
+    /// through a transaction-mode pooler the next transaction may run on another server
+    /// connection, where session objects would be missing and session settings would leak to
+    /// other clients.
+    private func createStaging(_ tx: PostgresConnection, vectors dimension: Int?) throws {
+        var statements = ["""
+            create temp table embed_quarantine_staging (
                 topic text, partition integer, "offset" bigint, key bytea, value bytea, reason text, record_ms bigint
-            ) on commit delete rows
-            """)
+            ) on commit drop
+            """]
+        if let dimension {
+            statements.append("""
+                create temp table embed_staging (
+                    id text, text text, model_name text, embedding vector(\(dimension)),
+                    source_partition integer, source_offset bigint
+                ) on commit drop
+                """)
+        }
+        try tx.execute(statements.joined(separator: ";\n"))
     }
 
     /// Of `messages` (one per id), those that are not current: missing, or with another text or
     /// model. Returned in (partition, offset) order.
     func notCurrent(_ db: PostgresConnection, messages: [TextMessage], model: String) throws -> [TextMessage] {
+        try db.transaction { db in
         try db.execute("""
-            create temp table if not exists embed_candidates (id text primary key, text text, partition integer, "offset" bigint);
-            truncate embed_candidates
+            create temp table embed_candidates (id text primary key, text text, partition integer, "offset" bigint) on commit drop
             """)
         var copy = BinaryCopy(capacity: 1 << 20)
         func flush() throws {
@@ -123,8 +129,8 @@ public struct EmbeddingTable: Sendable {
             """, [.text(model)])
         var wanted = Set<String>(minimumCapacity: result.rowCount)
         for row in 0..<result.rowCount { wanted.insert(result[row, 0]!) }
-        try db.execute("truncate embed_candidates")
         return messages.filter { wanted.contains($0.id) }
+        }
     }
 
     // MARK: Writes
@@ -134,6 +140,9 @@ public struct EmbeddingTable: Sendable {
     /// not overwritten.
     func write(_ db: PostgresConnection, vectors: [(TextMessage, [Float])], model: String, quarantined: [QuarantinedRecord]) throws -> Int {
         try db.transaction { tx in
+            // A commit lost to a server crash only means those rows get embedded again next run.
+            try tx.execute("set local synchronous_commit = off")
+            try createStaging(tx, vectors: vectors.first?.1.count)
             var written = 0
             if !vectors.isEmpty {
                 var copy = BinaryCopy(capacity: vectors.count * (vectors[0].1.count * 4 + 256))
@@ -161,14 +170,16 @@ public struct EmbeddingTable: Sendable {
                        or t.source_offset is null or t.source_offset <= excluded.source_offset
                     """).affectedRows
             }
-            try insertQuarantine(tx, quarantined)
+            try insertQuarantine(tx, quarantined, staged: true)
             return written
         }
     }
 
-    /// Adds quarantine rows; a record already quarantined (an earlier run) stays as it was.
-    func insertQuarantine(_ db: PostgresConnection, _ records: [QuarantinedRecord]) throws {
+    /// Adds quarantine rows in the caller's transaction; a record already quarantined (an
+    /// earlier run) stays as it was.
+    func insertQuarantine(_ db: PostgresConnection, _ records: [QuarantinedRecord], staged: Bool = false) throws {
         guard !records.isEmpty else { return }
+        if !staged { try createStaging(db, vectors: nil) }
         var copy = BinaryCopy()
         for record in records {
             copy.startRow(fields: 7)
@@ -198,9 +209,10 @@ public struct EmbeddingTable: Sendable {
         let rows = Int64(try db.query("select count(*) from \(qualified)").scalar ?? "0") ?? 0
         let estimate = rows * Int64(dimension * 4 + 160) * 3 / 2
         let megabytes = min(2048, max(64, estimate >> 20))
-        try db.execute("set maintenance_work_mem = '\(megabytes)MB'")
-        try db.execute("create index if not exists \(SQL.quoteIdentifier(indexName)) on \(qualified) using hnsw (embedding vector_cosine_ops)")
-        try db.execute("reset maintenance_work_mem")
+        try db.transaction { tx in
+            try tx.execute("set local maintenance_work_mem = '\(megabytes)MB'")
+            try tx.execute("create index if not exists \(SQL.quoteIdentifier(indexName)) on \(qualified) using hnsw (embedding vector_cosine_ops)")
+        }
         return "\(megabytes)MB"
     }
 }

@@ -64,14 +64,17 @@ final class EmbedHarness {
     let schema: String
     let kafka: KafkaConfiguration
     let postgres: PostgresConfiguration
+    let runPostgres: PostgresConfiguration
     let manifestDirectory: String
     var table: EmbeddingTable { EmbeddingTable(schema: schema, name: "text_message_embeddings") }
 
-    init(prefix: String = "embed", partitions: Int32 = 2) throws {
+    /// `databaseURL`: where the runs connect (a pooler, say); the harness's own checks go direct.
+    init(prefix: String = "embed", partitions: Int32 = 2, databaseURL: String? = nil) throws {
         topic = TestEnvironment.uniqueName(prefix) + ".text-messages"
         schema = TestEnvironment.uniqueName(prefix)
         kafka = KafkaConfiguration(brokers: try TestEnvironment.kafkaBrokers())
         postgres = PostgresConfiguration(url: try TestEnvironment.databaseURL())
+        runPostgres = databaseURL.map { PostgresConfiguration(url: $0) } ?? postgres
         manifestDirectory = NSTemporaryDirectory() + "/" + TestEnvironment.uniqueName("embed-manifests")
         try KafkaAdmin(configuration: kafka).createTopic(topic, partitions: partitions, config: ["retention.ms": "-1", "max.message.bytes": "4194304"])
     }
@@ -109,7 +112,7 @@ final class EmbedHarness {
 
     @discardableResult
     func run(_ source: any EmbeddingSource, _ options: EmbedOptions? = nil) throws -> EmbedManifest {
-        let runner = EmbedRunner(kafka: kafka, postgres: postgres, source: source, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        let runner = EmbedRunner(kafka: kafka, postgres: runPostgres, source: source, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
         return try runner.run(options ?? self.options())
     }
 
