@@ -72,6 +72,30 @@ struct NightlyTests {
         }
     }
 
+    @Test("through PgBouncer in transaction mode a night runs, diffs and snapshots as it does directly, and a planted difference exits 1")
+    func throughTransactionPooler() throws {
+        let bouncer = try PgBouncer(poolSize: 4)
+        defer { bouncer.stop() }
+        let fixture = try NightlyFixture("nightly_pool")
+        defer { fixture.dropSchemas() }
+        try fixture.buildLive()
+        let pooled = ["DATABASE_URL": bouncer.url]
+
+        let first = try fixture.nightly(["--snapshot"], environment: pooled)
+        #expect(first.status == 0, "\(first.everything)")
+        let steps = (try fixture.summary()["steps"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        #expect(steps.contains("snapshot"))
+        let folders = try FileManager.default.contentsOfDirectory(atPath: fixture.snapshots).filter { $0.hasPrefix("nightly-") }
+        try #require(folders.count == 1, "\(folders)")
+        let verified = try CLIProcess.run(["snapshot", "verify", fixture.snapshots + "/" + folders[0]])
+        #expect(verified.status == 0, "\(verified.everything)")
+
+        try fixture.execute("update \(SQL.quoteIdentifier(fixture.live)).subjects set visibility = 'planted' where subject_id = (select min(subject_id) from \(SQL.quoteIdentifier(fixture.live)).subjects)")
+        let second = try fixture.nightly([], environment: pooled)
+        #expect(second.status == 1, "\(second.everything)")
+        #expect(((try fixture.summary()["diff"] as? [String: Any])?["tables"] as? [String: Any])?["subjects"] as? Int == 1)
+    }
+
     @Test("an unreachable database exits 2 with one sentence, and the summary and metrics say so without the password")
     func errorExitCode() throws {
         let fixture = try NightlyFixture("nightly_error", events: nil)
