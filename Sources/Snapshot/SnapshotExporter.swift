@@ -46,6 +46,8 @@ public struct SnapshotExporter {
     private let connection: PostgresConnection
     /// Called after each table file is complete (for progress output).
     public var onTableExported: ((SnapshotManifest.Table) -> Void)?
+    /// For tests: the part of every split table that fails after its first chunk.
+    var failingPart: Int?
 
     /// Uses `connection` (which must not be inside a transaction) and changes its session
     /// settings to the fixed ones snapshots are written under.
@@ -103,7 +105,8 @@ public struct SnapshotExporter {
                 let file = Self.fileName(for: shape.name)
                 let table = try TableExport(
                     shape: shape, path: (staging as NSString).appendingPathComponent(file), file: file,
-                    level: options.level, workers: options.workers, parallel: options.parallel, snapshotID: snapshotID
+                    level: options.level, workers: options.workers, parallel: options.parallel, snapshotID: snapshotID,
+                    failingPart: failingPart
                 ).run(on: connection)
                 tables.append(table)
                 onTableExported?(table)

@@ -21,6 +21,8 @@ struct TableExport {
     let parallel: Int
     /// The exporting transaction's snapshot (from `pg_export_snapshot()`); nil reads in one part.
     let snapshotID: String?
+    /// For tests: this part fails after its first chunk, as a broken connection would.
+    var failingPart: Int?
 
     private struct Part: Sendable {
         var rows: Int
@@ -38,7 +40,7 @@ struct TableExport {
             let rows = try Self.copy(shape.copyOutStatement(rows: Self.range(of: 0, starts)), on: connection, into: writer,
                                      stopping: workers) { uncompressed.update($0) }
             return Part(rows: rows, path: path)
-        } other: { [shape, path, level, workers, snapshotID, configuration = connection.configuration] part, stop in
+        } other: { [shape, path, level, workers, snapshotID, failingPart, configuration = connection.configuration] part, stop in
             let partPath = Self.partPath(path, part)
             let helper = try PostgresConnection.connect(configuration, applicationName: "backfill snapshot export")
             defer { helper.close() }
@@ -52,7 +54,11 @@ struct TableExport {
                 try helper.execute("SET LOCAL enable_sort = off")
                 let partWriter = try ZstdFileWriter(path: partPath, level: level, workers: workers)
                 let rows = try Self.copy(shape.copyOutStatement(rows: Self.range(of: part, starts)), on: helper,
-                                         into: partWriter, stopping: stop) { _ in }
+                                         into: partWriter, stopping: stop) { _ in
+                    if part == failingPart {
+                        throw SnapshotError(code: .fileSystem, snapshot: nil, message: "part \(part) of table \(shape.name) failed as the test asked")
+                    }
+                }
                 try partWriter.finish()
                 return Part(rows: rows, path: partPath)
             }
@@ -72,11 +78,11 @@ struct TableExport {
     /// COPY into `writer` in frames of `FramedRowWriter.rowsPerFrame` rows; the writer's last
     /// frame stays open for `finish` or appended parts. Returns the row count.
     private static func copy(_ statement: String, on connection: PostgresConnection, into writer: ZstdFileWriter,
-                             stopping workers: PartWorkers, observe: (UnsafeRawBufferPointer) -> Void) throws -> Int {
+                             stopping workers: PartWorkers, observe: (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
         var framed = FramedRowWriter(writer: writer)
         let rows = try connection.copyOut(statement) { chunk in
             if workers.shouldStop { throw PartWorkers.Stopped() }
-            observe(chunk)
+            try observe(chunk)
             try framed.write(chunk)
         }
         return rows
