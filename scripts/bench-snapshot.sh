@@ -90,6 +90,7 @@ clear_ours1() { rm -rf "$work/ours1"; }
 fresh_ours() { "${psql[@]}" -c "DROP SCHEMA IF EXISTS ${schema}_ours CASCADE" >/dev/null; }
 fresh_psql() { "${psql[@]}" -c "DROP SCHEMA IF EXISTS ${schema}_psql CASCADE; CREATE SCHEMA ${schema}_psql; $(ddl "${schema}_psql")" >/dev/null; }
 fresh_restore() { "${psql[@]}" -c "DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}" >/dev/null; }
+fresh_restore_data() { "${psql[@]}" -c "DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}; $(ddl "${schema}")" >/dev/null; }
 
 echo "exporting…" >&2
 t=$(best clear_ours "$backfill" snapshot export --json --schema "$schema" --tables "$table" --out "$work/ours")
@@ -119,7 +120,10 @@ add "zstd -dc | psql \\copy (table with PK)" "$t"
 # pg_restore recreates the table under its original name: move the source out of the way.
 "${psql[@]}" -c "ALTER SCHEMA ${schema} RENAME TO ${schema}_src"
 t=$(best fresh_restore "$PG_BIN/pg_restore" -d "$DATABASE_URL" "$work/dump.gzip")
-add "pg_restore (gzip dump)" "$t"
+add "pg_restore (gzip dump; table, rows, then PK)" "$t"
+# The issue's comparison: the rows only, into the table created beforehand with its key.
+t=$(best fresh_restore_data "$PG_BIN/pg_restore" --data-only -d "$DATABASE_URL" "$work/dump.gzip")
+add "pg_restore --data-only (table with PK)" "$t"
 if [[ -f "$work/dump.zstd" ]]; then
     t=$(best fresh_restore "$PG_BIN/pg_restore" -d "$DATABASE_URL" "$work/dump.zstd")
     add "pg_restore (zstd dump)" "$t"
