@@ -88,17 +88,21 @@ struct TableExport {
         return rows
     }
 
-    /// First row of each part: multiples of the frame size, spread by the planner's row count
-    /// estimate (which only decides the division of work, never the file's bytes). One part for
-    /// small tables, tables without a primary key, or when there is no snapshot to share.
+    /// First row of each part: multiples of the frame size, spread by the planner's row estimate
+    /// (which only decides the division of work, never the file's bytes; it also covers tables
+    /// never analyzed, from their size on disk). One part for small tables, tables without a
+    /// primary key, or when there is no snapshot to share.
     private func partStarts(on connection: PostgresConnection) throws -> [Int] {
         guard parallel > 1, snapshotID != nil, !shape.primaryKey.isEmpty else { return [0] }
-        let estimate = try connection.query("""
-            SELECT greatest(c.reltuples, 0)::bigint FROM pg_catalog.pg_class c
-            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = $1 AND c.relname = $2
-            """, [.text(shape.schema), .text(shape.name)])
-        return Self.partStarts(estimatedRows: Int(estimate[0, 0] ?? "0") ?? 0, parallel: parallel)
+        let plan = try connection.query("EXPLAIN (FORMAT JSON) SELECT 1 FROM \(SQL.qualifiedName(shape.schema, shape.name))")
+        return Self.partStarts(estimatedRows: Self.plannedRows(json: plan[0, 0] ?? ""), parallel: parallel)
+    }
+
+    /// `Plan Rows` of the top plan node in `EXPLAIN (FORMAT JSON)` output; 0 when absent.
+    static func plannedRows(json: String) -> Int {
+        let parsed = try? JSONSerialization.jsonObject(with: Data(json.utf8))
+        let plan = ((parsed as? [[String: Any]])?.first?["Plan"] as? [String: Any])
+        return (plan?["Plan Rows"] as? NSNumber)?.intValue ?? 0
     }
 
     static func partStarts(estimatedRows: Int, parallel: Int) -> [Int] {
