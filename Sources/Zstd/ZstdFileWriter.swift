@@ -100,32 +100,24 @@ public final class ZstdFileWriter {
         guard !frameOpen else {
             throw ZstdError(code: .writerClosed, message: "frames can only be appended between frames", path: path)
         }
-        let input = try PosixFile.openForReading(source)
-        let decoder = try ZstdStreamDecoder(path: source)
-        let block = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-        defer { block.deallocate() }
+        let read: (uncompressedBytes: Int64, frames: Int)
         do {
             try drain()
-            while true {
-                let count = try input.read(into: block)
-                if count == 0 { break }
-                let bytes = UnsafeRawBufferPointer(rebasing: block[0..<count])
-                try decoder.feed(bytes, decoded)
+            read = try ZstdFileReader(path: source).read(compressed: { bytes in
                 onCompressedBytes?(bytes)
                 guard let file else {
                     throw ZstdError(code: .writerClosed, message: "the file is already closed", path: path)
                 }
                 try file.writeAll(bytes)
-                compressedBytes += Int64(count)
-            }
-            try decoder.finish()
+                compressedBytes += Int64(bytes.count)
+            }, chunk: decoded)
         } catch let error as ZstdError {
             failure = error
             throw error
         }
-        frames += decoder.frames
-        uncompressedBytes += decoder.uncompressedBytes
-        return decoder.uncompressedBytes
+        frames += read.frames
+        uncompressedBytes += read.uncompressedBytes
+        return read.uncompressedBytes
     }
 
     /// Ends the last frame (writing its checksum), flushes and fsyncs the file, and closes it.
