@@ -49,6 +49,32 @@ struct PartsTests {
         #expect(TableExport.range(of: 1, [0, 5]) == 5..<Int.max)
     }
 
+    @Test("key columns that already sort bytewise are ordered as they are, so the key's index gives the order without a sort")
+    func bytewiseKeysNeedNoSort() throws {
+        try Scratch.run { scratch in
+            let source = scratch.schema("source")
+            try scratch.createSchema(source)
+            try scratch.connection.execute("""
+                CREATE TABLE \(SQL.qualifiedName(source, "plain")) (a text, b text COLLATE "C", c text COLLATE "POSIX", n int, PRIMARY KEY (a, b, c, n));
+                CREATE TABLE \(SQL.qualifiedName(source, "other")) (a text COLLATE "ucs_basic" PRIMARY KEY)
+                """)
+            let cDatabase = try scratch.connection.query(
+                "SELECT datlocprovider = 'c' AND datcollate IN ('C', 'POSIX') FROM pg_database WHERE datname = current_database()")[0, 0] == "t"
+            let plain = try #require(try TableCatalog.shape(of: "plain", in: source, on: scratch.connection))
+            #expect(plain.collatableColumns == (cDatabase ? [] : ["a"]))
+            let other = try #require(try TableCatalog.shape(of: "other", in: source, on: scratch.connection))
+            #expect(other.collatableColumns == ["a"])
+            if cDatabase {
+                #expect(!plain.copyOutStatement.contains("COLLATE"))
+                let select = plain.copyOutStatement.dropFirst("COPY (".count).dropLast(") TO STDOUT".count)
+                try scratch.connection.execute("SET enable_seqscan = off")
+                let plan = try scratch.connection.query("EXPLAIN \(select)").compactMap { $0[0] }.joined(separator: "\n")
+                try scratch.connection.execute("RESET enable_seqscan")
+                #expect(plan.contains("Index") && !plan.contains("Sort"), "\(plan)")
+            }
+        }
+    }
+
     @Test("a table read in 1, 2 or 3 parts gives the same file, which round-trips")
     func partsGiveTheSameBytes() throws {
         try Scratch.run { scratch in
