@@ -4,7 +4,8 @@
 #   ours:       backfill snapshot export / import (release build)
 #   psql|zstd:  psql \copy (… ORDER BY pk) TO STDOUT | zstd -3   and   zstd -dc | psql \copy FROM STDIN
 #   pg_dump:    pg_dump -Fc (its default gzip, and zstd:3)         and   pg_restore
-# Prints seconds, file size and ratio (COPY text bytes / file bytes) per method.
+# Prints seconds (the median of REPEAT runs, 3 by default), file size and ratio (COPY text
+# bytes / file bytes) per method.
 #
 # Needs DATABASE_URL and PG_BIN (the directory with psql, pg_dump, pg_restore), and zstd.
 # ROWS=… changes the table size. Everything it creates is dropped at the end.
@@ -59,22 +60,24 @@ seconds() {
     end=$(date +%s.%N)
     awk -v s="$start" -v e="$end" 'BEGIN { printf "%.2f", e - s }'
 }
-# The best of $repeat runs of `prepare` (a function, untimed) then the command (the machine is
-# shared: the minimum is the least disturbed run). The last run's files stay for the size column.
+# The median of $repeat runs of `prepare` (a function, untimed) then the command. The last
+# run's files stay for the size column.
 repeat=${REPEAT:-3}
 best() {
-    local prepare=$1 best="" t i
+    local prepare=$1 times=() t i
     shift
     for ((i = 0; i < repeat; i++)); do
         "$prepare"
         t=$(seconds "$@") || return 1
-        if [[ -z "$best" ]] || awk -v a="$t" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$t; fi
+        times+=("$t")
     done
-    echo "$best"
+    printf '%s\n' "${times[@]}" | sort -n | awk '{ t[NR] = $1 } END { print t[int((NR + 1) / 2)] }'
 }
 size() { stat -c %s "$1"; }
 
-order="ORDER BY subject_id COLLATE \"C\", occurred_at"
+# Plain primary-key order, as the issue's pipe: in a database whose collation is C it is the
+# bytewise order snapshots use, and the primary-key index delivers it without a sort.
+order="ORDER BY subject_id, occurred_at"
 copy_bytes=$("${psql[@]}" -c "\\copy (SELECT * FROM ${schema}.${table} ${order}) TO STDOUT" | wc -c)
 results=()
 add() { results+=("$(printf '%-40s %8s s %12s %8s' "$1" "$2" "${3:--}" "${4:--}")"); }
@@ -83,13 +86,18 @@ ratio() { awk -v a="$copy_bytes" -v b="$1" 'BEGIN { printf "%.2f", a / b }'; }
 nothing() { :; }
 clear_ours() { rm -rf "$work/ours"; }
 clear_ours0() { rm -rf "$work/ours0"; }
+clear_ours1() { rm -rf "$work/ours1"; }
 fresh_ours() { "${psql[@]}" -c "DROP SCHEMA IF EXISTS ${schema}_ours CASCADE" >/dev/null; }
 fresh_psql() { "${psql[@]}" -c "DROP SCHEMA IF EXISTS ${schema}_psql CASCADE; CREATE SCHEMA ${schema}_psql; $(ddl "${schema}_psql")" >/dev/null; }
 fresh_restore() { "${psql[@]}" -c "DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}" >/dev/null; }
+fresh_restore_data() { "${psql[@]}" -c "DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}; $(ddl "${schema}")" >/dev/null; }
 
 echo "exporting…" >&2
-t=$(best clear_ours "$backfill" snapshot export --json --schema "$schema" --tables "$table" --out "$work/ours" --workers 1)
-f="$work/ours/${table}.copy.zst"; add "ours export (--workers 1, default)" "$t" "$(size "$f")" "$(ratio "$(size "$f")")"
+t=$(best clear_ours "$backfill" snapshot export --json --schema "$schema" --tables "$table" --out "$work/ours")
+f="$work/ours/${table}.copy.zst"; add "ours export (default: --parallel $(nproc | awk '{ p = int($1 / 2); print (p < 1 ? 1 : p > 4 ? 4 : p) }'), 1 worker)" "$t" "$(size "$f")" "$(ratio "$(size "$f")")"
+t=$(best clear_ours1 "$backfill" snapshot export --json --schema "$schema" --tables "$table" --out "$work/ours1" --parallel 2)
+f="$work/ours1/${table}.copy.zst"; add "ours export (--parallel 2)" "$t" "$(size "$f")" "$(ratio "$(size "$f")")"
+cmp -s "$f" "$work/ours/${table}.copy.zst" || { echo "error: --parallel 2 wrote other bytes than the default" >&2; exit 2; }
 t=$(best clear_ours0 "$backfill" snapshot export --json --schema "$schema" --tables "$table" --out "$work/ours0" --workers 0)
 f="$work/ours0/${table}.copy.zst"; add "ours export (--workers 0)" "$t" "$(size "$f")" "$(ratio "$(size "$f")")"
 t=$(best nothing bash -c "'$PG_BIN/psql' '$DATABASE_URL' -X -q -c '\\copy (SELECT * FROM ${schema}.${table} ${order}) TO STDOUT' | zstd -3 -q -f -o '$work/psql.copy.zst'")
@@ -112,7 +120,10 @@ add "zstd -dc | psql \\copy (table with PK)" "$t"
 # pg_restore recreates the table under its original name: move the source out of the way.
 "${psql[@]}" -c "ALTER SCHEMA ${schema} RENAME TO ${schema}_src"
 t=$(best fresh_restore "$PG_BIN/pg_restore" -d "$DATABASE_URL" "$work/dump.gzip")
-add "pg_restore (gzip dump)" "$t"
+add "pg_restore (gzip dump; table, rows, then PK)" "$t"
+# The issue's comparison: the rows only, into the table created beforehand with its key.
+t=$(best fresh_restore_data "$PG_BIN/pg_restore" --data-only -d "$DATABASE_URL" "$work/dump.gzip")
+add "pg_restore --data-only (table with PK)" "$t"
 if [[ -f "$work/dump.zstd" ]]; then
     t=$(best fresh_restore "$PG_BIN/pg_restore" -d "$DATABASE_URL" "$work/dump.zstd")
     add "pg_restore (zstd dump)" "$t"
@@ -125,6 +136,6 @@ for other in "${schema}_ours" "${schema}_psql" "${schema}"; do
 done
 
 echo
-echo "${rows} rows, $(awk -v b="$copy_bytes" 'BEGIN { printf "%.1f", b / 1e6 }') MB of COPY text, $(nproc) cores, best of ${repeat}"
+echo "${rows} rows, $(awk -v b="$copy_bytes" 'BEGIN { printf "%.1f", b / 1e6 }') MB of COPY text, $(nproc) cores, median of ${repeat}, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-40s %10s %12s %8s\n' "method" "time" "bytes" "ratio"
 printf '%s\n' "${results[@]}"

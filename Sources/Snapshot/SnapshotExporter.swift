@@ -6,8 +6,9 @@ import Zstd
 /// `schema.sql` and `manifest.json`.
 ///
 /// All tables are read in one repeatable-read transaction, so they are a consistent picture of
-/// one moment. Each table streams from COPY through SHA-256 and zstd into its file in ~1 MiB
-/// chunks: memory stays flat whatever the table's size. The folder is assembled under a hidden
+/// one moment; large tables are read in key ranges over several connections that share its
+/// snapshot (`TableExport`). Each table streams from COPY through SHA-256 and zstd into its
+/// file in ~1 MiB chunks: memory stays flat whatever the table's size. The folder is assembled under a hidden
 /// name and renamed into place when complete, so an interrupted export leaves no folder that
 /// could pass for a snapshot.
 public struct SnapshotExporter {
@@ -19,24 +20,36 @@ public struct SnapshotExporter {
         /// zstd worker threads; 0 compresses on the exporting thread. 1 (the default) overlaps
         /// compression with receiving COPY data, which measured ~25 % faster on two cores.
         public var workers: Int32
+        /// Connections that read one large table at once, each compressing its key range on its
+        /// own thread; 1 reads every table over the exporting connection alone.
+        public var parallel: Int
         public var checkpoint: SnapshotManifest.Checkpoint?
         /// The `backfill` version recorded in the manifest.
         public var toolVersion: String
 
         public init(schema: String, tables: [String]? = nil, level: Int32 = 3, workers: Int32 = 1,
+                    parallel: Int = Options.defaultParallel,
                     checkpoint: SnapshotManifest.Checkpoint? = nil, toolVersion: String) {
             self.schema = schema
             self.tables = tables
             self.level = level
             self.workers = workers
+            self.parallel = parallel
             self.checkpoint = checkpoint
             self.toolVersion = toolVersion
         }
+
+        /// One connection per two cores (each part keeps about two busy: its server backend and
+        /// its compression), at most 4. On two cores one connection is as fast as two: the
+        /// server and zstd already run side by side, and parts add a part file to append.
+        public static var defaultParallel: Int { min(max(ProcessInfo.processInfo.activeProcessorCount / 2, 1), 4) }
     }
 
     private let connection: PostgresConnection
     /// Called after each table file is complete (for progress output).
     public var onTableExported: ((SnapshotManifest.Table) -> Void)?
+    /// For tests: the part of every split table that fails after its first chunk.
+    var failingPart: Int?
 
     /// Uses `connection` (which must not be inside a transaction) and changes its session
     /// settings to the fixed ones snapshots are written under.
@@ -53,6 +66,10 @@ public struct SnapshotExporter {
         where !range.contains(value) {
             throw SnapshotError(code: .invalidOption, snapshot: directory,
                                 message: "zstd \(name) \(value) is out of range (this libzstd accepts \(range.lowerBound)...\(range.upperBound))")
+        }
+        guard (1...64).contains(options.parallel) else {
+            throw SnapshotError(code: .invalidOption, snapshot: directory,
+                                message: "parallel \(options.parallel) is out of range (1...64 connections)")
         }
         guard !fileManager.fileExists(atPath: directory) else {
             throw SnapshotError(code: .outputExists, snapshot: directory, message: "it already exists; snapshots are never overwritten")
@@ -81,12 +98,18 @@ public struct SnapshotExporter {
         return try connection.transaction { connection in
             try connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             try SnapshotSession.applyLocally(on: connection)
+            // Taken before anything is read, so helper connections see exactly this transaction's data.
+            let snapshotID = options.parallel > 1 ? try connection.query("SELECT pg_catalog.pg_export_snapshot()")[0, 0] : nil
             let shapes = try resolveTables(options, snapshot: name)
             let source = try SnapshotManifest.Source.describe(connection, schema: options.schema)
             var tables: [SnapshotManifest.Table] = []
             for shape in shapes {
                 let file = Self.fileName(for: shape.name)
-                let table = try exportTable(shape, to: (staging as NSString).appendingPathComponent(file), file: file, options: options)
+                let table = try TableExport(
+                    shape: shape, path: (staging as NSString).appendingPathComponent(file), file: file,
+                    level: options.level, workers: options.workers, parallel: options.parallel, snapshotID: snapshotID,
+                    failingPart: failingPart
+                ).run(on: connection)
                 tables.append(table)
                 onTableExported?(table)
             }
@@ -123,23 +146,6 @@ public struct SnapshotExporter {
             }
             return shape
         }
-    }
-
-    /// COPY → SHA-256 of the text → zstd → SHA-256 of the file, one chunk at a time.
-    private func exportTable(_ shape: TableShape, to path: String, file: String, options: Options) throws -> SnapshotManifest.Table {
-        let uncompressed = StreamDigest()
-        let compressed = StreamDigest()
-        let writer = try ZstdFileWriter(path: path, level: options.level, workers: options.workers,
-                                        onCompressedBytes: compressed.update)
-        let rows = try connection.copyOut(shape.copyOutStatement) { chunk in
-            uncompressed.update(chunk)
-            try writer.write(chunk)
-        }
-        try writer.finish()
-        return SnapshotManifest.Table(
-            name: shape.name, file: file, columns: shape.columns, primaryKey: shape.primaryKey,
-            rows: Int64(rows), uncompressedBytes: uncompressed.bytes, compressedBytes: compressed.bytes,
-            uncompressedSHA256: uncompressed.finalizeHex(), compressedSHA256: compressed.finalizeHex())
     }
 
     // MARK: Pure helpers

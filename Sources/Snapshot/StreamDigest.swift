@@ -23,8 +23,9 @@ final class StreamDigest {
         hasher.update(bufferPointer: chunk)
         bytes += Int64(chunk.count)
         if countsRows {
-            newlines += Self.count(0x0A, in: chunk)
-            tabs += Self.count(0x09, in: chunk)
+            let counts = Self.count(0x0A, 0x09, in: chunk)
+            newlines += counts.first
+            tabs += counts.second
         }
     }
 
@@ -36,25 +37,36 @@ final class StreamDigest {
     /// Counts `byte` eight bytes at a time (SWAR): several GB/s, so counting rows and fields costs
     /// little next to decompression and hashing.
     static func count(_ byte: UInt8, in chunk: UnsafeRawBufferPointer) -> Int64 {
-        var count = 0
+        count(byte, byte, in: chunk).first
+    }
+
+    /// Counts two bytes in one pass over `chunk` (rows and fields: each chunk is read once).
+    @inline(__always)
+    static func count(_ first: UInt8, _ second: UInt8, in chunk: UnsafeRawBufferPointer) -> (first: Int64, second: Int64) {
+        var counts = (0, 0)
         var index = 0
         let total = chunk.count
-        guard let base = chunk.baseAddress else { return 0 }
+        guard let base = chunk.baseAddress else { return (0, 0) }
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
-        let pattern = ones &* UInt64(byte)
+        let patterns = (ones &* UInt64(first), ones &* UInt64(second))
+        /// The high bit of each zero byte of `word`, without carries between bytes.
+        @inline(__always) func zeros(_ word: UInt64) -> Int {
+            (~(((word & ~highs) &+ ~highs) | word | ~highs)).nonzeroBitCount
+        }
         while index + 8 <= total {
-            let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self) ^ pattern
-            // A byte of `word` is zero exactly where the chunk holds a newline; this sets the high
-            // bit of each zero byte without carries between bytes.
-            let zeros = ~(((word & ~highs) &+ ~highs) | word | ~highs)
-            count += zeros.nonzeroBitCount
+            let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            // A byte of `word ^ pattern` is zero exactly where the chunk holds that byte.
+            counts.0 += zeros(word ^ patterns.0)
+            if first != second { counts.1 += zeros(word ^ patterns.1) }
             index += 8
         }
         while index < total {
-            if base.load(fromByteOffset: index, as: UInt8.self) == byte { count += 1 }
+            let byte = base.load(fromByteOffset: index, as: UInt8.self)
+            if byte == first { counts.0 += 1 }
+            if byte == second, first != second { counts.1 += 1 }
             index += 1
         }
-        return Int64(count)
+        return (Int64(counts.0), Int64(counts.1))
     }
 }

@@ -7,24 +7,40 @@ public struct TableShape: Sendable, Equatable {
     public var name: String
     public var columns: [SnapshotManifest.Column]
     public var primaryKey: [String]
-    /// Columns with a collation (text and the like): sorted with `COLLATE "C"`, i.e. bytewise,
-    /// so the order does not depend on the server's locale.
+    /// Columns with a collation (text and the like) that does not already sort bytewise: sorted
+    /// with `COLLATE "C"`, so the order does not depend on the server's locale. Columns whose
+    /// collation is C or POSIX (also through a C database's default) sort bytewise as they are
+    /// and are left alone, so their primary-key index can deliver the order without a sort.
     public var collatableColumns: Set<String>
 
     /// `COPY (SELECT … ORDER BY …) TO STDOUT`: the rows in primary-key order, so equal tables give
     /// equal bytes. A table without a primary key is ordered by every column's text instead,
     /// which is just as stable (rows that tie print identically).
     public var copyOutStatement: String {
+        copyOutStatement(rows: 0..<Int.max)
+    }
+
+    /// `COPY` of the rows numbered `rows` (0-based, in primary-key order) of a table with a
+    /// primary key, for reading a table in parts. A part that does not start at row 0 starts at
+    /// the key of its first row, which the server finds in the primary-key index (an index-only
+    /// scan on a vacuumed table), so no part reads the rows before it.
+    func copyOutStatement(rows: Range<Int>) -> String {
         let list = columns.map { SQL.quoteIdentifier($0.name) }.joined(separator: ", ")
-        let order: [String]
-        if primaryKey.isEmpty {
-            order = columns.map { "(\(SQL.quoteIdentifier($0.name)))::text COLLATE \"C\"" }
-        } else {
-            order = primaryKey.map { key in
-                SQL.quoteIdentifier(key) + (collatableColumns.contains(key) ? " COLLATE \"C\"" : "")
-            }
+        let table = SQL.qualifiedName(schema, name)
+        guard !primaryKey.isEmpty else {
+            let order = columns.map { "(\(SQL.quoteIdentifier($0.name)))::text COLLATE \"C\"" }
+            return "COPY (SELECT \(list) FROM \(table) ORDER BY \(order.joined(separator: ", "))) TO STDOUT"
         }
-        return "COPY (SELECT \(list) FROM \(SQL.qualifiedName(schema, name)) ORDER BY \(order.joined(separator: ", "))) TO STDOUT"
+        let keys = primaryKey.map { key in
+            SQL.quoteIdentifier(key) + (collatableColumns.contains(key) ? " COLLATE \"C\"" : "")
+        }.joined(separator: ", ")
+        var select = "SELECT \(list) FROM \(table)"
+        if rows.lowerBound > 0 {
+            select += " WHERE (\(keys)) >= (SELECT \(keys) FROM \(table) ORDER BY \(keys) OFFSET \(rows.lowerBound) LIMIT 1)"
+        }
+        select += " ORDER BY \(keys)"
+        if rows.upperBound != Int.max { select += " LIMIT \(rows.count)" }
+        return "COPY (\(select)) TO STDOUT"
     }
 }
 
@@ -45,10 +61,16 @@ public enum TableCatalog {
     /// The shape of `schema.table`, or nil when there is no such table.
     public static func shape(of table: String, in schema: String, on connection: PostgresConnection) throws -> TableShape? {
         let columns = try connection.query("""
-            SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attcollation <> 0
+            SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,
+                   a.attcollation <> 0 AND NOT coalesce(
+                       CASE WHEN co.collprovider = 'd'
+                            THEN (SELECT d.datlocprovider = 'c' AND d.datcollate IN ('C', 'POSIX')
+                                  FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database())
+                            ELSE co.collprovider = 'c' AND co.collcollate IN ('C', 'POSIX') END, false)
             FROM pg_catalog.pg_class c
             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
             JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+            LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
             WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')
             ORDER BY a.attnum
             """, [.text(schema), .text(table)])

@@ -23,6 +23,13 @@ public final class ZstdFileReader {
     /// Returns the number of uncompressed bytes. May be called again to read the file again.
     @discardableResult
     public func read(chunk: (UnsafeRawBufferPointer) throws -> Void) throws -> Int64 {
+        try read(compressed: { onCompressedBytes?($0) }, chunk: chunk).uncompressedBytes
+    }
+
+    /// `read`, with `compressed` seeing each block of the file before it is decoded (and able to
+    /// stop the read by throwing). Also returns the number of frames.
+    func read(compressed: (UnsafeRawBufferPointer) throws -> Void,
+              chunk: (UnsafeRawBufferPointer) throws -> Void) throws -> (uncompressedBytes: Int64, frames: Int) {
         try file.rewind()
         let decoder = try ZstdStreamDecoder(path: path)
         let input = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.inputCapacity, alignment: 16)
@@ -31,10 +38,10 @@ public final class ZstdFileReader {
             let count = try file.read(into: input)
             if count == 0 { break }
             let bytes = UnsafeRawBufferPointer(rebasing: input[0..<count])
-            onCompressedBytes?(bytes)
+            try compressed(bytes)
             try decoder.feed(bytes, chunk)
         }
         try decoder.finish()
-        return decoder.uncompressedBytes
+        return (decoder.uncompressedBytes, decoder.frames)
     }
 }

@@ -1,7 +1,9 @@
 import CZstd
 
-/// Streams data into a `.zst` file: one frame, content checksum on, so a reader detects any
-/// damage, and optionally compressed on several threads (libzstd's own workers).
+/// Streams data into a `.zst` file: one frame, or several when the caller ends them with
+/// `endFrame` (concatenated frames are one valid zstd stream), each with its content checksum
+/// on, so a reader detects any damage; optionally compressed on several threads (libzstd's own
+/// workers).
 ///
 /// Not thread-safe: one producer writes, then calls `finish`. A writer dropped without
 /// `finish` leaves a file with no frame end, which every zstd reader rejects as truncated:
@@ -17,6 +19,10 @@ public final class ZstdFileWriter {
     private let onCompressedBytes: ((UnsafeRawBufferPointer) -> Void)?
     public private(set) var uncompressedBytes: Int64 = 0
     public private(set) var compressedBytes: Int64 = 0
+    /// Data was written since the last frame ended.
+    private var frameOpen = false
+    /// Frames ended (by `endFrame`, or the one `finish` ends).
+    public private(set) var frames = 0
 
     /// - Parameters:
     ///   - level: zstd level (3 is zstd's default; negative levels are faster still).
@@ -64,19 +70,66 @@ public final class ZstdFileWriter {
     public static var levelRange: ClosedRange<Int32> { ZSTD_minCLevel()...ZSTD_maxCLevel() }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        guard !bytes.isEmpty else { return }
         try compress(bytes, directive: ZSTD_e_continue)
         uncompressedBytes += Int64(bytes.count)
+        frameOpen = true
     }
 
     public func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try write($0) }
     }
 
-    /// Ends the frame (writing the checksum), flushes and fsyncs the file, and closes it.
+    /// Ends the current frame (if data was written since the last one ended); later data starts
+    /// a new frame. Frame boundaries are where the caller puts them, whatever the sizes of the
+    /// `write` calls, so output is a function of the data and these calls alone.
+    public func endFrame() throws {
+        guard frameOpen else { return }
+        try compress(UnsafeRawBufferPointer(start: nil, count: 0), directive: ZSTD_e_end)
+        frameOpen = false
+        frames += 1
+    }
+
+    /// Appends the frames of another finished `.zst` file (one compressed in parallel, say)
+    /// between frames of this one, decoding them on the way so that `decoded` sees their data
+    /// in order and a damaged file is refused. `onCompressedBytes` sees the appended bytes like
+    /// any other output. Returns the number of bytes decoded.
+    @discardableResult
+    public func appendFrames(ofFile source: String, decoded: (UnsafeRawBufferPointer) throws -> Void) throws -> Int64 {
+        if let failure { throw failure }
+        guard !frameOpen else {
+            throw ZstdError(code: .writerClosed, message: "frames can only be appended between frames", path: path)
+        }
+        let read: (uncompressedBytes: Int64, frames: Int)
+        do {
+            try drain()
+            read = try ZstdFileReader(path: source).read(compressed: { bytes in
+                onCompressedBytes?(bytes)
+                guard let file else {
+                    throw ZstdError(code: .writerClosed, message: "the file is already closed", path: path)
+                }
+                try file.writeAll(bytes)
+                compressedBytes += Int64(bytes.count)
+            }, chunk: decoded)
+        } catch let error as ZstdError {
+            failure = error
+            throw error
+        }
+        frames += read.frames
+        uncompressedBytes += read.uncompressedBytes
+        return read.uncompressedBytes
+    }
+
+    /// Ends the last frame (writing its checksum), flushes and fsyncs the file, and closes it.
+    /// A file that got no data at all still gets one (empty) frame, so it is valid zstd.
     /// Only after this returns is the file complete.
     @discardableResult
     public func finish() throws -> (uncompressedBytes: Int64, compressedBytes: Int64) {
-        try compress(UnsafeRawBufferPointer(start: nil, count: 0), directive: ZSTD_e_end)
+        if frameOpen || (frames == 0 && compressedBytes == 0) {
+            try compress(UnsafeRawBufferPointer(start: nil, count: 0), directive: ZSTD_e_end)
+            frameOpen = false
+            frames += 1
+        }
         do {
             try drain()
             try file?.sync()

@@ -10,6 +10,8 @@ final class ZstdStreamDecoder {
     private let output: UnsafeMutableRawBufferPointer
     private let path: String?
     private var framesCompleted = 0
+    /// Complete frames decoded so far.
+    var frames: Int { framesCompleted }
     /// Compressed bytes consumed of the frame being decoded; 0 between frames.
     private var bytesIntoFrame = 0
     private(set) var compressedBytes: Int64 = 0

@@ -47,6 +47,9 @@ extension SnapshotCommand {
         @Option(help: "zstd worker threads (0: compress on the reading thread; 1 overlaps compression with reading).")
         var workers: Int32 = 1
 
+        @Option(help: ArgumentHelp("Connections reading one large table at once, in key ranges of one snapshot, each compressed on its own thread. Default: one per two cores, at most 4.", valueName: "n"))
+        var parallel: Int = SnapshotExporter.Options.defaultParallel
+
         @Flag(help: "Print the manifest as JSON instead of a table.")
         var json = false
 
@@ -65,7 +68,7 @@ extension SnapshotCommand {
                 }
                 let manifest = try exporter.export(to: directory, options: .init(
                     schema: schema, tables: splitList(tables), level: level, workers: workers,
-                    checkpoint: checkpoint, toolVersion: SnapshotCommand.toolVersion))
+                    parallel: parallel, checkpoint: checkpoint, toolVersion: SnapshotCommand.toolVersion))
                 if json {
                     FileHandle.standardOutput.write(try manifest.encoded())
                 } else {
