@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import Synchronization
 import Testing
 import TestSupport
 
@@ -72,24 +73,41 @@ struct AdvisoryLeaseTests {
 
         try worker.execute("ROLLBACK")
 
-        // A statement that ends within the wait: the lease is taken once it has ended.
+        // A statement that ends within the wait: the lease is taken once it has ended, not before.
+        // The statement waits on an advisory lock the test holds, so it ends exactly when the test
+        // lets it (a timed sleep could end on its own while a loaded machine stalls the test).
+        let gate = Int64.random(in: 1...Int64.max)
+        let blocker = try PostgresConnection.connect(configuration)
+        defer { blocker.close() }
+        try blocker.query("select pg_advisory_lock($1::bigint)", [PostgresValue(gate)])
         Thread {
-            guard let sleeper = try? PostgresConnection.connect(configuration, applicationName: name, applicationNameOverridesURL: true) else { return }
-            _ = try? sleeper.query("select pg_sleep(1.5)")
-            sleeper.close()
+            guard let blocked = try? PostgresConnection.connect(configuration, applicationName: name, applicationNameOverridesURL: true) else { return }
+            _ = try? blocked.query("select pg_advisory_lock($1::bigint), pg_advisory_unlock($1::bigint)", [PostgresValue(gate)])
+            blocked.close()
         }.start()
         var visible = false
-        for _ in 0..<200 where !visible {
+        for _ in 0..<500 where !visible {
             visible = try worker.query("select count(*) from pg_stat_activity where application_name = $1 and state = 'active'", [.text(name)]).scalar == "1"
             if !visible { Thread.sleep(forTimeInterval: 0.02) }
         }
-        try #require(visible, "the sleeping statement never showed up")
-        let started = Date()
-        guard case .acquired(let second) = try lease(Int64.random(in: 1...Int64.max), wait: 10, workName: name) else {
-            Issue.record("a statement that ended within the wait kept the lease from being taken"); return
-        }
-        second.release()
-        #expect(Date().timeIntervalSince(started) >= 0.5)
+        try #require(visible, "the blocked statement never showed up")
+        // The lease is asked for on another thread; this one lets the statement end half a second later.
+        let acquired = Mutex<Date?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        let leaseKey = Int64.random(in: 1...Int64.max)
+        Thread {
+            defer { done.signal() }
+            guard case .acquired(let second) = try? self.lease(leaseKey, wait: 30, workName: name) else { return }
+            acquired.withLock { $0 = Date() }
+            second.release()
+        }.start()
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(acquired.withLock { $0 } == nil, "the lease was taken while the statement was still blocked")
+        let releasedAt = Date()
+        try blocker.query("select pg_advisory_unlock($1::bigint)", [PostgresValue(gate)])
+        done.wait()
+        let acquiredAt = try #require(acquired.withLock { $0 }, "a statement that ended within the wait kept the lease from being taken")
+        #expect(acquiredAt >= releasedAt)
     }
 
     @Test("application names that PostgreSQL would cut or escape are fitted so they arrive unchanged and stay distinct")
