@@ -134,12 +134,12 @@ struct PoolerTests {
         let name = BackfillRunner.applicationName(stateSchema: state)
         let pooled = PostgresConfiguration(url: bouncer.url)
 
-        /// A killed run's statement: `seconds` of pg_sleep through the pooler on a connection
-        /// named like the run's work connections. Returns its server pid once it is running.
-        func leftover(seconds: Double, ended: Ended) throws -> Int32 {
+        /// A killed run's statement through the pooler on a connection named like the run's work
+        /// connections (`sql` with the one parameter `value`). Returns its server pid once it runs.
+        func leftover(_ sql: String, _ value: String, ended: Ended) throws -> Int32 {
             Thread {
                 if let connection = try? PostgresConnection.connect(pooled, applicationName: name, applicationNameOverridesURL: true) {
-                    _ = try? connection.query("select pg_sleep($1)", [.text(String(seconds))])
+                    _ = try? connection.query(sql, [.text(value)])
                     connection.close()
                 }
                 ended.mark()
@@ -156,7 +156,7 @@ struct PoolerTests {
 
         // Outlives the wait: the run fails before touching anything, naming the statement's pid.
         let long = Ended()
-        let pid = try leftover(seconds: 60, ended: long)
+        let pid = try leftover("select pg_sleep($1::float8)", "60", ended: long)
         do {
             _ = try run(harness, through: bouncer, lockWait: 1)
             Issue.record("the run should have refused to start")
@@ -167,13 +167,31 @@ struct PoolerTests {
         _ = try harness.scalar("select pg_cancel_backend($1)", [.init(pid)])
         #expect(long.wait(seconds: 10))
 
-        // Ends within the wait: the run starts only after it has ended.
-        let short = Ended()
-        _ = try leftover(seconds: 2, ended: short)
+        // Ends within the wait: the run starts only after it has ended. The statement waits on an
+        // advisory lock a helper thread holds until a second after the statement is seen running,
+        // so when it ends does not depend on how fast this machine happens to be.
+        let gate = Int64.random(in: 1...Int64.max)
+        let released = Ended()
+        let locked = DispatchSemaphore(value: 0)
+        let seen = DispatchSemaphore(value: 0)
+        let direct = harness.postgres
+        Thread {
+            guard let blocker = try? PostgresConnection.connect(direct) else { locked.signal(); return }
+            _ = try? blocker.query("select pg_advisory_lock($1::bigint)", [PostgresValue(gate)])
+            locked.signal()
+            seen.wait()
+            Thread.sleep(forTimeInterval: 1)
+            released.mark()
+            _ = try? blocker.query("select pg_advisory_unlock($1::bigint)", [PostgresValue(gate)])
+            blocker.close()
+        }.start()
+        locked.wait()
+        _ = try leftover("select pg_advisory_lock($1::bigint), pg_advisory_unlock($1::bigint)", String(gate), ended: Ended())
+        seen.signal()
         let manifest = try run(harness, through: bouncer, lockWait: 30)
         let started = Double(try harness.scalar("select extract(epoch from started_at) from \(harness.stateSchema).runs where run_id = $1", [.text(manifest.runID)]) ?? "") ?? 0
-        let ended = try #require(short.at)
-        #expect(started >= ended.timeIntervalSince1970 - 0.25, "the run started \(ended.timeIntervalSince1970 - started) s before the leftover statement ended")
+        let releasedAt = try #require(released.at)
+        #expect(started >= releasedAt.timeIntervalSince1970, "the run started \(releasedAt.timeIntervalSince1970 - started) s before the leftover statement could end")
         #expect(differences(try harness.state(), CanonicalOracle.evaluate(harness.produced).state) == [])
     }
 }
