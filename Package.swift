@@ -32,12 +32,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Snapshot", dependencies: [
-            "Postgres", "Zstd", "Lifestream",
+            "Postgres", "Zstd", "Lifestream", "Pipeline",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Embeddings", dependencies: [
-            "Kafka", "Postgres", "Lifestream", "Backfill",
+            "Kafka", "Postgres", "Lifestream", "Backfill", "Pipeline",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "LegacyCleanup", dependencies: [

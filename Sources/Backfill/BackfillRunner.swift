@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import Lifestream
 import Logging
+import Pipeline
 import Postgres
 
 /// Everything a run needs to know besides the connections.
@@ -267,34 +268,29 @@ public final class BackfillRunner {
         // subject whose events span partitions can make two batches wait on each other, and a
         // batch PostgreSQL picks as a deadlock victim is simply run again.
         let groups = IngestWorkers.split(remaining, into: options.ingestWorkers)
-        let coordination = IngestCoordination(done: plan.totalRecords - remaining.reduce(0) { $0 + $1.count })
-        let worker: @Sendable (_ connection: PostgresConnection, _ ranges: [OffsetRange]) throws -> Void = { [kafka, onProgress] connection, ranges in
+        let committed = IngestProgress(done: plan.totalRecords - remaining.reduce(0) { $0 + $1.count })
+        let worker: @Sendable (_ connection: PostgresConnection, _ ranges: [OffsetRange], _ workers: PartWorkers) throws -> Void = {
+            [kafka, onProgress] connection, ranges, workers in
             let ingester = Ingester(connection: connection, state: options.state, target: options.target,
                                     topic: options.topic, runID: runID, bulk: bulk)
             let reader = try RangeReader(configuration: kafka)
             // The prefetch budget is shared: a few partitions in flight in all.
             try reader.read(topic: options.topic, ranges: ranges, batchSize: options.batchSize,
                             partitionsAtOnce: max(1, 4 / groups.count)) { records in
-                if coordination.firstFailure != nil { throw IngestCoordination.Stopped() }
+                if workers.shouldStop { throw PartWorkers.Stopped() }
                 _ = try Self.retryingDeadlocks { try ingester.ingest(records) }
-                onProgress?(.ingested(done: coordination.add(records.count), total: plan.totalRecords))
+                onProgress?(.ingested(done: committed.add(records.count), total: plan.totalRecords))
             }
         }
-        let finished = DispatchGroup()
-        for group in groups.dropFirst() {
-            finished.enter()
-            Thread { [postgres, connectAttempts, logger] in
-                coordination.run {
-                    let connection = try Self.connect(postgres, attempts: connectAttempts, logger: logger, applicationName: tag)
-                    defer { connection.close() }
-                    try worker(connection, group)
-                }
-                finished.leave()
-            }.start()
+        if !groups.isEmpty {
+            _ = try PartWorkers.run(count: groups.count, name: "backfill-ingest") { workers in
+                try worker(db, groups[0], workers)
+            } other: { [postgres, connectAttempts, logger] part, workers in
+                let connection = try Self.connect(postgres, attempts: connectAttempts, logger: logger, applicationName: tag)
+                defer { connection.close() }
+                try worker(connection, groups[part], workers)
+            }
         }
-        if let first = groups.first { coordination.run { try worker(db, first) } }
-        finished.wait()
-        if let failure = coordination.firstFailure { throw failure }
         // Every range is complete (gaps such as transaction markers included): record the ends.
         try db.transaction { tx in
             try tx.query("""

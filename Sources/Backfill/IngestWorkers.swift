@@ -20,11 +20,10 @@ enum IngestWorkers {
     }
 }
 
-/// State the ingest threads share: records done, and the first failure, which stops the others.
-final class IngestCoordination: @unchecked Sendable {
+/// Records committed so far by all ingest workers: each reports progress from its own thread.
+final class IngestProgress: @unchecked Sendable {
     private let lock = NSLock()
     private var done: Int64
-    private var failure: (any Error)?
 
     init(done: Int64) { self.done = done }
 
@@ -32,23 +31,4 @@ final class IngestCoordination: @unchecked Sendable {
     func add(_ records: Int) -> Int64 {
         lock.withLock { done += Int64(records); return done }
     }
-
-    func fail(_ error: any Error) {
-        lock.withLock { if failure == nil { failure = error } }
-    }
-
-    var firstFailure: (any Error)? { lock.withLock { failure } }
-
-    /// Runs one worker: its error becomes the first failure unless a sibling's already is.
-    func run(_ worker: () throws -> Void) {
-        do {
-            try worker()
-        } catch is Stopped {
-        } catch {
-            fail(error)
-        }
-    }
-
-    /// Thrown inside a worker whose sibling failed, to end its read at the next batch.
-    struct Stopped: Error {}
 }

@@ -2,6 +2,7 @@ import Backfill
 import Foundation
 import Kafka
 import Logging
+import Pipeline
 import Postgres
 
 /// Everything an embedding backfill needs besides the connections and the service.
@@ -176,9 +177,10 @@ public final class EmbedRunner {
         var retries: Int64 = 0
     }
 
-    /// `concurrency` worker threads take batches in order; each embeds its batch and commits it
-    /// with its own connection, so requests and database writes overlap. The first error stops
-    /// the others after their current batch (which commits or not as a whole).
+    /// `concurrency` workers (this thread and `concurrency - 1` more, `PartWorkers`) take batches
+    /// in order; each embeds its batch and commits it with its own connection, so requests and
+    /// database writes overlap. The first error stops the others after their current batch
+    /// (which commits or not as a whole).
     private func embedAll(_ pending: [TextMessage], health: ServiceHealth, options: EmbedOptions) throws -> EmbedTotals {
         guard !pending.isEmpty else { return EmbedTotals() }
         let batches = stride(from: 0, to: pending.count, by: options.batchSize).map {
@@ -186,33 +188,24 @@ public final class EmbedRunner {
         }
         let state = WorkState(total: Int64(pending.count))
         let embedder = BatchEmbedder(source: source, health: health, retry: options.retry, topic: options.topic, logger: logger)
-        let workers = max(1, min(options.concurrency, batches.count))
-        let group = DispatchGroup()
         let postgres = self.postgres
         let progress = onProgress
-        for worker in 0..<workers {
-            group.enter()
-            let thread = Thread {
-                defer { group.leave() }
-                do {
-                    let db = try Self.connect(postgres, table: options.table)
-                    defer { db.close() }
-                    while let index = state.next(of: batches.count) {
-                        let output = try embedder.embed(batches[index])
-                        let written = try options.table.write(db, vectors: output.vectors, model: health.model, quarantined: output.quarantined)
-                        let done = state.record(embedded: Int64(written), quarantined: Int64(output.quarantined.count),
-                                                retries: Int64(output.retries), messages: Int64(batches[index].count))
-                        progress?(.embedded(done: done, total: state.total))
-                    }
-                } catch {
-                    state.fail(error)
-                }
+        let worker: @Sendable (PartWorkers) throws -> Void = { workers in
+            let db = try Self.connect(postgres, table: options.table)
+            defer { db.close() }
+            while !workers.shouldStop, let index = state.next(of: batches.count) {
+                let output = try embedder.embed(batches[index])
+                let written = try options.table.write(db, vectors: output.vectors, model: health.model, quarantined: output.quarantined)
+                let done = state.record(embedded: Int64(written), quarantined: Int64(output.quarantined.count),
+                                        retries: Int64(output.retries), messages: Int64(batches[index].count))
+                progress?(.embedded(done: done, total: state.total))
             }
-            thread.name = "embed-worker-\(worker)"
-            thread.start()
         }
-        group.wait()
-        if let error = state.failure { throw error }
+        _ = try PartWorkers.run(count: max(1, min(options.concurrency, batches.count)), name: "embed-worker") { workers in
+            try worker(workers)
+        } other: { _, workers in
+            try worker(workers)
+        }
         return state.totals
     }
 
@@ -259,23 +252,20 @@ public final class EmbedRunner {
     }
 }
 
-/// The workers' shared cursor, totals and first failure.
+/// The workers' shared cursor and totals.
 private final class WorkState: @unchecked Sendable {
     private let lock = NSLock()
     let total: Int64
     private var nextIndex = 0
     private var done: Int64 = 0
     private(set) var totals = EmbedRunner.EmbedTotals()
-    private var firstFailure: (any Error)?
 
     init(total: Int64) { self.total = total }
 
-    var failure: (any Error)? { lock.withLock { firstFailure } }
-
-    /// The next batch to take, or nil when all are taken or a worker has failed.
+    /// The next batch to take, or nil when all are taken.
     func next(of count: Int) -> Int? {
         lock.withLock {
-            guard firstFailure == nil, nextIndex < count else { return nil }
+            guard nextIndex < count else { return nil }
             defer { nextIndex += 1 }
             return nextIndex
         }
@@ -289,9 +279,5 @@ private final class WorkState: @unchecked Sendable {
             done += messages
             return done
         }
-    }
-
-    func fail(_ error: any Error) {
-        lock.withLock { if firstFailure == nil { firstFailure = error } }
     }
 }

@@ -1,14 +1,17 @@
 import Foundation
 
 /// Runs the parts of one job side by side: part 0 on the calling thread, the others on threads
-/// of their own (they make blocking libpq and zstd calls, which must stay off Swift's
-/// cooperative pool). Waits for all of them; the first failure is rethrown and tells the other
-/// parts to stop early (they check `shouldStop` between chunks).
+/// of their own (they make blocking libpq, librdkafka and zstd calls, which must stay off
+/// Swift's cooperative pool). Waits for all of them; the first failure is rethrown and tells the
+/// other parts to stop early (they check `shouldStop` between chunks or batches). Snapshot
+/// export parts, ingest workers and embedding workers all run this way.
 ///
 /// `@unchecked Sendable`: its state is only touched with `lock` held.
-final class PartWorkers: @unchecked Sendable {
+public final class PartWorkers: @unchecked Sendable {
     /// Thrown by a part that stopped because another one failed; never the error reported.
-    struct Stopped: Error {}
+    public struct Stopped: Error {
+        public init() {}
+    }
 
     private let lock = NSLock()
     private var failure: (any Error)?
@@ -16,7 +19,7 @@ final class PartWorkers: @unchecked Sendable {
     private init() {}
 
     /// True once a part has failed: the others should throw `Stopped` at their next chance.
-    var shouldStop: Bool { lock.withLock { failure != nil } }
+    public var shouldStop: Bool { lock.withLock { failure != nil } }
 
     private func fail(_ error: any Error) {
         lock.withLock {
@@ -26,7 +29,7 @@ final class PartWorkers: @unchecked Sendable {
 
     /// Runs `first` (part 0) here and `other` for parts 1..<count on threads; returns the parts'
     /// results in part order.
-    static func run<Result: Sendable>(
+    public static func run<Result: Sendable>(
         count: Int, name: String,
         first: (PartWorkers) throws -> Result,
         other: @escaping @Sendable (Int, PartWorkers) throws -> Result
