@@ -1,3 +1,5 @@
+import Postgres
+
 /// Rows in PostgreSQL's binary COPY format, for the staging table of embeddings.
 ///
 /// Binary because a vector is 384 floats: as text each would be formatted here and parsed by the
@@ -52,6 +54,15 @@ struct BinaryCopy {
     }
 
     mutating func finish() { appendInt16(-1) }
+
+    /// Ends the rows and sends them with `COPY <table> FROM STDIN (FORMAT binary)`.
+    func send(into table: String, on db: PostgresConnection) throws {
+        var rows = self
+        rows.finish()
+        try db.copyIn("copy \(table) from stdin (format binary)") { writer in
+            try rows.bytes.withUnsafeBytes { try writer.write($0) }
+        }
+    }
 
     private mutating func appendInt16(_ value: Int16) {
         let v = UInt16(bitPattern: value)

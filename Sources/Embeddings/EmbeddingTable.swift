@@ -107,11 +107,7 @@ public struct EmbeddingTable: Sendable {
             """)
         var copy = BinaryCopy(capacity: 1 << 20)
         func flush() throws {
-            var chunk = copy
-            chunk.finish()
-            try db.copyIn("copy embed_candidates from stdin (format binary)") { writer in
-                try chunk.bytes.withUnsafeBytes { try writer.write($0) }
-            }
+            try copy.send(into: "embed_candidates", on: db)
             copy = BinaryCopy(capacity: 1 << 20)
         }
         for message in messages {
@@ -155,10 +151,7 @@ public struct EmbeddingTable: Sendable {
                     copy.int32(message.partition)
                     copy.int64(message.offset)
                 }
-                copy.finish()
-                try tx.copyIn("copy embed_staging from stdin (format binary)") { writer in
-                    try copy.bytes.withUnsafeBytes { try writer.write($0) }
-                }
+                try copy.send(into: "embed_staging", on: tx)
                 written = try tx.query("""
                     insert into \(qualified) as t (id, text, model_name, embedding, source_partition, source_offset)
                     select id, text, model_name, embedding, source_partition, source_offset from embed_staging
@@ -191,10 +184,7 @@ public struct EmbeddingTable: Sendable {
             copy.text(record.reason)
             copy.bigintOrNull(record.timestamp)
         }
-        copy.finish()
-        try db.copyIn("copy embed_quarantine_staging from stdin (format binary)") { writer in
-            try copy.bytes.withUnsafeBytes { try writer.write($0) }
-        }
+        try copy.send(into: "embed_quarantine_staging", on: db)
         try db.query("""
             insert into \(quarantine) (topic, partition, "offset", key, value, reason, record_timestamp)
             select topic, partition, "offset", key, value, reason, to_timestamp(record_ms / 1000.0) from embed_quarantine_staging
