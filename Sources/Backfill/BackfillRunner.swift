@@ -238,11 +238,7 @@ public final class BackfillRunner {
             try db.transaction { tx in try bulkLoad.finish(runID: loader, db: tx) }
         }
         try db.query("update \(runs) set status = 'abandoned' where status in ('ingesting', 'ingested')")
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        let runID = "run-\(formatter.string(from: Date()))-\(UUID().uuidString.prefix(6).lowercased())"
+        let runID = RunID.make("run")
         let status = plan.totalRecords == 0 ? "ingested" : "ingesting"
         try db.transaction { tx in
             let bulk = try options.allowBulkLoad && plan.totalRecords > 0 && BulkLoad.applies(state: options.state, target: options.target, db: tx)

@@ -109,7 +109,7 @@ public final class EmbedRunner {
         }
 
         durations["total"] = Date().timeIntervalSince(started)
-        let runID = Self.runID(started)
+        let runID = RunID.make("embed", at: started)
         let manifest = EmbedManifest(
             runID: runID, toolVersion: options.toolVersion, topic: options.topic, targetSchema: table.schema, table: table.name,
             model: health.model, dimension: health.dimension, bounds: plan.bounds.summary, ranges: plan.ranges, notes: notes,
@@ -241,14 +241,6 @@ public final class EmbedRunner {
     /// A stable 64-bit advisory lock key per table (FNV-1a).
     static func lockKey(_ table: String) -> Int64 {
         AdvisoryLease.key("backfill-embed:\(table)")
-    }
-
-    static func runID(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        return "embed-\(formatter.string(from: date))-\(UUID().uuidString.prefix(6).lowercased())"
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Backfill
 import Foundation
 import Postgres
 import Snapshot
@@ -58,7 +59,7 @@ extension SnapshotCommand {
                 let checkpoint = try self.checkpoint.map { try SnapshotManifest.Checkpoint.fromRunManifest(path: $0) }
                 let connection = try PostgresConnection.connect(try database.configuration(), applicationName: "backfill snapshot export")
                 defer { connection.close() }
-                let directory = out ?? "snapshots/\(schema)-\(Self.folderTime(Date()))"
+                let directory = out ?? "snapshots/\(schema)-\(RunID.compactTime(Date()))"
                 var exporter = SnapshotExporter(connection: connection)
                 let started = Date()
                 if !json {
@@ -78,15 +79,6 @@ extension SnapshotCommand {
                           + "(ratio \(ratio(manifest.totalUncompressedBytes, manifest.totalCompressedBytes))) in \(String(format: "%.2f", seconds)) s")
                 }
             }
-        }
-
-        /// `20250101T120000Z`: sortable, and safe in a folder name.
-        static func folderTime(_ date: Date) -> String {
-            let formatter = DateFormatter()
-            formatter.locale = Locale(identifier: "en_US_POSIX")
-            formatter.timeZone = TimeZone(identifier: "UTC")
-            formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-            return formatter.string(from: date)
         }
     }
 
