@@ -89,7 +89,7 @@ public final class BackfillRunner {
         try prepareSchemas(db, options)
 
         let plan = try timed("plan") { try self.plan(topic: options.topic, bounds: options.bounds) }
-        let (runID, resumed) = try startOrResume(db, plan: plan, options: options)
+        let (runID, resumed) = try startOrResume(db, plan: plan, options: options, tag: tag)
         onProgress?(.planned(plan, resumed: resumed))
         logger.info("run planned", metadata: [
             "run_id": "\(runID)", "records": "\(plan.totalRecords)", "partitions": "\(plan.ranges.count)", "resumed": "\(resumed)",
@@ -101,25 +101,21 @@ public final class BackfillRunner {
             try lease.confirm()
         }
         onProgress?(.phase("materialize"))
-        let materialized = try timed("materialize") { () -> MaterializeCounts in
-            let reader = try connect(tag)
-            defer { reader.close() }
-            let materializer = Materializer(reader: reader, writer: db, state: options.state, target: options.target, runID: runID)
-            materializer.batchSubjects = options.materializeBatchSubjects
-            materializer.batchPayloadBytes = options.materializeBatchPayloadBytes
-            materializer.onProgress = { [onProgress] counts in onProgress?(.materialized(subjects: counts.subjects)) }
-            return try materializer.run()
-        }
+        let materialized = try timed("materialize") { try materialize(db, runID: runID, options: options, tag: tag) }
         logger.info("materialized", metadata: ["run_id": "\(runID)", "subjects": "\(materialized.subjects)"])
         try lease.confirm()
 
-        try db.query("update \(options.state.table("runs")) set status = 'complete', finished_at = now() where run_id = $1", [.text(runID)])
+        // The manifest is written before the run is marked complete: a run killed in between is
+        // resumed (nothing left to do) and writes the same manifest again, where the other order
+        // would leave a complete run without its manifest and the next launch would start anew.
         var manifest = try loadManifest(db, runID: runID, plan: plan, options: options, started: started)
+        manifest.status = "complete"
         manifest.durations = durations
         manifest.durations["total"] = Date().timeIntervalSince(started)
         let path = (options.manifestDirectory as NSString).appendingPathComponent("\(runID).json")
         try manifest.write(to: path)
         try manifest.write(to: (options.manifestDirectory as NSString).appendingPathComponent("latest.json"))
+        try db.query("update \(options.state.table("runs")) set status = 'complete', finished_at = now() where run_id = $1", [.text(runID)])
         logger.info("manifest written", metadata: ["path": "\(path)"])
         return manifest
     }
@@ -221,7 +217,7 @@ public final class BackfillRunner {
 
     /// An unfinished run with the very same ranges is resumed; any other unfinished run is
     /// abandoned (its logged events stay and are materialized by this run).
-    private func startOrResume(_ db: PostgresConnection, plan: RunPlan, options: RunOptions) throws -> (String, Bool) {
+    private func startOrResume(_ db: PostgresConnection, plan: RunPlan, options: RunOptions, tag: String) throws -> (String, Bool) {
         let runs = options.state.table("runs")
         let json = planJSON(plan, options)
         let unfinished = try db.query("select run_id from \(runs) where status in ('ingesting', 'ingested') and plan = $1::jsonb order by started_at desc limit 1", [.text(json)])
@@ -232,10 +228,10 @@ public final class BackfillRunner {
         let bulkLoad = BulkLoad(state: options.state, target: options.target)
         if try BulkLoad.isLoading(state: options.state, db: db) {
             // An interrupted bulk load of other ranges: settle what it logged before anything else.
-            guard let loader = try db.query("select run_id from \(runs) where bulk and status = 'ingesting' order by started_at desc limit 1").scalar else {
+            guard let loader = try db.query("select run_id from \(runs) where bulk and status in ('ingesting', 'ingested') order by started_at desc limit 1").scalar else {
                 throw BackfillError(.state, "the event log in \(options.state.name) has no primary key and no bulk load owns it; restore the key (subject_id, event_id) or rebuild the state schema")
             }
-            try db.transaction { tx in try bulkLoad.finish(runID: loader, db: tx) }
+            _ = try materialize(db, runID: loader, options: options, tag: tag)
         }
         try db.query("update \(runs) set status = 'abandoned' where status in ('ingesting', 'ingested')")
         let runID = RunID.make("run")
@@ -247,6 +243,21 @@ public final class BackfillRunner {
             if bulk { try bulkLoad.begin(db: tx) }
         }
         return (runID, false)
+    }
+
+    /// Folds the dirty subjects — or, after a bulk load (a keyless log), the whole log — into the
+    /// target, reading on a second connection while `db` writes.
+    private func materialize(_ db: PostgresConnection, runID: String, options: RunOptions, tag: String) throws -> MaterializeCounts {
+        let scope: Materializer.Scope = try BulkLoad.isLoading(state: options.state, db: db) ? .bulk : .dirty
+        let reader = try connect(tag)
+        defer { reader.close() }
+        let materializer = Materializer(reader: reader, writer: db, state: options.state, target: options.target, runID: runID, scope: scope)
+        if scope == .bulk, options.ingestWorkers > 1 { materializer.extraReaders = [try connect(tag)] }
+        defer { materializer.extraReaders.forEach { $0.close() } }
+        materializer.batchSubjects = options.materializeBatchSubjects
+        materializer.batchPayloadBytes = options.materializeBatchPayloadBytes
+        materializer.onProgress = { [onProgress] counts in onProgress?(.materialized(subjects: counts.subjects)) }
+        return try materializer.run()
     }
 
     private func runStatus(_ db: PostgresConnection, _ state: StateSchema, _ runID: String) throws -> String? {
@@ -294,7 +305,6 @@ public final class BackfillRunner {
                 select $1, p, o from unnest($2::integer[], $3::bigint[]) as u(p, o)
                 on conflict (run_id, partition) do update set next_offset = excluded.next_offset
                 """, [.text(runID), .text(postgresArray(plan.ranges.map { Int64($0.partition) })), .text(postgresArray(plan.ranges.map(\.end)))])
-            if bulk { try BulkLoad(state: options.state, target: options.target).finish(runID: runID, db: tx) }
             try tx.query("update \(options.state.table("runs")) set status = 'ingested' where run_id = $1", [.text(runID)])
         }
     }

@@ -26,7 +26,7 @@ public final class Ingester {
     let topic: String
     let runID: String
     /// Append straight to a keyless log (see `BulkLoad`): no staging, no per-record key
-    /// probe; duplicates and sensor rows are settled when the load finishes.
+    /// probe; duplicates and sensor rows are settled by the bulk pass that folds the log.
     let bulk: Bool
 
     public init(connection: PostgresConnection, state: StateSchema, target: TargetSchema, topic: String, runID: String, bulk: Bool = false) {
@@ -62,10 +62,12 @@ public final class Ingester {
                 """)
             var quarantine: [(KafkaRecord, QuarantineReason)] = []
             var readings: [(subjectID: String, eventID: String, at: Timestamp, celsius: Double, humidity: Double?, record: KafkaRecord)] = []
+            // Binary COPY: timestamps and integers travel as numbers, text without escaping.
             let destination = bulk
-                ? "copy \(state.table("events")) (subject_id, event_id, event_type, occurred_at, source, payload, partition, \"offset\", record_timestamp) from stdin"
-                : "copy pg_temp.stage_events from stdin"
+                ? "copy \(state.table("events")) (subject_id, event_id, event_type, occurred_at, source, payload, partition, \"offset\", record_timestamp) from stdin (format binary)"
+                : "copy pg_temp.stage_events from stdin (format binary)"
             try db.copyIn(destination) { writer in
+                writer.binaryHeader()
                 for record in records {
                     guard let value = record.value else {
                         quarantine.append((record, .invalidJSON))
@@ -76,27 +78,26 @@ public final class Ingester {
                         quarantine.append((record, reason))
                     case .success(let decoded):
                         let event = decoded.event
-                        writer.field(event.subjectID)
-                        writer.field(event.eventID)
-                        writer.field(event.type.rawValue)
-                        writer.field(event.occurredAt.postgresText)
-                        writer.field(event.source)
-                        value.withUnsafeBytes { writer.field(utf8: UnsafeRawBufferPointer(rebasing: $0[decoded.payloadRange])) }
-                        writer.field(Int64(record.partition))
-                        writer.field(record.offset)
-                        writer.field(record.timestamp.map { Timestamp(milliseconds: $0).postgresText })
-                        writer.endRow()
-                        if case let .tempReadingRecorded(celsius, humidity) = event.payload {
+                        writer.binaryRow(fields: 9)
+                        writer.binary(event.subjectID)
+                        writer.binary(event.eventID)
+                        writer.binary(event.type.rawValue)
+                        writer.binary(timestampMicroseconds: event.occurredAt.microseconds)
+                        writer.binary(event.source)
+                        value.withUnsafeBytes { writer.binary(utf8: UnsafeRawBufferPointer(rebasing: $0[decoded.payloadRange])) }
+                        writer.binary(int32: record.partition)
+                        writer.binary(int64: record.offset)
+                        writer.binary(timestampMicroseconds: record.timestamp.map { $0 * 1000 })
+                        if !bulk, case let .tempReadingRecorded(celsius, humidity) = event.payload {
                             readings.append((event.subjectID, event.eventID, event.occurredAt, celsius, humidity, record))
                         }
                     }
                 }
+                writer.binaryTrailer()
             }
             if !readings.isEmpty {
-                // Sensor readings travel decoded: the bulk load settles them from these columns
-                // instead of parsing every payload again.
-                let readingsTable = bulk ? state.table("bulk_readings") : "pg_temp.stage_readings"
-                try db.copyIn("copy \(readingsTable) from stdin") { writer in
+                // Sensor readings travel decoded: the apply statement projects them from these columns.
+                try db.copyIn("copy pg_temp.stage_readings from stdin") { writer in
                     for reading in readings {
                         writer.field(reading.subjectID)
                         writer.field(reading.eventID)

@@ -19,22 +19,41 @@ public struct MaterializeCounts: Sendable, Equatable {
 /// (rows that did not change are not touched, rows that should no longer exist are deleted).
 /// Folding (on the calling thread, reading the log) and writing (on a writer thread, with the
 /// writer connection) overlap, with at most two folded batches waiting between them.
+///
+/// A bulk pass (`Scope.bulk`, see `BulkLoad`) folds the whole keyless log instead — sensors
+/// included, duplicates settled as each subject's events come by — and writes every table in
+/// one transaction that ends by settling the log (duplicates recorded and removed, key built).
 public final class Materializer {
+    /// Which subjects a pass folds.
+    public enum Scope: Sendable {
+        /// The dirty set, from a keyed log; sensor projections are kept at ingest.
+        case dirty
+        /// Every subject of a bulk-loaded, keyless log, into empty tables.
+        case bulk
+    }
+
     let reader: PostgresConnection
     let writer: PostgresConnection
     let state: StateSchema
     let target: TargetSchema
     let runID: String
+    let scope: Scope
     public var batchSubjects = 5_000
     /// A batch also ends once its subjects' events carried this many payload bytes, so a few
     /// subjects with very large texts cannot make a batch (and the up to four batches between
     /// folding and writing) large.
     public var batchPayloadBytes = 8 << 20
+    /// A bulk pass reads and folds the log in parts, one per reader (this one and these, each
+    /// on a thread of its own with a share of the subjects by hash): the server sorts the parts
+    /// side by side instead of one large sort before the first row arrives.
+    public var extraReaders: [PostgresConnection] = []
     /// Called on the writer thread after each committed batch.
     public var onProgress: (@Sendable (MaterializeCounts) -> Void)?
 
-    public init(reader: PostgresConnection, writer: PostgresConnection, state: StateSchema, target: TargetSchema, runID: String) {
+    public init(reader: PostgresConnection, writer: PostgresConnection, state: StateSchema, target: TargetSchema, runID: String,
+                scope: Scope = .dirty) {
         self.runID = runID
+        self.scope = scope
         self.reader = reader
         self.writer = writer
         self.state = state
@@ -42,12 +61,43 @@ public final class Materializer {
     }
 
     public func run() throws -> MaterializeCounts {
+        guard scope == .bulk else { return try pass(directCopy: try targetIsEmpty()) }
+        do {
+            return try pass(directCopy: true)
+        } catch is DirectCopyConflict {
+            // Rows appeared in the target since the run began (a live writer): the whole bulk
+            // transaction rolled back, so merge every batch instead.
+            return try pass(directCopy: false)
+        }
+    }
+
+    /// A bulk pass's direct COPY met a row already in the target.
+    struct DirectCopyConflict: Error {}
+
+    private func pass(directCopy: Bool) throws -> MaterializeCounts {
         let queue = BlockingQueue<WriteJob>(capacity: 2)
-        let side = WriterSide(self, directCopy: try targetIsEmpty())
+        let side = WriterSide(self, directCopy: directCopy)
         let joined = DispatchSemaphore(value: 0)
         Thread { side.drain(queue); joined.signal() }.start()
         do {
-            try fold { job in try queue.push(job) }
+            let parts = scope == .bulk ? 1 + extraReaders.count : 1
+            if parts == 1 {
+                try fold(reader: reader, part: 0, of: 1) { job in try queue.push(job) }
+            } else {
+                let unchecked = UncheckedMaterializer(self)
+                _ = try PartWorkers.run(count: parts, name: "backfill-fold") { workers in
+                    try fold(reader: reader, part: 0, of: parts) { job in
+                        if workers.shouldStop { throw PartWorkers.Stopped() }
+                        try queue.push(job)
+                    }
+                } other: { part, workers in
+                    let m = unchecked.materializer
+                    try m.fold(reader: m.extraReaders[part - 1], part: part, of: parts) { job in
+                        if workers.shouldStop { throw PartWorkers.Stopped() }
+                        try queue.push(job)
+                    }
+                }
+            }
             queue.finish()
         } catch {
             queue.finish(throwing: error)
@@ -65,6 +115,10 @@ public final class Materializer {
         var rows: [SubjectRows]
         var ids: [String]
         var pending: Int64
+        /// Bulk: reading events among the batch's events (what `temperature_readings` counts).
+        var readingEvents: Int64 = 0
+        /// Bulk: (duplicate record, its event) as tuple ids in the log.
+        var duplicates: [(loser: String, winner: String)] = []
     }
 
     /// The writer thread's side of a pass. The writer connection is used by that thread alone
@@ -81,6 +135,7 @@ public final class Materializer {
         }
 
         func drain(_ queue: BlockingQueue<WriteJob>) {
+            if materializer.scope == .bulk { return drainBulk(queue) }
             do {
                 while let job = try queue.pop() {
                     do {
@@ -98,78 +153,178 @@ public final class Materializer {
                 queue.cancel()  // the folding side stops at its next hand-over
             }
         }
+
+        /// Every batch in one transaction, which then settles the log: all of it or nothing.
+        func drainBulk(_ queue: BlockingQueue<WriteJob>) {
+            let m = materializer
+            do {
+                try m.writer.transaction { db in
+                    try db.execute("create temp table bulk_duplicates (loser tid not null, winner tid not null) on commit drop")
+                    var written: [String: Int64] = [:]
+                    while let job = try queue.pop() {
+                        do {
+                            for (table, rows) in try m.writeBulk(job, direct: directCopy, db: db) { written[table, default: 0] += rows }
+                        } catch let error as PostgresError where directCopy && error.sqlState == "23505" {
+                            throw DirectCopyConflict()
+                        }
+                        counts.subjects += Int64(job.ids.count)
+                        counts.pendingEvents += job.pending
+                        m.onProgress?(counts)
+                    }
+                    try db.execute("analyze pg_temp.bulk_duplicates")
+                    try BulkLoad(state: m.state, target: m.target).settle(runID: m.runID, db: db)
+                    try m.state.addRows(written, run: m.runID, db: db)
+                    try db.query("update \(m.state.table("runs")) set pending = pending + $2, subjects_refolded = subjects_refolded + $3 where run_id = $1",
+                                 [.text(m.runID), .init(counts.pendingEvents), .init(counts.subjects)])
+                }
+            } catch {
+                failure = error
+                queue.cancel()
+            }
+        }
     }
 
-    /// Reads the dirty subjects' events in subject order and folds them, handing over batches.
-    private func fold(_ handOver: (WriteJob) throws -> Void) throws {
-        var batch: [SubjectRows] = []
-        var batchPending: Int64 = 0
-        var batchIDs: [String] = []
+    /// The materializer as the fold threads of a bulk pass share it: each reads its own
+    /// connection and only reads the settings, and the writer side is on its own thread.
+    private struct UncheckedMaterializer: @unchecked Sendable {
+        let materializer: Materializer
+        init(_ materializer: Materializer) { self.materializer = materializer }
+    }
+
+    /// Reads the subjects' events (of part `part` of `parts`, by a hash of the subject) in subject
+    /// order and folds them, handing over batches.
+    private func fold(reader: PostgresConnection, part: Int, of parts: Int, _ handOver: (WriteJob) throws -> Void) throws {
+        let bulk = scope == .bulk
+        var job = WriteJob(rows: [], ids: [], pending: 0)
         var batchBytes = 0
         var current: [Event] = []
+        /// Bulk: where each of `current` lies in the log, to settle duplicates.
+        var origins: [LogPosition] = []
         var currentID: String?
-        var copyText = CopyTextReader(fieldCount: 6, source: "the event log")
-        var rows = CopyRows(fieldCount: 6, reservingBytes: 1 << 20)
+        var currentBytes: [UInt8] = []
+        let fieldCount = bulk ? 9 : 6
+        var copyData = CopyBinaryReader(fieldCount: fieldCount, source: "the event log")
+        var rows = CopyRows(fieldCount: fieldCount, reservingBytes: 1 << 20)
 
         func flush() throws {
-            guard !batchIDs.isEmpty else { return }
-            try handOver(WriteJob(rows: batch, ids: batchIDs, pending: batchPending))
-            batchPending = 0
+            guard !job.ids.isEmpty else { return }
+            try handOver(job)
+            job = WriteJob(rows: [], ids: [], pending: 0)
+            job.rows.reserveCapacity(batchSubjects)
             batchBytes = 0
-            batch.removeAll(keepingCapacity: true)
-            batchIDs.removeAll(keepingCapacity: true)
         }
         func finishSubject() throws {
             guard let id = currentID else { return }
-            current.sort(by: Event.eventOrder)
+            if bulk { Self.settleDuplicates(&current, origins: origins, into: &job.duplicates) }
+            // The log is read in (subject, occurred_at) order: only equal instants may need their ids ordered.
+            if zip(current, current.dropFirst()).contains(where: { Event.eventOrder($1, $0) }) { current.sort(by: Event.eventOrder) }
             let rows = SubjectFold.fold(sorted: current)
-            batchPending += Int64(rows.pendingEvents)
-            batch.append(rows)
-            batchIDs.append(id)
+            if bulk { job.readingEvents += Int64(current.reduce(0) { $1.type == .tempReadingRecorded ? $0 + 1 : $0 }) }
+            job.pending += Int64(rows.pendingEvents)
+            job.rows.append(rows)
+            job.ids.append(id)
             current.removeAll(keepingCapacity: true)
-            if batchIDs.count >= batchSubjects || batchBytes >= batchPayloadBytes { try flush() }
+            origins.removeAll(keepingCapacity: true)
+            if job.ids.count >= batchSubjects || batchBytes >= batchPayloadBytes { try flush() }
         }
 
         // The sort by subject runs in memory rather than through temporary files; SET LOCAL keeps
         // the setting to this transaction (a transaction-mode pooler may hand the session on).
+        let query = bulk
+            ? """
+              select e.subject_id, e.event_id, e.event_type, e.occurred_at, e.source, e.payload, e.partition, e."offset", e.ctid
+              from \(state.table("events")) e
+              \(parts > 1 ? "where (hashtext(e.subject_id) & 2147483647) % \(parts) = \(part)" : "")
+              order by e.subject_id collate "C", e.occurred_at
+              """
+            : """
+              select e.subject_id, e.event_id, e.event_type, e.occurred_at, e.source, e.payload
+              from \(state.table("events")) e join \(state.table("dirty_subjects")) d using (subject_id)
+              where e.event_type <> 'temp.reading_recorded'
+              order by e.subject_id collate "C", e.occurred_at
+              """
         try reader.transaction { reader in
         try reader.execute("set local work_mem = '256MB'")
-        try reader.copyOut("""
-            copy (select e.subject_id, e.event_id, e.event_type, (extract(epoch from e.occurred_at) * 1000000)::int8, e.source, e.payload
-                  from \(state.table("events")) e join \(state.table("dirty_subjects")) d using (subject_id)
-                  where e.event_type <> 'temp.reading_recorded'
-                  order by e.subject_id) to stdout
-            """) { chunk in
-            try copyText.consume(chunk, into: &rows)
+        // Binary: the server prints no timestamps, the client unescapes nothing.
+        try reader.copyOut("copy (\(query)) to stdout (format binary)") { chunk in
+            try copyData.consume(chunk, into: &rows)
             for row in 0..<rows.count {
-                let event = try Self.event(from: (0..<6).map { rows.string(row, $0) })
-                batchBytes += rows.span(row, 5).length
-                if event.subjectID != currentID {
+                // A subject's id is made into a String once, not once per event.
+                if currentID == nil || !rows.field(row, 0, equals: currentBytes) {
                     try finishSubject()
-                    currentID = event.subjectID
+                    currentID = rows.string(row, 0)
+                    currentBytes = rows.bytes(row, 0) ?? []
                 }
-                current.append(event)
+                current.append(try Self.event(rows, row, subjectID: currentID ?? ""))
+                batchBytes += rows.span(row, 5).length
+                if bulk { origins.append(try Self.position(rows, row)) }
             }
             rows.removeAll()
         }
         }
-        try copyText.finish()
+        try copyData.finish()
         try finishSubject()
         try flush()
     }
 
-    static func event(from fields: [String?]) throws -> Event {
-        guard fields.count == 6, let subjectID = fields[0], let eventID = fields[1], let typeName = fields[2],
-              let type = EventType(rawValue: typeName), let micros = fields[3].flatMap({ Int64($0) }), let payloadText = fields[5]
-        else { throw BackfillError(.materialize, "the event log holds a row this version cannot read (\(fields.prefix(3).compactMap { $0 }.joined(separator: ", ")))") }
-        var text = payloadText
-        let payload = text.withUTF8 { EventDecoder.decodePayload(type: type, bytes: UnsafeRawBufferPointer($0)) }
-        switch payload {
-        case .success(let payload):
+    /// Where a record lies in the log: the lowest (partition, offset) of an event's records is
+    /// the event; `tid` finds the row again (nothing else writes the log while the run holds its lock).
+    struct LogPosition {
+        var partition: Int64
+        var offset: Int64
+        var tid: String
+    }
+
+    private static func position(_ rows: CopyRows, _ row: Int) throws -> LogPosition {
+        guard let partition = rows.bigEndianInt32(row, 6), let offset = rows.bigEndianInt64(row, 7),
+              let tid = rows.tidText(row, 8)
+        else { throw BackfillError(.materialize, "the event log holds a row without its partition and offset") }
+        return LogPosition(partition: Int64(partition), offset: offset, tid: tid)
+    }
+
+    /// Keeps one record per event id (by UTF-8 bytes, as the log's key compares) — the one at the
+    /// lowest (partition, offset) — and lists the others with the record they duplicate.
+    static func settleDuplicates(_ events: inout [Event], origins: [LogPosition], into duplicates: inout [(loser: String, winner: String)]) {
+        guard events.count > 1 else { return }
+        let order = events.indices.sorted { a, b in
+            if !events[a].eventID.utf8.elementsEqual(events[b].eventID.utf8) {
+                return events[a].eventID.utf8.lexicographicallyPrecedes(events[b].eventID.utf8)
+            }
+            return (origins[a].partition, origins[a].offset) < (origins[b].partition, origins[b].offset)
+        }
+        var keep = Array(repeating: true, count: events.count)
+        var found = false
+        for (previous, index) in zip(order, order.dropFirst()) where events[previous].eventID.utf8.elementsEqual(events[index].eventID.utf8) {
+            keep[index] = false
+            found = true
+        }
+        guard found else { return }
+        var winner = order[0]
+        for index in order {
+            if keep[index] { winner = index } else { duplicates.append((origins[index].tid, origins[winner].tid)) }
+        }
+        var kept: [Event] = []
+        kept.reserveCapacity(events.count)
+        for index in events.indices where keep[index] { kept.append(events[index]) }
+        events = kept
+    }
+
+    /// The event in row `row` of the log's binary COPY: subject, event id, type, occurred_at, source, payload.
+    static func event(_ rows: CopyRows, _ row: Int, subjectID: String) throws -> Event {
+        guard let eventID = rows.string(row, 1), let type = rows.withField(row, 2, { EventType(utf8: $0) }) ?? nil,
+              let micros = rows.timestampMicroseconds(row, 3)
+        else {
+            let fields = (0..<3).compactMap { rows.string(row, $0) }.joined(separator: ", ")
+            throw BackfillError(.materialize, "the event log holds a row this version cannot read (\(fields))")
+        }
+        switch rows.withField(row, 5, { EventDecoder.decodePayload(type: type, bytes: $0) }) {
+        case .success(let payload)?:
             return Event(eventID: eventID, type: type, occurredAt: Timestamp(microseconds: micros), subjectID: subjectID,
-                         source: fields[4], payload: payload)
-        case .failure(let reason):
+                         source: rows.string(row, 4), payload: payload)
+        case .failure(let reason)?:
             throw BackfillError(.materialize, "event \(eventID) of subject \(subjectID) in the log no longer validates (\(reason))")
+        case nil:
+            throw BackfillError(.materialize, "event \(eventID) of subject \(subjectID) in the log has no payload")
         }
     }
 
@@ -199,12 +354,19 @@ public final class Materializer {
         case "publish_state": rows.publishState != nil
         case "todos": rows.todo != nil
         case "annotations": rows.annotation != nil
+        case "temperature_readings": !rows.temperatureReadings.isEmpty
+        case "temperature_latest": rows.temperatureLatest != nil
         default: false
         }
     }
 
+    /// Temporary tables live until the transaction ends; a bulk pass stages many batches in one.
+    private func freshTempTable(_ name: String, _ definition: String, db: PostgresConnection) throws {
+        try db.execute("create temp table if not exists \(name) \(definition) on commit drop; truncate pg_temp.\(name)")
+    }
+
     private func stageSubjects(_ ids: [String], db: PostgresConnection) throws {
-        try db.execute("create temp table batch_subjects (subject_id text primary key) on commit drop")
+        try freshTempTable("batch_subjects", "(subject_id text primary key)", db: db)
         try db.copyIn("copy pg_temp.batch_subjects from stdin") { w in
             for id in ids { w.field(id); w.endRow() }
         }
@@ -221,35 +383,65 @@ public final class Materializer {
             var written: [String: Int64] = [:]
             try stageSubjects(ids, db: db)
             for table in RowEncoding.refoldedTables {
-                if direct {
-                    written[table.name] = try copyRows(batch, table: table, into: target.table(table.name), db: db)
-                    continue
-                }
-                let stage = "pg_temp.\(SQL.quoteIdentifier("stage_" + table.name))"
-                let live = target.table(table.name)
-                try db.execute("create temp table \(SQL.quoteIdentifier("stage_" + table.name)) (like \(live)) on commit drop")
-                _ = try copyRows(batch, table: table, into: stage, db: db)
-                let subjectsFilter = table.name == "subjects" ? " and t.subject <> 'sensor'" : ""
-                let deleted = try db.query("""
-                    delete from \(live) t using pg_temp.batch_subjects b
-                    where t.subject_id = b.subject_id\(subjectsFilter)
-                      and not exists (select 1 from \(stage) s where s.subject_id = t.subject_id)
-                    """).affectedRows
-                let columns = table.columnNames.map(SQL.quoteIdentifier)
-                let updates = table.nonKeyColumns.map { "\(SQL.quoteIdentifier($0.name)) = excluded.\(SQL.quoteIdentifier($0.name))" }
-                let old = table.nonKeyColumns.map { "t.\(SQL.quoteIdentifier($0.name))" }.joined(separator: ", ")
-                let new = table.nonKeyColumns.map { "excluded.\(SQL.quoteIdentifier($0.name))" }.joined(separator: ", ")
-                let upserted = try db.query("""
-                    insert into \(live) as t (\(columns.joined(separator: ", "))) select \(columns.joined(separator: ", ")) from \(stage)
-                    on conflict (\(table.primaryKey.map(SQL.quoteIdentifier).joined(separator: ", "))) do update set \(updates.joined(separator: ", "))
-                    where (\(old)) is distinct from (\(new))
-                    """).affectedRows
-                written[table.name] = Int64(deleted + upserted)
+                written[table.name] = direct
+                    ? try copyRows(batch, table: table, into: target.table(table.name), db: db)
+                    : try merge(batch, table: table, db: db)
             }
             try clearDirty(db: db)
             try state.addRows(written, run: runID, db: db)
             try db.query("update \(state.table("runs")) set pending = pending + $2, subjects_refolded = subjects_refolded + $3 where run_id = $1",
                          [.text(runID), .init(pending), .init(Int64(ids.count))])
         }
+    }
+
+    /// One batch of a bulk pass, inside its transaction: the rows of all nine tables and the
+    /// batch's duplicates; returns rows written per table.
+    fileprivate func writeBulk(_ job: WriteJob, direct: Bool, db: PostgresConnection) throws -> [String: Int64] {
+        if !job.duplicates.isEmpty {
+            try db.copyIn("copy pg_temp.bulk_duplicates from stdin") { w in
+                for pair in job.duplicates { w.field(pair.loser); w.field(pair.winner); w.endRow() }
+            }
+        }
+        if !direct { try stageSubjects(job.ids, db: db) }
+        var written: [String: Int64] = [:]
+        for table in LifestreamTables.all {
+            written[table.name] = direct
+                ? try copyRows(job.rows, table: table, into: target.table(table.name), db: db)
+                : try merge(job.rows, table: table, db: db)
+        }
+        // Counted per reading event, as the per-batch path counts readings applied.
+        written["temperature_readings"] = job.readingEvents
+        return written
+    }
+
+    /// Stages a batch's rows of `table` and merges them: rows that did not change are not
+    /// touched, rows the batch's subjects should no longer have are deleted. Needs `batch_subjects`.
+    private func merge(_ batch: [SubjectRows], table: TableDefinition, db: PostgresConnection) throws -> Int64 {
+        let stageName = SQL.quoteIdentifier("stage_" + table.name)
+        let stage = "pg_temp.\(stageName)"
+        let live = target.table(table.name)
+        try freshTempTable(stageName, "(like \(live))", db: db)
+        _ = try copyRows(batch, table: table, into: stage, db: db)
+        var deleted = 0
+        // A sensor's readings are one row per instant and only ever added; a refold of the dirty
+        // set leaves sensor subjects to the projections.
+        if table.name != LifestreamTables.temperatureReadings.name {
+            let subjectsFilter = table.name == "subjects" && scope == .dirty ? " and t.subject <> 'sensor'" : ""
+            deleted = try db.query("""
+                delete from \(live) t using pg_temp.batch_subjects b
+                where t.subject_id = b.subject_id\(subjectsFilter)
+                  and not exists (select 1 from \(stage) s where s.subject_id = t.subject_id)
+                """).affectedRows
+        }
+        let columns = table.columnNames.map(SQL.quoteIdentifier)
+        let updates = table.nonKeyColumns.map { "\(SQL.quoteIdentifier($0.name)) = excluded.\(SQL.quoteIdentifier($0.name))" }
+        let old = table.nonKeyColumns.map { "t.\(SQL.quoteIdentifier($0.name))" }.joined(separator: ", ")
+        let new = table.nonKeyColumns.map { "excluded.\(SQL.quoteIdentifier($0.name))" }.joined(separator: ", ")
+        let upserted = try db.query("""
+            insert into \(live) as t (\(columns.joined(separator: ", "))) select \(columns.joined(separator: ", ")) from \(stage)
+            on conflict (\(table.primaryKey.map(SQL.quoteIdentifier).joined(separator: ", "))) do update set \(updates.joined(separator: ", "))
+            where (\(old)) is distinct from (\(new))
+            """).affectedRows
+        return Int64(deleted + upserted)
     }
 }

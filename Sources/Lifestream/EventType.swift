@@ -36,6 +36,17 @@ public enum EventType: String, Sendable, CaseIterable, Codable {
 
     public var isCreating: Bool { kind.creatingType == self }
 
+    /// The type named by `utf8` (as the event log stores it), found without making a String.
+    public init?(utf8: UnsafeRawBufferPointer) {
+        for (type, name) in Self.utf8Names where name.count == utf8.count && name.elementsEqual(utf8) {
+            self = type
+            return
+        }
+        return nil
+    }
+
+    private static let utf8Names: [(EventType, [UInt8])] = allCases.map { ($0, Array($0.rawValue.utf8)) }
+
     /// Types that write the `subjects` row (and so its created_at/updated_at).
     public var writesSubjects: Bool {
         switch self {

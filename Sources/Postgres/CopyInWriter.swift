@@ -123,6 +123,73 @@ public struct CopyInWriter {
         if buffer.count >= Self.flushThreshold { send() }
     }
 
+    // MARK: Binary-format rows
+
+    // For `COPY … FROM STDIN (FORMAT binary)`: no text to format here or parse on the server,
+    // which matters most for timestamps. Start with `binaryHeader()`, then per row
+    // `binaryRow(fields:)` and exactly that many fields, and end with `binaryTrailer()`.
+
+    /// The signature, flags and header-extension length that open binary COPY data.
+    public mutating func binaryHeader() {
+        buffer.append(contentsOf: [0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00])  // PGCOPY\n\xff\r\n\0
+        appendBigEndian(UInt32(0))
+        appendBigEndian(UInt32(0))
+    }
+
+    /// Starts a row of `fields` fields; sends the buffer once it holds about `flushThreshold` bytes.
+    public mutating func binaryRow(fields: Int) {
+        if buffer.count >= Self.flushThreshold { send() }
+        appendBigEndian(UInt16(fields))
+        rowsWritten += 1
+    }
+
+    /// A text (or varchar) field; nil writes NULL.
+    public mutating func binary(_ value: String?) {
+        guard var value else { return binaryNull() }
+        value.withUTF8 { binary(utf8: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// A text field from UTF-8 bytes you already have.
+    public mutating func binary(utf8 bytes: UnsafeRawBufferPointer) {
+        appendBigEndian(UInt32(bytes.count))
+        buffer.append(contentsOf: bytes)
+    }
+
+    /// An `integer` field.
+    public mutating func binary(int32 value: Int32) {
+        appendBigEndian(UInt32(4))
+        appendBigEndian(UInt32(bitPattern: value))
+    }
+
+    /// A `bigint` field.
+    public mutating func binary(int64 value: Int64) {
+        appendBigEndian(UInt32(8))
+        appendBigEndian(UInt64(bitPattern: value))
+    }
+
+    /// A `timestamptz` field from microseconds since the Unix epoch; nil writes NULL.
+    public mutating func binary(timestampMicroseconds value: Int64?) {
+        guard let value else { return binaryNull() }
+        binary(int64: value - Self.postgresEpochOffset)
+    }
+
+    public mutating func binaryNull() {
+        appendBigEndian(UInt32(bitPattern: -1))
+    }
+
+    /// The -1 field count that ends binary COPY data.
+    public mutating func binaryTrailer() {
+        appendBigEndian(UInt16(bitPattern: -1))
+    }
+
+    /// PostgreSQL counts timestamps from 2000-01-01T00:00:00Z, 946,684,800 s after the Unix epoch.
+    public static let postgresEpochOffset: Int64 = 946_684_800_000_000
+
+    @inline(__always)
+    private mutating func appendBigEndian<T: FixedWidthInteger>(_ value: T) {
+        withUnsafeBytes(of: value.bigEndian) { buffer.append(contentsOf: $0) }
+    }
+
     // MARK: Encoding
 
     @inline(__always)

@@ -68,6 +68,23 @@ public struct CopyRows: Sendable {
 }
 
 extension CopyRows {
+    /// The field's bytes, lent to `body` without a copy; nil for NULL.
+    @inlinable
+    public func withField<R>(_ row: Int, _ field: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
+        let (start, length) = span(row, field)
+        guard length >= 0 else { return nil }
+        return try bytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[start..<start + length])) }
+    }
+
+    /// Whether the field holds exactly `other`'s bytes (NULL matches nothing).
+    public func field(_ row: Int, _ field: Int, equals other: [UInt8]) -> Bool {
+        withField(row, field) { mine in
+            guard mine.count == other.count else { return false }
+            guard !other.isEmpty else { return true }
+            return other.withUnsafeBytes { memcmp(mine.baseAddress!, $0.baseAddress!, mine.count) == 0 }
+        } ?? false
+    }
+
     /// Forgets every row, keeping the buffers' capacity for the next chunk.
     public mutating func removeAll() {
         truncate(spans: 0, bytes: 0)
