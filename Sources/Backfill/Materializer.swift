@@ -43,6 +43,9 @@ public final class Materializer {
     /// subjects with very large texts cannot make a batch (and the up to four batches between
     /// folding and writing) large.
     public var batchPayloadBytes = 8 << 20
+    /// And after this many events: a bulk pass folds sensors too, whose many small readings
+    /// weigh more as rows than as payload bytes.
+    public var batchEvents = 10_000
     /// A bulk pass reads and folds the log in parts, one per reader (this one and these, each
     /// on a thread of its own with a share of the subjects by hash): the server sorts the parts
     /// side by side instead of one large sort before the first row arrives.
@@ -197,6 +200,7 @@ public final class Materializer {
         let bulk = scope == .bulk
         var job = WriteJob(rows: [], ids: [], pending: 0)
         var batchBytes = 0
+        var batchEventCount = 0
         var current: [Event] = []
         /// Bulk: where each of `current` lies in the log, to settle duplicates.
         var origins: [LogPosition] = []
@@ -210,8 +214,8 @@ public final class Materializer {
             guard !job.ids.isEmpty else { return }
             try handOver(job)
             job = WriteJob(rows: [], ids: [], pending: 0)
-            job.rows.reserveCapacity(batchSubjects)
             batchBytes = 0
+            batchEventCount = 0
         }
         func finishSubject() throws {
             guard let id = currentID else { return }
@@ -225,7 +229,7 @@ public final class Materializer {
             job.ids.append(id)
             current.removeAll(keepingCapacity: true)
             origins.removeAll(keepingCapacity: true)
-            if job.ids.count >= batchSubjects || batchBytes >= batchPayloadBytes { try flush() }
+            if job.ids.count >= batchSubjects || batchBytes >= batchPayloadBytes || batchEventCount >= batchEvents { try flush() }
         }
 
         // The sort by subject runs in memory rather than through temporary files; SET LOCAL keeps
@@ -257,6 +261,7 @@ public final class Materializer {
                 }
                 current.append(try Self.event(rows, row, subjectID: currentID ?? ""))
                 batchBytes += rows.span(row, 5).length
+                batchEventCount += 1
                 if bulk { origins.append(try Self.position(rows, row)) }
             }
             rows.removeAll()
