@@ -345,8 +345,10 @@ public final class Materializer {
     private func copyRows(_ batch: [SubjectRows], table: TableDefinition, into qualified: String, db: PostgresConnection) throws -> Int64 {
         guard batch.contains(where: { Self.has($0, table.name) }) else { return 0 }
         let columns = table.columnNames.map(SQL.quoteIdentifier).joined(separator: ", ")
-        return Int64(try db.copyIn("copy \(qualified) (\(columns)) from stdin") { w in
+        return Int64(try db.copyIn("copy \(qualified) (\(columns)) from stdin (format binary)") { w in
+            w.binaryHeader()
             for rows in batch { _ = RowEncoding.write(rows, table: table.name, to: &w) }
+            w.binaryTrailer()
         })
     }
 

@@ -173,6 +173,37 @@ public struct CopyInWriter {
         binary(int64: value - Self.postgresEpochOffset)
     }
 
+    /// An `integer` field from a 64-bit value; one that does not fit fails the COPY (as the
+    /// server would refuse it in text) rather than being cut down. nil writes NULL.
+    public mutating func binary(int4 value: Int64?) {
+        guard let value else { return binaryNull() }
+        guard let fitting = Int32(exactly: value) else {
+            if failure == nil {
+                failure = PostgresError(code: .invalidParameter, message: "the value \(value) is out of range for an integer column",
+                                        context: "copying rows in")
+            }
+            return binary(int32: 0)  // keeps the row well-formed; the COPY fails with the reason above
+        }
+        binary(int32: fitting)
+    }
+
+    /// A `double precision` field; nil writes NULL.
+    public mutating func binary(float8 value: Double?) {
+        guard let value else { return binaryNull() }
+        appendBigEndian(UInt32(8))
+        appendBigEndian(value.bitPattern)
+    }
+
+    /// A `jsonb` field from JSON text (binary jsonb is a version byte, 1, then the text); nil writes NULL.
+    public mutating func binary(jsonb text: String?) {
+        guard var text else { return binaryNull() }
+        text.withUTF8 { utf8 in
+            appendBigEndian(UInt32(utf8.count + 1))
+            buffer.append(1)
+            buffer.append(contentsOf: utf8)
+        }
+    }
+
     public mutating func binaryNull() {
         appendBigEndian(UInt32(bitPattern: -1))
     }

@@ -27,6 +27,29 @@ struct JSONParserTests {
         #expect(throws: JSONSyntaxError.self) { try parse(text) }
     }
 
+    @Test("a quote, backslash, control character or non-ASCII byte is found at any position of a long string (the 8-byte scan)")
+    func findsSpecialBytesAtEveryPosition() throws {
+        for length in 0..<40 {
+            for position in 0..<max(length, 1) {
+                var plain = Array(repeating: UInt8(ascii: "x"), count: length)
+                #expect(try JSONParser.parse([0x22] + plain + [0x22]) == .string(String(decoding: plain, as: UTF8.self)))
+                guard length > 0 else { continue }
+                plain[position] = 0x0A  // a raw newline: not allowed in a string
+                #expect(throws: JSONSyntaxError.self) { try JSONParser.parse([0x22] + plain + [0x22]) }
+                let escaped = Array(plain.prefix(position)) + [UInt8(ascii: "\\"), UInt8(ascii: "n")] + Array(plain.suffix(from: position + 1))
+                #expect(try JSONParser.parse([0x22] + escaped + [0x22])
+                        == .string(String(repeating: "x", count: position) + "\n" + String(repeating: "x", count: length - position - 1)))
+                plain[position] = 0xE9  // Latin-1 é: not UTF-8
+                #expect(throws: JSONSyntaxError.self) { try JSONParser.parse([0x22] + plain + [0x22]) }
+                var accented = Array(repeating: UInt8(ascii: "x"), count: length)
+                accented.insert(contentsOf: [0xC3, 0xA9], at: position)  // é in UTF-8
+                #expect(try JSONParser.parse([0x22] + accented + [0x22]) == .string(String(decoding: accented, as: UTF8.self)))
+                let early = Array(plain.prefix(position)) + [0x22]  // a quote ends the string there
+                #expect(throws: JSONSyntaxError.self) { try JSONParser.parse([0x22] + early + Array(plain.suffix(from: position)) + [0x22]) }
+            }
+        }
+    }
+
     @Test("rejects invalid UTF-8 inside strings")
     func rejectsInvalidUTF8() {
         #expect(throws: JSONSyntaxError.self) { try JSONParser.parse([0x22, 0xC3, 0x28, 0x22]) }

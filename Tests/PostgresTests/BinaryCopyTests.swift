@@ -93,4 +93,29 @@ struct BinaryCopyTests {
             #expect(wholeRows.string(1, 1) == nil && wholeRows.string(0, 1) == "one")
         }
     }
+
+    @Test("binary doubles and jsonb are stored exactly, and an integer too large for its column fails the COPY and stores nothing")
+    func typedFields() throws {
+        try TestDatabase.withSchema { connection, _ in
+            try connection.execute("CREATE TABLE t (n integer, d double precision, j jsonb)")
+            _ = try connection.copyIn("COPY t FROM STDIN (FORMAT binary)") { w in
+                w.binaryHeader()
+                w.binaryRow(fields: 3); w.binary(int4: -2_147_483_648); w.binary(float8: -89.123456789012345); w.binary(jsonb: #"["a","b\"c"]"#)
+                w.binaryRow(fields: 3); w.binary(int4: nil); w.binary(float8: nil); w.binary(jsonb: nil)
+                w.binaryTrailer()
+            }
+            let rows = try connection.query("SELECT n, d = -89.123456789012345::float8, j = '[\"a\",\"b\\\"c\"]'::jsonb FROM t ORDER BY n NULLS LAST")
+            #expect(rows.rows == [["-2147483648", "t", "t"], [nil, nil, nil]])
+
+            #expect(throws: PostgresError.self) {
+                _ = try connection.copyIn("COPY t (n) FROM STDIN (FORMAT binary)") { w in
+                    w.binaryHeader()
+                    w.binaryRow(fields: 1); w.binary(int4: 1)
+                    w.binaryRow(fields: 1); w.binary(int4: 3_000_000_000)
+                    w.binaryTrailer()
+                }
+            }
+            #expect(try connection.query("SELECT count(*) FROM t").scalar == "2")
+        }
+    }
 }

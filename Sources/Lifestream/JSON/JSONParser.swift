@@ -132,16 +132,33 @@ public struct JSONParser: ~Copyable {
     private mutating func parseString() throws(JSONSyntaxError) -> String {
         index += 1  // opening quote
         let start = index
-        // Fast path: no escapes, so the bytes are the string.
+        // Fast path: no escapes, so the bytes are the string. Eight bytes at a time while none of
+        // them is a quote, a backslash or a control character (SWAR: a byte below n shows as a
+        // borrow into its high bit), noting whether any byte is non-ASCII.
+        var high: UInt64 = 0
+        if let base = bytes.baseAddress {
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            while index + 8 <= bytes.count {
+                let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                let quote = word ^ (ones &* 0x22), backslash = word ^ (ones &* 0x5C)
+                let special = ((word &- ones &* 0x20) & ~word) | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
+                if special & highs != 0 { break }  // (or a false alarm: the bytes below look again)
+                high |= word
+                index += 8
+            }
+            high &= highs
+        }
+        var highByte: UInt8 = high == 0 ? 0 : 0x80
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
                 index += 1
-                return try makeString(slice.bindMemory(to: UInt8.self), at: start)
+                return try makeString(slice.bindMemory(to: UInt8.self), at: start, ascii: highByte < 0x80)
             }
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw error("control character in a string") }
+            highByte |= byte
             index += 1
         }
         var buffer = [UInt8](UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
@@ -193,12 +210,16 @@ public struct JSONParser: ~Copyable {
         throw error("unterminated string")
     }
 
-    private func makeString(_ utf8: UnsafeBufferPointer<UInt8>, at offset: Int) throws(JSONSyntaxError) -> String {
+    private func makeString(_ utf8: UnsafeBufferPointer<UInt8>, at offset: Int, ascii knownASCII: Bool = false) throws(JSONSyntaxError) -> String {
         // ASCII (nearly every key and value) needs no validation; `String(validating:as:)` is a
         // generic call the optimizer does not specialize, which showed in profiles.
-        var high: UInt8 = 0
-        for byte in utf8 { high |= byte }
-        if high < 0x80 { return String(decoding: utf8, as: UTF8.self) }
+        var isASCII = knownASCII
+        if !isASCII {
+            var high: UInt8 = 0
+            for byte in utf8 { high |= byte }
+            isASCII = high < 0x80
+        }
+        if isASCII { return String(decoding: utf8, as: UTF8.self) }
         guard let string = String(validating: utf8, as: UTF8.self) else {
             throw JSONSyntaxError(offset: offset, reason: "invalid UTF-8 in a string")
         }
