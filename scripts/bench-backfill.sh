@@ -18,6 +18,15 @@ source .local/env
 swift build -c release --product backfill >/dev/null
 bin=.build/release/backfill
 psql() { "$PG_BIN/psql" "$DATABASE_URL" -qAtX "$@"; }
+# Each step is timed on a quiet server: autovacuum of what the previous step wrote (it follows a
+# rebuild by several seconds of CPU) is waited for, not measured into the next step.
+settle() {
+    for _ in $(seq 1 240); do
+        [ "$(psql -c "select count(*) from pg_stat_activity where backend_type = 'autovacuum worker'")" = 0 ] && sleep 1 &&
+            [ "$(psql -c "select count(*) from pg_stat_activity where backend_type = 'autovacuum worker'")" = 0 ] && return
+        sleep 0.5
+    done
+}
 seconds() { python3 -c 'import time; print(time.monotonic())'; }
 # Runs a command and prints "<seconds> <peak RSS MiB>" of it (children included).
 measure() {
@@ -40,6 +49,8 @@ fi
 
 psql -c "drop schema if exists $target cascade; drop schema if exists ${target}_backfill cascade; drop schema if exists bench_copy cascade"
 manifests=$(mktemp -d)
+psql -c checkpoint
+settle
 read -r full_s full_rss < <(measure $bin run --from-beginning --topic "$topic" --target-schema "$target" --manifest-dir "$manifests" --quiet)
 rows=$(psql -c "select (select count(*) from $target.subjects)+(select count(*) from $target.links)+(select count(*) from $target.link_content)+(select count(*) from $target.link_metadata)+(select count(*) from $target.publish_state)+(select count(*) from $target.temperature_readings)+(select count(*) from $target.temperature_latest)+(select count(*) from $target.todos)+(select count(*) from $target.annotations)")
 
@@ -52,6 +63,7 @@ for t in $tables; do
     psql -c "\\copy $target.$t to '$dump/$t.copy'"
     psql -c "create table bench_copy.$t (like $target.$t including all)"
 done
+settle
 t0=$(seconds)
 for t in $tables; do psql -c "\\copy bench_copy.$t from '$dump/$t.copy'"; done
 t1=$(seconds)
@@ -61,6 +73,8 @@ rm -rf "$dump"
 # Incremental: new events appended to the same topic, then a run from the last manifest.
 $bin generate --topic "$topic" --events "$new_events" --subjects $((new_events / 10)) --partitions 16 --seed 8 \
     --start 2026-03-01T00:00:00Z --quiet >/dev/null
+psql -c checkpoint
+settle
 read -r inc_s inc_rss < <(measure $bin run --after "$manifests/latest.json" --topic "$topic" --target-schema "$target" --manifest-dir "$manifests" --quiet)
 "$PG_BIN/psql" "$DATABASE_URL" -qAtX -c "drop schema bench_copy cascade"
 

@@ -25,9 +25,12 @@ struct BulkLoad {
     }
 
     /// Drops the log's key for the load, in the transaction that records the run as a bulk load.
+    /// Autovacuum stays off the log until `settle`: each committed batch would otherwise count
+    /// toward vacuuming a table that is only being appended to, mid-run, on the run's CPU.
     func begin(db: PostgresConnection) throws {
         try db.execute("""
             alter table \(state.table("events")) drop constraint if exists events_pkey;
+            alter table \(state.table("events")) set (autovacuum_enabled = off);
             drop table if exists \(state.table("bulk_readings"));
             """)
     }
@@ -58,8 +61,9 @@ struct BulkLoad {
             select count(*) from recorded
             """).scalar.flatMap { Int64($0) } ?? 0
         try db.execute("""
-            delete from \(events) where ctid = any(array(select loser from pg_temp.bulk_duplicates));
+            delete from \(events) e using pg_temp.bulk_duplicates d where e.ctid = d.loser;
             alter table \(events) add constraint events_pkey primary key (subject_id, event_id);
+            alter table \(events) reset (autovacuum_enabled);
             drop table if exists \(state.table("bulk_readings"));
             """)
         try db.query("""
