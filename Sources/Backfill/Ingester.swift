@@ -97,17 +97,19 @@ public final class Ingester {
             }
             if !readings.isEmpty {
                 // Sensor readings travel decoded: the apply statement projects them from these columns.
-                try db.copyIn("copy pg_temp.stage_readings from stdin") { writer in
+                try db.copyIn("copy pg_temp.stage_readings from stdin (format binary)") { writer in
+                    writer.binaryHeader()
                     for reading in readings {
-                        writer.field(reading.subjectID)
-                        writer.field(reading.eventID)
-                        writer.field(reading.at.postgresText)
-                        writer.field(reading.celsius)
-                        writer.field(reading.humidity)
-                        writer.field(Int64(reading.record.partition))
-                        writer.field(reading.record.offset)
-                        writer.endRow()
+                        writer.binaryRow(fields: 7)
+                        writer.binary(reading.subjectID)
+                        writer.binary(reading.eventID)
+                        writer.binary(timestampMicroseconds: reading.at.microseconds)
+                        writer.binary(float8: reading.celsius)
+                        writer.binary(float8: reading.humidity)
+                        writer.binary(int32: reading.record.partition)
+                        writer.binary(int64: reading.record.offset)
                     }
+                    writer.binaryTrailer()
                 }
             }
             counts.quarantined = Int64(quarantine.count)
