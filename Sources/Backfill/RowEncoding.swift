@@ -6,7 +6,8 @@ import Postgres
 /// Binary, because the output rows are mostly timestamps and doubles: as text each would be
 /// formatted here and parsed again by the server.
 enum RowEncoding {
-    /// The seven tables a refold rewrites; sensor projections are maintained at ingest.
+    /// The seven tables a refold of dirty subjects rewrites; sensor projections are maintained at
+    /// ingest (a bulk pass writes all nine).
     static let refoldedTables: [TableDefinition] = [
         LifestreamTables.subjects, LifestreamTables.links, LifestreamTables.linkContent, LifestreamTables.linkMetadata,
         LifestreamTables.publishState, LifestreamTables.todos, LifestreamTables.annotations,
