@@ -18,6 +18,8 @@ public struct RunOptions: Sendable {
     public var materializeBatchSubjects: Int = 5_000
     /// A materialize batch also ends after this many bytes of its subjects' payloads (memory).
     public var materializeBatchPayloadBytes: Int = 8 << 20
+    /// A bulk pass folds a subject with more events than this on its own afterwards (memory).
+    public var largeSubjectEvents = 100_000
     /// Seconds to wait for another run's lock on the same state schema, and then for a killed
     /// run's statements still executing on the server, before giving up (one budget for both).
     public var lockWait: Double = 30
@@ -256,6 +258,7 @@ public final class BackfillRunner {
         defer { materializer.extraReaders.forEach { $0.close() } }
         materializer.batchSubjects = options.materializeBatchSubjects
         materializer.batchPayloadBytes = options.materializeBatchPayloadBytes
+        materializer.largeSubjectEvents = options.largeSubjectEvents
         materializer.onProgress = { [onProgress] counts in onProgress?(.materialized(subjects: counts.subjects)) }
         return try materializer.run()
     }

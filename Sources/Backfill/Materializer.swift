@@ -46,6 +46,9 @@ public final class Materializer {
     /// And after this many events: a bulk pass folds sensors too, whose many small readings
     /// weigh more as rows than as payload bytes.
     public var batchEvents = 10_000
+    /// A bulk pass holds one subject's events at a time; a subject with more is folded on its
+    /// own after the pass (a sensor streamed), so a chatty sensor over a long window need not fit.
+    public var largeSubjectEvents = 100_000
     /// A bulk pass reads and folds the log in parts, one per reader (this one and these, each
     /// on a thread of its own with a share of the subjects by hash): the server sorts the parts
     /// side by side instead of one large sort before the first row arrives.
@@ -206,19 +209,22 @@ public final class Materializer {
         var origins: [LogPosition] = []
         var currentID: String?
         var currentBytes: [UInt8] = []
-        let fieldCount = bulk ? 9 : 6
-        var copyData = CopyBinaryReader(fieldCount: fieldCount, source: "the event log")
-        var rows = CopyRows(fieldCount: fieldCount, reservingBytes: 1 << 20)
+        /// Bulk: subjects with more events than `largeSubjectEvents`, folded after the pass.
+        var large: [String] = []
+        var skippingCurrent = false
 
         func flush() throws {
-            guard !job.ids.isEmpty else { return }
+            guard !job.rows.isEmpty else { return }
             try handOver(job)
             job = WriteJob(rows: [], ids: [], pending: 0)
             batchBytes = 0
             batchEventCount = 0
         }
+        func batchIsFull() -> Bool {
+            job.rows.count >= batchSubjects || batchBytes >= batchPayloadBytes || batchEventCount >= batchEvents
+        }
         func finishSubject() throws {
-            guard let id = currentID else { return }
+            guard let id = currentID, !current.isEmpty else { return }
             if bulk { Self.settleDuplicates(&current, origins: origins, into: &job.duplicates) }
             // The log is read in (subject, occurred_at) order: only equal instants may need their ids ordered.
             if zip(current, current.dropFirst()).contains(where: { Event.eventOrder($1, $0) }) { current.sort(by: Event.eventOrder) }
@@ -229,47 +235,159 @@ public final class Materializer {
             job.ids.append(id)
             current.removeAll(keepingCapacity: true)
             origins.removeAll(keepingCapacity: true)
-            if job.ids.count >= batchSubjects || batchBytes >= batchPayloadBytes || batchEventCount >= batchEvents { try flush() }
+            if batchIsFull() { try flush() }
+        }
+        /// Folds the rows `query` returns (subject, event id, type, occurred_at, source, payload,
+        /// and in bulk partition, offset, ctid), in subject order.
+        func consume(_ query: String, largeAfter limit: Int, setUp: (PostgresConnection) throws -> Void = { _ in }) throws {
+            let fieldCount = bulk ? 9 : 6
+            var copyData = CopyBinaryReader(fieldCount: fieldCount, source: "the event log")
+            var rows = CopyRows(fieldCount: fieldCount, reservingBytes: 1 << 20)
+            // The sort by subject runs in memory rather than through temporary files; SET LOCAL keeps
+            // the setting to this transaction (a transaction-mode pooler may hand the session on).
+            try reader.transaction { reader in
+                try reader.execute("set local work_mem = '256MB'")
+                try setUp(reader)
+                // Binary: the server prints no timestamps, the client unescapes nothing.
+                try reader.copyOut("copy (\(query)) to stdout (format binary)") { chunk in
+                    try copyData.consume(chunk, into: &rows)
+                    for row in 0..<rows.count {
+                        // A subject's id is made into a String once, not once per event.
+                        if currentID == nil || !rows.field(row, 0, equals: currentBytes) {
+                            try finishSubject()
+                            currentID = rows.string(row, 0)
+                            currentBytes = rows.bytes(row, 0) ?? []
+                            skippingCurrent = false
+                        }
+                        if skippingCurrent { continue }
+                        current.append(try Self.event(rows, row, subjectID: currentID ?? ""))
+                        batchBytes += rows.span(row, 5).length
+                        batchEventCount += 1
+                        if bulk { origins.append(try Self.position(rows, row)) }
+                        if current.count >= limit, let id = currentID {
+                            // Too many to hold: this subject is folded on its own after the pass.
+                            large.append(id)
+                            current.removeAll(keepingCapacity: true)
+                            origins.removeAll(keepingCapacity: true)
+                            skippingCurrent = true
+                        }
+                    }
+                    rows.removeAll()
+                }
+            }
+            try copyData.finish()
+            try finishSubject()
+            currentID = nil
         }
 
-        // The sort by subject runs in memory rather than through temporary files; SET LOCAL keeps
-        // the setting to this transaction (a transaction-mode pooler may hand the session on).
-        let query = bulk
-            ? """
-              select e.subject_id, e.event_id, e.event_type, e.occurred_at, e.source, e.payload, e.partition, e."offset", e.ctid
-              from \(state.table("events")) e
-              \(parts > 1 ? "where (hashtext(e.subject_id) & 2147483647) % \(parts) = \(part)" : "")
-              order by e.subject_id collate "C", e.occurred_at
-              """
-            : """
-              select e.subject_id, e.event_id, e.event_type, e.occurred_at, e.source, e.payload
-              from \(state.table("events")) e join \(state.table("dirty_subjects")) d using (subject_id)
-              where e.event_type <> 'temp.reading_recorded'
-              order by e.subject_id collate "C", e.occurred_at
-              """
-        try reader.transaction { reader in
-        try reader.execute("set local work_mem = '256MB'")
-        // Binary: the server prints no timestamps, the client unescapes nothing.
-        try reader.copyOut("copy (\(query)) to stdout (format binary)") { chunk in
-            try copyData.consume(chunk, into: &rows)
-            for row in 0..<rows.count {
-                // A subject's id is made into a String once, not once per event.
-                if currentID == nil || !rows.field(row, 0, equals: currentBytes) {
-                    try finishSubject()
-                    currentID = rows.string(row, 0)
-                    currentBytes = rows.bytes(row, 0) ?? []
-                }
-                current.append(try Self.event(rows, row, subjectID: currentID ?? ""))
-                batchBytes += rows.span(row, 5).length
-                batchEventCount += 1
-                if bulk { origins.append(try Self.position(rows, row)) }
+        let columns = bulk
+            ? #"e.subject_id, e.event_id, e.event_type, e.occurred_at, e.source, e.payload, e.partition, e."offset", e.ctid"#
+            : "e.subject_id, e.event_id, e.event_type, e.occurred_at, e.source, e.payload"
+        let order = #"order by e.subject_id collate "C", e.occurred_at"#
+        if bulk {
+            try consume("""
+                select \(columns) from \(state.table("events")) e
+                \(parts > 1 ? "where (hashtext(e.subject_id) & 2147483647) % \(parts) = \(part)" : "")
+                \(order)
+                """, largeAfter: largeSubjectEvents)
+        } else {
+            try consume("""
+                select \(columns) from \(state.table("events")) e join \(state.table("dirty_subjects")) d using (subject_id)
+                where e.event_type <> 'temp.reading_recorded' \(order)
+                """, largeAfter: .max)
+        }
+        for id in large {
+            let stage: (PostgresConnection) throws -> Void = { db in
+                try db.execute("create temp table large_subject (subject_id text not null) on commit drop")
+                try db.query("insert into pg_temp.large_subject values ($1)", [.text(id)])
             }
-            rows.removeAll()
+            let mixed = try reader.query("""
+                select exists (select 1 from \(state.table("events")) where subject_id = $1 and event_type <> 'temp.reading_recorded')
+                """, [.text(id)]).scalar == "t"
+            if mixed {
+                // Not only readings: folded whole, as every subject of the pass (held in memory).
+                try consume("""
+                    select \(columns) from \(state.table("events")) e join pg_temp.large_subject using (subject_id) \(order)
+                    """, largeAfter: .max, setUp: stage)
+            } else {
+                try flush()
+                try foldSensor(id, reader: reader, stage: stage, handOver)
+            }
         }
-        }
-        try copyData.finish()
-        try finishSubject()
         try flush()
+    }
+
+    /// A sensor with more readings than a subject may hold in memory, streamed: the server
+    /// settles its duplicates (lowest partition and offset of each event id) and returns its
+    /// events in event order; an instant's reading (its largest event id) is final once the next
+    /// instant starts, and rows go to the writer every `batchEvents` readings. The outcome is
+    /// `SubjectFold`'s for a subject of readings only.
+    private func foldSensor(_ id: String, reader: PostgresConnection, stage: (PostgresConnection) throws -> Void,
+                            _ handOver: (WriteJob) throws -> Void) throws {
+        let events = state.table("events")
+        var job = WriteJob(rows: [], ids: [], pending: 0)
+        var chunk = SubjectRows()
+        var duplicates = CopyRows(fieldCount: 2)
+        var duplicateReader = CopyBinaryReader(fieldCount: 2, source: "the event log")
+        var readings = CopyRows(fieldCount: 3, reservingBytes: 1 << 20)
+        var readingReader = CopyBinaryReader(fieldCount: 3, source: "the event log")
+        var sensor = SensorFold(subjectID: id)
+        try reader.transaction { db in
+            try db.execute("set local work_mem = '256MB'")
+            try stage(db)
+            try db.copyOut("""
+                copy (select r.ctid, r.winner from (
+                          select e.ctid, first_value(e.ctid) over w as winner, row_number() over w as rank
+                          from \(events) e join pg_temp.large_subject using (subject_id)
+                          window w as (partition by e.event_id order by e.partition, e."offset")) r
+                      where r.rank > 1) to stdout (format binary)
+                """) { data in
+                try duplicateReader.consume(data, into: &duplicates)
+                for row in 0..<duplicates.count {
+                    guard let loser = duplicates.tidText(row, 0), let winner = duplicates.tidText(row, 1) else {
+                        throw BackfillError(.materialize, "the event log returned a duplicate of sensor \(id) without its tuple ids")
+                    }
+                    job.duplicates.append((loser, winner))
+                }
+                duplicates.removeAll()
+            }
+            try duplicateReader.finish()
+            try db.copyOut("""
+                copy (select s.occurred_at, s.event_id, s.payload from (
+                          select distinct on (e.event_id) e.occurred_at, e.event_id, e.payload
+                          from \(events) e join pg_temp.large_subject using (subject_id)
+                          order by e.event_id, e.partition, e."offset") s
+                      order by s.occurred_at, s.event_id collate "C") to stdout (format binary)
+                """) { data in
+                try readingReader.consume(data, into: &readings)
+                for row in 0..<readings.count {
+                    guard let micros = readings.timestampMicroseconds(row, 0), let eventID = readings.string(row, 1),
+                          case .success(.tempReadingRecorded(let celsius, let humidity))? = readings.withField(row, 2, {
+                              EventDecoder.decodePayload(type: .tempReadingRecorded, bytes: $0)
+                          })
+                    else { throw BackfillError(.materialize, "a reading of sensor \(id) in the log no longer validates") }
+                    if let final = sensor.add(eventID: eventID, occurredAt: Timestamp(microseconds: micros), celsius: celsius, humidity: humidity) {
+                        chunk.temperatureReadings.append(final)
+                        if chunk.temperatureReadings.count >= batchEvents {
+                            job.rows.append(chunk)
+                            try handOver(job)
+                            job = WriteJob(rows: [], ids: [], pending: 0)
+                            chunk = SubjectRows()
+                        }
+                    }
+                    job.readingEvents += 1
+                }
+                readings.removeAll()
+            }
+            try readingReader.finish()
+        }
+        let last = sensor.finish()
+        chunk.temperatureReadings += last.temperatureReadings
+        chunk.subject = last.subject
+        chunk.temperatureLatest = last.temperatureLatest
+        job.rows.append(chunk)
+        job.ids.append(id)
+        try handOver(job)
     }
 
     /// Where a record lies in the log: the lowest (partition, offset) of an event's records is

@@ -64,6 +64,28 @@ struct CanonicalStateTests {
         #expect(differences(try harness.state(), CanonicalOracle.evaluate(harness.produced).state) == [])
     }
 
+    @Test("a bulk rebuild that folds its large subjects on their own afterwards (sensors streamed) gives the oracle's state and the same counts")
+    func largeSubjectsFoldedAfterThePass() throws {
+        let records = Array(EventGenerator(options: .damaged(events: 6_000, subjects: 400, seed: 17)))
+        let whole = try Harness(prefix: "lwhole")
+        let split = try Harness(prefix: "lsplit")
+        defer { whole.dropSchemas(); split.dropSchemas() }
+        try whole.produce(records)
+        try split.produce(records)
+        let reference = try whole.run()
+        var options = split.options(bounds: RunBounds(start: .beginning, end: .latest))
+        options.largeSubjectEvents = 6  // most subjects: sensors streamed, links and todos folded whole afterwards
+        let runner = BackfillRunner(kafka: split.kafka, postgres: split.postgres, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        let manifest = try runner.run(options)
+        #expect(differences(try split.state(), CanonicalOracle.evaluate(split.produced).state) == [])
+        #expect(manifest.counts.duplicate == reference.counts.duplicate && manifest.counts.duplicate > 0)
+        #expect(manifest.counts.pending == reference.counts.pending)
+        #expect(manifest.counts.valid == reference.counts.valid)
+        #expect(manifest.counts.rowsWritten == reference.counts.rowsWritten)
+        #expect(try split.scalar("select count(*) from \(split.stateSchema).duplicates") == String(manifest.counts.duplicate))
+        #expect(try split.scalar("select count(*) from \(split.stateSchema).events") == String(manifest.counts.valid))
+    }
+
     @Test("the same events in another arrival order give identical tables")
     func arrivalOrderIndependence() throws {
         var options = GeneratorOptions.damaged(events: 3_000, subjects: 300, seed: 21)

@@ -19,6 +19,29 @@ struct SubjectFoldTests {
         return Event(eventID: id, type: type, occurredAt: at(second), subjectID: subject, source: source, payload: payload)
     }
 
+    @Test("a sensor folded one reading at a time gives SubjectFold's rows, equal instants and all")
+    func sensorFoldMatchesSubjectFold() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            let readings = (0..<Int.random(in: 1...40, using: &generator)).map { index in
+                event("r\(Int.random(in: 0...999, using: &generator))-\(index)", Int.random(in: 0...15, using: &generator),
+                      .tempReadingRecorded(celsius: Double(index) / 3, humidity: index % 4 == 0 ? nil : Double(index)))
+            }.sorted(by: Event.eventOrder)
+            var sensor = SensorFold(subjectID: "s1")
+            var streamed: [TemperatureReadingRow] = []
+            for reading in readings {
+                guard case let .tempReadingRecorded(celsius, humidity) = reading.payload else { continue }
+                if let row = sensor.add(eventID: reading.eventID, occurredAt: reading.occurredAt, celsius: celsius, humidity: humidity) {
+                    streamed.append(row)
+                }
+            }
+            var rows = sensor.finish()
+            rows.temperatureReadings = streamed + rows.temperatureReadings
+            #expect(rows == SubjectFold.fold(sorted: readings))
+        }
+        #expect(SensorFold(subjectID: "s1").finish() == SubjectRows())
+    }
+
     @Test("a partial event before its creator takes effect once the creator is there")
     func partialBeforeCreate() throws {
         let fetched = event("b", 5, .contentFetched(httpStatus: 200, contentType: "text/html", text: "hi", wordCount: 1))
