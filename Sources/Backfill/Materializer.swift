@@ -317,121 +317,6 @@ public final class Materializer {
         try flush()
     }
 
-    /// A sensor with more readings than a subject may hold in memory, streamed: the server
-    /// settles its duplicates (lowest partition and offset of each event id) and returns its
-    /// events in event order; an instant's reading (its largest event id) is final once the next
-    /// instant starts, and rows go to the writer every `batchEvents` readings. The outcome is
-    /// `SubjectFold`'s for a subject of readings only.
-    private func foldSensor(_ id: String, reader: PostgresConnection, stage: (PostgresConnection) throws -> Void,
-                            _ handOver: (WriteJob) throws -> Void) throws {
-        let events = state.table("events")
-        var job = WriteJob(rows: [], ids: [], pending: 0)
-        var chunk = SubjectRows()
-        var duplicates = CopyRows(fieldCount: 2)
-        var duplicateReader = CopyBinaryReader(fieldCount: 2, source: "the event log")
-        var readings = CopyRows(fieldCount: 3, reservingBytes: 1 << 20)
-        var readingReader = CopyBinaryReader(fieldCount: 3, source: "the event log")
-        var sensor = SensorFold(subjectID: id)
-        try reader.transaction { db in
-            try db.execute("set local work_mem = '256MB'")
-            try stage(db)
-            try db.copyOut("""
-                copy (select r.ctid, r.winner from (
-                          select e.ctid, first_value(e.ctid) over w as winner, row_number() over w as rank
-                          from \(events) e join pg_temp.large_subject using (subject_id)
-                          window w as (partition by e.event_id order by e.partition, e."offset")) r
-                      where r.rank > 1) to stdout (format binary)
-                """) { data in
-                try duplicateReader.consume(data, into: &duplicates)
-                for row in 0..<duplicates.count {
-                    guard let loser = duplicates.tidText(row, 0), let winner = duplicates.tidText(row, 1) else {
-                        throw BackfillError(.materialize, "the event log returned a duplicate of sensor \(id) without its tuple ids")
-                    }
-                    job.duplicates.append((loser, winner))
-                }
-                duplicates.removeAll()
-            }
-            try duplicateReader.finish()
-            try db.copyOut("""
-                copy (select s.occurred_at, s.event_id, s.payload from (
-                          select distinct on (e.event_id) e.occurred_at, e.event_id, e.payload
-                          from \(events) e join pg_temp.large_subject using (subject_id)
-                          order by e.event_id, e.partition, e."offset") s
-                      order by s.occurred_at, s.event_id collate "C") to stdout (format binary)
-                """) { data in
-                try readingReader.consume(data, into: &readings)
-                for row in 0..<readings.count {
-                    guard let micros = readings.timestampMicroseconds(row, 0), let eventID = readings.string(row, 1),
-                          case .success(.tempReadingRecorded(let celsius, let humidity))? = readings.withField(row, 2, {
-                              EventDecoder.decodePayload(type: .tempReadingRecorded, bytes: $0)
-                          })
-                    else { throw BackfillError(.materialize, "a reading of sensor \(id) in the log no longer validates") }
-                    if let final = sensor.add(eventID: eventID, occurredAt: Timestamp(microseconds: micros), celsius: celsius, humidity: humidity) {
-                        chunk.temperatureReadings.append(final)
-                        if chunk.temperatureReadings.count >= batchEvents {
-                            job.rows.append(chunk)
-                            try handOver(job)
-                            job = WriteJob(rows: [], ids: [], pending: 0)
-                            chunk = SubjectRows()
-                        }
-                    }
-                    job.readingEvents += 1
-                }
-                readings.removeAll()
-            }
-            try readingReader.finish()
-        }
-        let last = sensor.finish()
-        chunk.temperatureReadings += last.temperatureReadings
-        chunk.subject = last.subject
-        chunk.temperatureLatest = last.temperatureLatest
-        job.rows.append(chunk)
-        job.ids.append(id)
-        try handOver(job)
-    }
-
-    /// Where a record lies in the log: the lowest (partition, offset) of an event's records is
-    /// the event; `tid` finds the row again (nothing else writes the log while the run holds its lock).
-    struct LogPosition {
-        var partition: Int64
-        var offset: Int64
-        var tid: String
-    }
-
-    private static func position(_ rows: CopyRows, _ row: Int) throws -> LogPosition {
-        guard let partition = rows.bigEndianInt32(row, 6), let offset = rows.bigEndianInt64(row, 7),
-              let tid = rows.tidText(row, 8)
-        else { throw BackfillError(.materialize, "the event log holds a row without its partition and offset") }
-        return LogPosition(partition: Int64(partition), offset: offset, tid: tid)
-    }
-
-    /// Keeps one record per event id (by UTF-8 bytes, as the log's key compares) — the one at the
-    /// lowest (partition, offset) — and lists the others with the record they duplicate.
-    static func settleDuplicates(_ events: inout [Event], origins: [LogPosition], into duplicates: inout [(loser: String, winner: String)]) {
-        guard events.count > 1 else { return }
-        let order = events.indices.sorted { a, b in
-            if !events[a].eventID.utf8.elementsEqual(events[b].eventID.utf8) {
-                return events[a].eventID.utf8.lexicographicallyPrecedes(events[b].eventID.utf8)
-            }
-            return (origins[a].partition, origins[a].offset) < (origins[b].partition, origins[b].offset)
-        }
-        var keep = Array(repeating: true, count: events.count)
-        var found = false
-        for (previous, index) in zip(order, order.dropFirst()) where events[previous].eventID.utf8.elementsEqual(events[index].eventID.utf8) {
-            keep[index] = false
-            found = true
-        }
-        guard found else { return }
-        var winner = order[0]
-        for index in order {
-            if keep[index] { winner = index } else { duplicates.append((origins[index].tid, origins[winner].tid)) }
-        }
-        var kept: [Event] = []
-        kept.reserveCapacity(events.count)
-        for index in events.indices where keep[index] { kept.append(events[index]) }
-        events = kept
-    }
-
     /// The event in row `row` of the log's binary COPY: subject, event id, type, occurred_at, source, payload.
     static func event(_ rows: CopyRows, _ row: Int, subjectID: String) throws -> Event {
         guard let eventID = rows.string(row, 1), let type = rows.withField(row, 2, { EventType(utf8: $0) }) ?? nil,
@@ -460,7 +345,7 @@ public final class Materializer {
         return try writer.query("select " + checks.joined(separator: " and "))[0, 0] == "t"
     }
 
-    private func copyRows(_ batch: [SubjectRows], table: TableDefinition, into qualified: String, db: PostgresConnection) throws -> Int64 {
+    func copyRows(_ batch: [SubjectRows], table: TableDefinition, into qualified: String, db: PostgresConnection) throws -> Int64 {
         guard batch.contains(where: { Self.has($0, table.name) }) else { return 0 }
         let columns = table.columnNames.map(SQL.quoteIdentifier).joined(separator: ", ")
         return Int64(try db.copyIn("copy \(qualified) (\(columns)) from stdin (format binary)") { w in
@@ -490,7 +375,7 @@ public final class Materializer {
         try db.execute("create temp table if not exists \(name) \(definition) on commit drop; truncate pg_temp.\(name)")
     }
 
-    private func stageSubjects(_ ids: [String], db: PostgresConnection) throws {
+    func stageSubjects(_ ids: [String], db: PostgresConnection) throws {
         try freshTempTable("batch_subjects", "(subject_id text primary key)", db: db)
         try db.copyIn("copy pg_temp.batch_subjects from stdin") { w in
             for id in ids { w.field(id); w.endRow() }
@@ -519,29 +404,9 @@ public final class Materializer {
         }
     }
 
-    /// One batch of a bulk pass, inside its transaction: the rows of all nine tables and the
-    /// batch's duplicates; returns rows written per table.
-    fileprivate func writeBulk(_ job: WriteJob, direct: Bool, db: PostgresConnection) throws -> [String: Int64] {
-        if !job.duplicates.isEmpty {
-            try db.copyIn("copy pg_temp.bulk_duplicates from stdin") { w in
-                for pair in job.duplicates { w.field(pair.loser); w.field(pair.winner); w.endRow() }
-            }
-        }
-        if !direct { try stageSubjects(job.ids, db: db) }
-        var written: [String: Int64] = [:]
-        for table in LifestreamTables.all {
-            written[table.name] = direct
-                ? try copyRows(job.rows, table: table, into: target.table(table.name), db: db)
-                : try merge(job.rows, table: table, db: db)
-        }
-        // Counted per reading event, as the per-batch path counts readings applied.
-        written["temperature_readings"] = job.readingEvents
-        return written
-    }
-
     /// Stages a batch's rows of `table` and merges them: rows that did not change are not
     /// touched, rows the batch's subjects should no longer have are deleted. Needs `batch_subjects`.
-    private func merge(_ batch: [SubjectRows], table: TableDefinition, db: PostgresConnection) throws -> Int64 {
+    func merge(_ batch: [SubjectRows], table: TableDefinition, db: PostgresConnection) throws -> Int64 {
         let stageName = SQL.quoteIdentifier("stage_" + table.name)
         let stage = "pg_temp.\(stageName)"
         let live = target.table(table.name)
