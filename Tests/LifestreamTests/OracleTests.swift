@@ -65,12 +65,18 @@ struct OracleGeneratedTests {
         var options = GeneratorOptions()
         options.events = 100_000
         let records = oracleRecords(Array(EventGenerator(options: options)))
-        let parsing = threadCPUTime {
-            for record in records { _ = try? JSONSerialization.jsonObject(with: Data(record.value), options: [.fragmentsAllowed]) }
-        }
+        // Each measured twice, alternately, and the smaller kept: a thread's CPU time still grows
+        // when a busy neighbour slows the core it runs on, and that is noise to this comparison.
+        var parsing = Duration.seconds(1_000), evaluating = Duration.seconds(1_000)
         var outcome: OracleOutcome?
-        let evaluating = threadCPUTime { outcome = CanonicalOracle.evaluate(records, parallel: false) }
+        for _ in 0..<2 {
+            parsing = min(parsing, threadCPUTime {
+                for record in records { _ = try? JSONSerialization.jsonObject(with: Data(record.value), options: [.fragmentsAllowed]) }
+            })
+            evaluating = min(evaluating, threadCPUTime { outcome = CanonicalOracle.evaluate(records, parallel: false) })
+        }
         #expect(outcome!.valid > 99_000)
+        print("oracle speed: evaluating \(evaluating), parsing alone \(parsing)")
         #expect(evaluating < parsing * 4 + .milliseconds(500), "oracle \(evaluating), parsing alone \(parsing)")
     }
 }
