@@ -105,20 +105,17 @@ public struct EmbeddingTable: Sendable {
         try db.execute("""
             create temp table embed_candidates (id text primary key, text text, partition integer, "offset" bigint) on commit drop
             """)
-        var copy = BinaryCopy(capacity: 1 << 20)
-        func flush() throws {
-            try copy.send(into: "embed_candidates", on: db)
-            copy = BinaryCopy(capacity: 1 << 20)
+        _ = try db.copyIn("copy embed_candidates from stdin (format binary)") { w in
+            w.binaryHeader()
+            for message in messages {
+                w.binaryRow(fields: 4)
+                w.binary(message.id)
+                w.binary(message.text)
+                w.binary(int32: message.partition)
+                w.binary(int64: message.offset)
+            }
+            w.binaryTrailer()
         }
-        for message in messages {
-            copy.startRow(fields: 4)
-            copy.text(message.id)
-            copy.text(message.text)
-            copy.int32(message.partition)
-            copy.int64(message.offset)
-            if copy.bytes.count >= 8 << 20 { try flush() }
-        }
-        try flush()
         let result = try db.query("""
             select c.id from embed_candidates c left join \(qualified) t on t.id = c.id
             where t.id is null or t.text is distinct from c.text or t.model_name is distinct from $1
@@ -141,17 +138,19 @@ public struct EmbeddingTable: Sendable {
             try createStaging(tx, vectors: vectors.first?.1.count)
             var written = 0
             if !vectors.isEmpty {
-                var copy = BinaryCopy(capacity: vectors.count * (vectors[0].1.count * 4 + 256))
-                for (message, vector) in vectors {
-                    copy.startRow(fields: 6)
-                    copy.text(message.id)
-                    copy.text(message.text)
-                    copy.text(model)
-                    copy.vector(vector)
-                    copy.int32(message.partition)
-                    copy.int64(message.offset)
+                _ = try tx.copyIn("copy embed_staging from stdin (format binary)") { w in
+                    w.binaryHeader()
+                    for (message, vector) in vectors {
+                        w.binaryRow(fields: 6)
+                        w.binary(message.id)
+                        w.binary(message.text)
+                        w.binary(model)
+                        w.binary(vector: vector)
+                        w.binary(int32: message.partition)
+                        w.binary(int64: message.offset)
+                    }
+                    w.binaryTrailer()
                 }
-                try copy.send(into: "embed_staging", on: tx)
                 written = try tx.query("""
                     insert into \(qualified) as t (id, text, model_name, embedding, source_partition, source_offset)
                     select id, text, model_name, embedding, source_partition, source_offset from embed_staging
@@ -173,18 +172,20 @@ public struct EmbeddingTable: Sendable {
     func insertQuarantine(_ db: PostgresConnection, _ records: [QuarantinedRecord], staged: Bool = false) throws {
         guard !records.isEmpty else { return }
         if !staged { try createStaging(db, vectors: nil) }
-        var copy = BinaryCopy()
-        for record in records {
-            copy.startRow(fields: 7)
-            copy.text(record.topic)
-            copy.int32(record.partition)
-            copy.int64(record.offset)
-            copy.bytea(record.key)
-            copy.bytea(record.value)
-            copy.text(record.reason)
-            copy.bigintOrNull(record.timestamp)
+        _ = try db.copyIn("copy embed_quarantine_staging from stdin (format binary)") { w in
+            w.binaryHeader()
+            for record in records {
+                w.binaryRow(fields: 7)
+                w.binary(record.topic)
+                w.binary(int32: record.partition)
+                w.binary(int64: record.offset)
+                w.binary(bytes: record.key)
+                w.binary(bytes: record.value)
+                w.binary(record.reason)
+                if let timestamp = record.timestamp { w.binary(int64: timestamp) } else { w.binaryNull() }
+            }
+            w.binaryTrailer()
         }
-        try copy.send(into: "embed_quarantine_staging", on: db)
         try db.query("""
             insert into \(quarantine) (topic, partition, "offset", key, value, reason, record_timestamp)
             select topic, partition, "offset", key, value, reason, to_timestamp(record_ms / 1000.0) from embed_quarantine_staging

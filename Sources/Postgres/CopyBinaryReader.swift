@@ -17,6 +17,7 @@ public struct CopyBinaryReader {
     private var ended = false
     public private(set) var rowsRead = 0
 
+    /// `PGCOPY\n\xff\r\n\0`, which opens binary COPY data (`CopyInWriter.binaryHeader` writes it).
     static let signature: [UInt8] = [0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00]
 
     public init(fieldCount: Int, source: String) {
@@ -59,7 +60,7 @@ public struct CopyBinaryReader {
         while position < data.count {
             guard !ended else { throw violation("the binary COPY data continues after its end marker") }
             guard data.count - position >= 2 else { break }
-            let fields = Int16(bitPattern: UInt16(data[position]) << 8 | UInt16(data[position + 1]))
+            let fields = Int16(bigEndian: data.loadUnaligned(fromByteOffset: position, as: Int16.self))
             if fields == -1 {
                 ended = true
                 position += 2
@@ -101,7 +102,7 @@ public struct CopyBinaryReader {
     }
 
     private static func uint32(_ data: UnsafeRawBufferPointer, _ at: Int) -> UInt32 {
-        UInt32(data[at]) << 24 | UInt32(data[at + 1]) << 16 | UInt32(data[at + 2]) << 8 | UInt32(data[at + 3])
+        UInt32(bigEndian: data.loadUnaligned(fromByteOffset: at, as: UInt32.self))
     }
 
     private func violation(_ message: String) -> PostgresError {

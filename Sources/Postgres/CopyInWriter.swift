@@ -131,7 +131,7 @@ public struct CopyInWriter {
 
     /// The signature, flags and header-extension length that open binary COPY data.
     public mutating func binaryHeader() {
-        buffer.append(contentsOf: [0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00])  // PGCOPY\n\xff\r\n\0
+        buffer.append(contentsOf: CopyBinaryReader.signature)
         appendBigEndian(UInt32(0))
         appendBigEndian(UInt32(0))
     }
@@ -153,6 +153,12 @@ public struct CopyInWriter {
     public mutating func binary(utf8 bytes: UnsafeRawBufferPointer) {
         appendBigEndian(UInt32(bytes.count))
         buffer.append(contentsOf: bytes)
+    }
+
+    /// A `bytea` field, or any field whose binary form the caller built; nil writes NULL.
+    public mutating func binary(bytes value: [UInt8]?) {
+        guard let value else { return binaryNull() }
+        value.withUnsafeBytes { binary(utf8: $0) }
     }
 
     /// An `integer` field.
