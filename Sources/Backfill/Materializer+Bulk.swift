@@ -52,7 +52,7 @@ extension Materializer {
     /// instant starts, and rows go to the writer every `batchEvents` readings. The outcome is
     /// `SubjectFold`'s for a subject of readings only.
     func foldSensor(_ id: String, reader: PostgresConnection, stage: (PostgresConnection) throws -> Void,
-                            _ handOver: (WriteJob) throws -> Void) throws {
+                    _ handOver: (WriteJob) throws -> Void) throws {
         let events = state.table("events")
         var job = WriteJob(rows: [], ids: [], pending: 0)
         var chunk = SubjectRows()
@@ -128,12 +128,7 @@ extension Materializer {
             }
         }
         if !direct { try stageSubjects(job.ids, db: db) }
-        var written: [String: Int64] = [:]
-        for table in LifestreamTables.all {
-            written[table.name] = direct
-                ? try copyRows(job.rows, table: table, into: target.table(table.name), db: db)
-                : try merge(job.rows, table: table, db: db)
-        }
+        var written = try writeTables(LifestreamTables.all, of: job.rows, direct: direct, db: db)
         // Counted per reading event, as the per-batch path counts readings applied.
         written["temperature_readings"] = job.readingEvents
         return written

@@ -390,18 +390,25 @@ public final class Materializer {
     fileprivate func write(_ batch: [SubjectRows], ids: [String], pending: Int64, direct: Bool) throws {
         try writer.transaction { db in
             try db.execute("set local synchronous_commit = off")
-            var written: [String: Int64] = [:]
             try stageSubjects(ids, db: db)
-            for table in RowEncoding.refoldedTables {
-                written[table.name] = direct
-                    ? try copyRows(batch, table: table, into: target.table(table.name), db: db)
-                    : try merge(batch, table: table, db: db)
-            }
+            let written = try writeTables(RowEncoding.refoldedTables, of: batch, direct: direct, db: db)
             try clearDirty(db: db)
             try state.addRows(written, run: runID, db: db)
             try db.query("update \(state.table("runs")) set pending = pending + $2, subjects_refolded = subjects_refolded + $3 where run_id = $1",
                          [.text(runID), .init(pending), .init(Int64(ids.count))])
         }
+    }
+
+    /// Each table's rows of `batch`, copied straight in (`direct`, into empty tables) or merged;
+    /// returns rows written per table. Merging needs `batch_subjects`.
+    func writeTables(_ tables: [TableDefinition], of batch: [SubjectRows], direct: Bool, db: PostgresConnection) throws -> [String: Int64] {
+        var written: [String: Int64] = [:]
+        for table in tables {
+            written[table.name] = direct
+                ? try copyRows(batch, table: table, into: target.table(table.name), db: db)
+                : try merge(batch, table: table, db: db)
+        }
+        return written
     }
 
     /// Stages a batch's rows of `table` and merges them: rows that did not change are not
