@@ -20,37 +20,31 @@ public enum EventDecoder {
 
     public static func decode(_ value: UnsafeRawBufferPointer) -> Result<Decoded, QuarantineReason> {
         guard value.count <= maximumValueSize else { return .failure(.oversized) }
-        let members: [(key: String, value: JSONValue, range: Range<Int>)]
+        let envelope: ScannedObject
         do {
-            switch try JSONParser.parseDocument(value) {
-            case .object(let m): members = m
-            case .other: return .failure(.notAnObject)
-            }
+            guard let object = try ScannedObject(value) else { return .failure(.notAnObject) }
+            envelope = object
         } catch {
             return .failure(.invalidJSON)
         }
-        func member(_ name: String) -> (value: JSONValue, range: Range<Int>)? {
-            var found: (JSONValue, Range<Int>)?
-            for m in members where m.key == name { found = (m.value, m.range) }
-            if let found, case .null = found.0 { return nil }
-            return found
-        }
+        let fields = Fields(envelope)
         do {
-            let eventID = try string(member("event_id")?.value, "event_id", length: 1...128)
-            guard let typeValue = member("event_type")?.value else { throw QuarantineReason.missingField("event_type") }
-            guard case .string(let typeName) = typeValue else { throw QuarantineReason.badType("event_type") }
-            guard let type = EventType(rawValue: typeName) else { throw QuarantineReason.unknownEventType }
-            let occurredAt = try timestamp(member("occurred_at")?.value, "occurred_at")
-            let subjectID = try string(member("subject_id")?.value, "subject_id", length: 1...256)
-            if let subject = member("subject")?.value {
-                guard case .string(let kind) = subject else { throw QuarantineReason.badType("subject") }
-                guard kind == type.kind.rawValue else { throw QuarantineReason.subjectMismatch }
+            let eventID = try fields.string("event_id", length: 1...128)
+            guard let typeValue = fields["event_type"] else { throw QuarantineReason.missingField("event_type") }
+            guard case .string = typeValue.kind else { throw QuarantineReason.badType("event_type") }
+            guard let type = envelope.withText(typeValue, { EventType(utf8: $0) }) else { throw QuarantineReason.unknownEventType }
+            let occurredAt = try fields.timestamp("occurred_at")
+            let subjectID = try fields.string("subject_id", length: 1...256)
+            if let subject = fields["subject"] {
+                guard case .string = subject.kind else { throw QuarantineReason.badType("subject") }
+                guard envelope.withText(subject, { $0.elementsEqual(type.kind.rawValue.utf8) }) else { throw QuarantineReason.subjectMismatch }
             }
-            let source = try optionalString(member("source")?.value, "source")
-            guard let payloadMember = member("payload") else { throw QuarantineReason.missingField("payload") }
-            let payload = try decodePayload(type: type, payloadMember.value)
+            let source = try fields.optionalString("source")
+            guard let payloadValue = fields["payload"] else { throw QuarantineReason.missingField("payload") }
+            guard case .object = payloadValue.kind else { throw QuarantineReason.badType("payload") }
+            let payload = try decodePayload(type: type, Fields(envelope.object(payloadValue)))
             let event = Event(eventID: eventID, type: type, occurredAt: occurredAt, subjectID: subjectID, source: source, payload: payload)
-            return .success(Decoded(event: event, payloadRange: payloadMember.range))
+            return .success(Decoded(event: event, payloadRange: payloadValue.range))
         } catch let reason as QuarantineReason {
             return .failure(reason)
         } catch {
@@ -61,8 +55,8 @@ public enum EventDecoder {
     /// Re-reads a payload stored by an earlier run (the event log keeps the original bytes).
     public static func decodePayload(type: EventType, bytes: UnsafeRawBufferPointer) -> Result<Payload, QuarantineReason> {
         do {
-            let value = try JSONParser.parse(bytes)
-            return .success(try decodePayload(type: type, value))
+            guard let payload = try ScannedObject(bytes) else { return .failure(.badType("payload")) }
+            return .success(try decodePayload(type: type, Fields(payload)))
         } catch let reason as QuarantineReason {
             return .failure(reason)
         } catch {
@@ -70,107 +64,115 @@ public enum EventDecoder {
         }
     }
 
-    static func decodePayload(type: EventType, _ payload: JSONValue) throws -> Payload {
-        guard case .object = payload else { throw QuarantineReason.badType("payload") }
-        func field(_ name: String) -> JSONValue? {
-            if let v = payload[name], v != .null { return v }
-            return nil
-        }
+    private static func decodePayload(type: EventType, _ fields: Fields) throws(QuarantineReason) -> Payload {
         switch type {
         case .linkAdded:
-            return .linkAdded(url: try string(field("url"), "url", length: 1...Int.max),
-                              title: try optionalString(field("title"), "title"))
+            return .linkAdded(url: try fields.string("url", length: 1...Int.max), title: try fields.optionalString("title"))
         case .contentFetched:
-            return .contentFetched(httpStatus: try optionalInteger(field("http_status"), "http_status", range: 100...599),
-                                   contentType: try optionalString(field("content_type"), "content_type"),
-                                   text: try optionalString(field("text"), "text"),
-                                   wordCount: try optionalInteger(field("word_count"), "word_count", range: 0...Int64.max))
+            return .contentFetched(httpStatus: try fields.optionalInteger("http_status", range: 100...599),
+                                   contentType: try fields.optionalString("content_type"),
+                                   text: try fields.optionalString("text"),
+                                   wordCount: try fields.optionalInteger("word_count", range: 0...Int64.max))
         case .enrichmentCompleted:
-            let summary = try optionalString(field("summary"), "summary")
+            let summary = try fields.optionalString("summary")
             var tags: String?
-            if let value = field("tags") {
-                guard case .array(let items) = value else { throw QuarantineReason.badType("tags") }
+            if let value = fields["tags"] {
+                guard case .array = value.kind, case .array(let items) = fields.object.tree(value) else { throw QuarantineReason.badType("tags") }
                 for item in items { guard case .string = item else { throw QuarantineReason.badType("tags") } }
-                tags = value.serialized
+                tags = JSONValue.array(items).serialized
             }
             return .enrichmentCompleted(summary: summary, tags: tags,
-                                        language: try optionalString(field("language"), "language"),
-                                        model: try optionalString(field("model"), "model"))
+                                        language: try fields.optionalString("language"),
+                                        model: try fields.optionalString("model"))
         case .publishCompleted:
-            return .publishCompleted(target: try optionalString(field("target"), "target"),
-                                     url: try optionalString(field("url"), "url"))
+            return .publishCompleted(target: try fields.optionalString("target"), url: try fields.optionalString("url"))
         case .linkVisibilityChanged:
-            let visibility = try string(field("visibility"), "visibility", length: 0...Int.max)
+            let visibility = try fields.string("visibility", length: 0...Int.max)
             guard ["public", "private", "unlisted"].contains(visibility) else { throw QuarantineReason.badValue("visibility") }
             return .linkVisibilityChanged(visibility: visibility)
         case .tempReadingRecorded:
-            guard let celsius = try optionalNumber(field("celsius"), "celsius", range: -90...70) else {
+            guard let celsius = try fields.optionalNumber("celsius", range: -90...70) else {
                 throw QuarantineReason.missingField("celsius")
             }
-            return .tempReadingRecorded(celsius: celsius, humidity: try optionalNumber(field("humidity"), "humidity", range: 0...100))
+            return .tempReadingRecorded(celsius: celsius, humidity: try fields.optionalNumber("humidity", range: 0...100))
         case .todoCreated:
-            let title = try string(field("title"), "title", length: 1...Int.max)
-            let notes = try optionalString(field("notes"), "notes")
-            let dueAt = try field("due_at").map { try timestamp($0, "due_at") }
+            let title = try fields.string("title", length: 1...Int.max)
+            let notes = try fields.optionalString("notes")
+            let dueAt = fields["due_at"] == nil ? nil : try fields.timestamp("due_at")
             return .todoCreated(title: title, notes: notes, dueAt: dueAt)
         case .todoCompleted:
             return .todoCompleted
         case .annotationAdded:
-            return .annotationAdded(linkID: try string(field("link_id"), "link_id", length: 0...Int.max),
-                                    quote: try optionalString(field("quote"), "quote"),
-                                    note: try optionalString(field("note"), "note"))
+            return .annotationAdded(linkID: try fields.string("link_id", length: 0...Int.max),
+                                    quote: try fields.optionalString("quote"),
+                                    note: try fields.optionalString("note"))
         }
     }
 
     // MARK: - Field rules
 
-    private static func string(_ value: JSONValue?, _ name: String, length: ClosedRange<Int>) throws -> String {
-        guard let value else { throw QuarantineReason.missingField(name) }
-        guard case .string(let s) = value else { throw QuarantineReason.badType(name) }
-        if length != 0...Int.max {
-            // A string has at most as many scalars as UTF-8 bytes, and a non-empty one at least one,
-            // so the byte count settles most checks without walking the scalars.
-            let bytes = s.utf8.count
-            let settled = bytes <= length.upperBound && length.lowerBound <= 1 && (bytes >= 1 || length.lowerBound == 0)
-            guard settled || length.contains(s.unicodeScalars.count) else { throw QuarantineReason.badValue(name) }
+    /// An object's members under the contract's rules: a `null` member counts as absent, and each
+    /// rule names the field in the reason it gives.
+    private struct Fields {
+        let object: ScannedObject
+        init(_ object: ScannedObject) { self.object = object }
+
+        subscript(name: StaticString) -> JSONSpan? {
+            guard let value = object.value(name), value.kind != .null else { return nil }
+            return value
         }
-        return s
-    }
 
-    private static func optionalString(_ value: JSONValue?, _ name: String) throws -> String? {
-        guard let value else { return nil }
-        guard case .string(let s) = value else { throw QuarantineReason.badType(name) }
-        return s
-    }
-
-    private static func optionalInteger(_ value: JSONValue?, _ name: String, range: ClosedRange<Int64>) throws -> Int64? {
-        guard let value else { return nil }
-        guard case .number(let d, let integer) = value else { throw QuarantineReason.badType(name) }
-        let exact: Int64
-        if let integer {
-            exact = integer
-        } else if d.isFinite, d.rounded(.towardZero) == d, let i = Int64(exactly: d) {
-            exact = i
-        } else if d.isFinite, d.rounded(.towardZero) == d {
-            throw QuarantineReason.badValue(name)  // integral but beyond Int64
-        } else {
-            throw QuarantineReason.badType(name)
+        func string(_ name: StaticString, length: ClosedRange<Int>) throws(QuarantineReason) -> String {
+            guard let value = self[name] else { throw .missingField(name.description) }
+            guard case .string = value.kind else { throw .badType(name.description) }
+            let s = object.string(value)
+            if length != 0...Int.max {
+                // A string has at most as many scalars as UTF-8 bytes, and a non-empty one at least one,
+                // so the byte count settles most checks without walking the scalars.
+                let bytes = s.utf8.count
+                let settled = bytes <= length.upperBound && length.lowerBound <= 1 && (bytes >= 1 || length.lowerBound == 0)
+                guard settled || length.contains(s.unicodeScalars.count) else { throw .badValue(name.description) }
+            }
+            return s
         }
-        guard range.contains(exact) else { throw QuarantineReason.badValue(name) }
-        return exact
-    }
 
-    private static func optionalNumber(_ value: JSONValue?, _ name: String, range: ClosedRange<Double>) throws -> Double? {
-        guard let value else { return nil }
-        guard case .number(let d, _) = value else { throw QuarantineReason.badType(name) }
-        guard d.isFinite, range.contains(d) else { throw QuarantineReason.badValue(name) }
-        return d
-    }
+        func optionalString(_ name: StaticString) throws(QuarantineReason) -> String? {
+            guard let value = self[name] else { return nil }
+            guard case .string = value.kind else { throw .badType(name.description) }
+            return object.string(value)
+        }
 
-    private static func timestamp(_ value: JSONValue?, _ name: String) throws -> Timestamp {
-        guard let value else { throw QuarantineReason.missingField(name) }
-        guard case .string(let s) = value else { throw QuarantineReason.badType(name) }
-        guard let t = Timestamp(rfc3339: s) else { throw QuarantineReason.badTimestamp(name) }
-        return t
+        func optionalInteger(_ name: StaticString, range: ClosedRange<Int64>) throws(QuarantineReason) -> Int64? {
+            guard let value = self[name] else { return nil }
+            guard value.kind == .number else { throw .badType(name.description) }
+            let (d, integer) = object.number(value)
+            let exact: Int64
+            if let integer {
+                exact = integer
+            } else if d.isFinite, d.rounded(.towardZero) == d, let i = Int64(exactly: d) {
+                exact = i
+            } else if d.isFinite, d.rounded(.towardZero) == d {
+                throw .badValue(name.description)  // integral but beyond Int64
+            } else {
+                throw .badType(name.description)
+            }
+            guard range.contains(exact) else { throw .badValue(name.description) }
+            return exact
+        }
+
+        func optionalNumber(_ name: StaticString, range: ClosedRange<Double>) throws(QuarantineReason) -> Double? {
+            guard let value = self[name] else { return nil }
+            guard value.kind == .number else { throw .badType(name.description) }
+            let d = object.number(value).0
+            guard d.isFinite, range.contains(d) else { throw .badValue(name.description) }
+            return d
+        }
+
+        func timestamp(_ name: StaticString) throws(QuarantineReason) -> Timestamp {
+            guard let value = self[name] else { throw .missingField(name.description) }
+            guard case .string = value.kind else { throw .badType(name.description) }
+            guard let t = object.withText(value, { Timestamp.parse($0.bindMemory(to: UInt8.self)) }) else { throw .badTimestamp(name.description) }
+            return t
+        }
     }
 }

@@ -25,6 +25,26 @@ struct EventDecoderTests {
         #expect(String(decoding: Array(json.utf8)[decoded.payloadRange], as: UTF8.self) == #"{"url":"https://a","title":null,"extra":1}"#)
     }
 
+    @Test("gives the generator's quarantine reason for every record of a 20k stream, escapes and non-ASCII text included")
+    func agreesWithGenerator() {
+        let records = Array(EventGenerator(options: { var o = GeneratorOptions(); o.events = 20_000; return o }()))
+        for record in records {
+            #expect(EventDecoder.decode(record.value).failureReason == record.quarantineReason,
+                    "\(String(decoding: record.value.prefix(400), as: UTF8.self))")
+        }
+    }
+
+    @Test("escaped member names and values read as their text")
+    func escapedNames() throws {
+        let json = #"{"event\u005fid":"e\u0031","event_type":"link.\u0061dded","occurred_at":"2026-01-01T00:00:00\u005a","subject_id":"l\"1","subject":"li\u006ek","payload":{"u\u0072l":"https:\/\/a","title":"caf\u00e9"}}"#
+        let event = try EventDecoder.decode(Array(json.utf8)).get().event
+        #expect(event.eventID == "e1")
+        #expect(event.subjectID == "l\"1")
+        #expect(event.type == .linkAdded)
+        #expect(event.occurredAt == Timestamp(rfc3339: "2026-01-01T00:00:00Z"))
+        #expect(event.payload == .linkAdded(url: "https://a", title: "café"))
+    }
+
     @Test("gives the contract's reason for each broken rule", arguments: [
         ("{", "invalid_json"),
         ("[1]", "not_an_object"),

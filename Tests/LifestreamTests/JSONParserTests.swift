@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Lifestream
 
@@ -55,14 +56,66 @@ struct JSONParserTests {
         #expect(throws: JSONSyntaxError.self) { try JSONParser.parse([0x22, 0xC3, 0x28, 0x22]) }
     }
 
-    @Test("reports the byte range of each top-level member")
-    func memberRanges() throws {
-        let text = #"{"x": 1, "payload": {"k": [1, 2]} }"#
+    @Test("scanning an object gives each member's span, and its values as the tree has them")
+    func scanSpans() throws {
+        let text = #"{"x": 1.5, "payload": {"k": [1, 2]}, "s": "a\nb", "t": "plain", "n": null, "x": -7}"#
         let bytes = Array(text.utf8)
-        let document = try bytes.withUnsafeBytes { try JSONParser.parseDocument($0) }
-        guard case .object(let members) = document else { Issue.record("not an object"); return }
-        let payload = try #require(members.first { $0.key == "payload" })
-        #expect(String(decoding: bytes[payload.range], as: UTF8.self) == #"{"k": [1, 2]}"#)
+        try bytes.withUnsafeBytes { raw in
+            let object = try #require(try ScannedObject(raw))
+            let payload = try #require(object.value("payload"))
+            #expect(payload.kind == .object)
+            #expect(String(decoding: raw[payload.range], as: UTF8.self) == #"{"k": [1, 2]}"#)
+            #expect(object.object(payload).tree(try #require(object.object(payload).value("k"))) == .array([.number(1, integer: 1), .number(2, integer: 2)]))
+            #expect(object.string(try #require(object.value("s"))) == "a\nb")
+            #expect(try #require(object.value("s")).kind == .string(escaped: true))
+            #expect(object.string(try #require(object.value("t"))) == "plain")
+            #expect(object.value("n")?.kind == .null)
+            #expect(object.number(try #require(object.value("x"))) == (-7, integer: -7))  // the last of a repeated key
+            #expect(object.value("missing") == nil)
+        }
+    }
+
+    @Test("scanning accepts and rejects exactly what parsing does", arguments: [
+        "", "{", "[1,]", "{\"a\":}", "01", "1.", "-", "\"abc", "{\"a\":1}x", "tru", "\"\u{01}\"", #""\ud800""#, #""\x""#, "{a:1}",
+        "[1 2]", String(repeating: "[", count: 200) + String(repeating: "]", count: 200), #"{"a": [1, {"b": "\u00e9\ud83d\ude00"}], "c": 1e5}"#,
+        #"{"a": {"b": [true, false, null, -0.5E-3]}}"#, "[1, 2]", #""top""#, "{}", #"{"a":"x\"}"#, #"{"é": "ü"}"#,
+        String(repeating: "[", count: 127) + "{}" + String(repeating: "]", count: 127),
+        "{\"a\":" + String(repeating: "[", count: 128) + String(repeating: "]", count: 128) + "}",
+    ])
+    func scanAgreesWithParse(_ text: String) {
+        let bytes = Array(text.utf8)
+        let parsed = try? JSONParser.parse(bytes)
+        let scanned = bytes.withUnsafeBytes { raw in Result { try JSONParser.scanObject(raw) } }
+        switch scanned {
+        case .failure: #expect(parsed == nil)
+        case .success(let members?):
+            guard case .object(let tree)? = parsed else { Issue.record("scanned as an object: \(text)"); return }
+            #expect(members.count == tree.count)
+        case .success(nil):
+            #expect(parsed != nil)
+            if case .object? = parsed { Issue.record("an object scanned as something else: \(text)") }
+        }
+    }
+
+    @Test("UTF-8 is checked as String(validating:) checks it, byte sequence by byte sequence")
+    func utf8ValidationAgrees() {
+        var generator = SystemRandomNumberGenerator()
+        let interesting: [UInt8] = [0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xE1, 0xEC, 0xED,
+                                    0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF]
+        for length in 1...4 {
+            // Every sequence of `length` interesting bytes for short ones, a random sample for longer ones.
+            let count = length <= 3 ? Int(pow(Double(interesting.count), Double(length))) : 200_000
+            for n in 0..<count {
+                var bytes: [UInt8] = []
+                var rest = n
+                for _ in 0..<length {
+                    if length <= 3 { bytes.append(interesting[rest % interesting.count]); rest /= interesting.count }
+                    else { bytes.append(interesting.randomElement(using: &generator)!) }
+                }
+                let expected = String(validating: bytes, as: UTF8.self) != nil
+                #expect(bytes.withUnsafeBytes { UTF8Validation.isValid($0) } == expected, "\(bytes)")
+            }
+        }
     }
 
     @Test("serialises compactly and round-trips")

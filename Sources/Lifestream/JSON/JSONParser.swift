@@ -7,9 +7,9 @@ public struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConvertib
 
 /// A strict RFC 8259 parser over raw bytes.
 ///
-/// Written for the ingest hot path: no Foundation, no intermediate copies for strings
-/// without escapes, and it reports where each top-level member's value lies so the
-/// envelope's `payload` can be stored byte-for-byte without re-serialising.
+/// Written for the ingest hot path: no Foundation, and besides a tree (`parse`) it can check a
+/// document while keeping only where each member lies (`scanObject`), so the event decoder
+/// makes Strings of the few fields it keeps and stores `payload` byte-for-byte.
 public struct JSONParser: ~Copyable {
     /// Deep nesting is never legitimate in an event and would otherwise overflow the stack.
     public static let maximumDepth = 128
@@ -35,46 +35,48 @@ public struct JSONParser: ~Copyable {
         return try result.get()
     }
 
-    /// A top-level document: either an object with each member's value range, or some other value.
-    public enum Document {
-        case object([(key: String, value: JSONValue, range: Range<Int>)])
-        case other(JSONValue)
-    }
-
-    /// Parses a document and, when it is an object, remembers the byte range of each member value.
-    public static func parseDocument(_ bytes: UnsafeRawBufferPointer) throws(JSONSyntaxError) -> Document {
+    /// The members of a top-level object as spans, or nil when the document is valid JSON but
+    /// not an object. Every value is checked as strictly as `parse` checks it, yet nothing is
+    /// allocated per value: the event decoder makes Strings only of the fields it keeps.
+    static func scanObject(_ bytes: UnsafeRawBufferPointer) throws(JSONSyntaxError) -> [JSONMember]? {
         var parser = JSONParser(bytes)
         parser.skipWhitespace()
         guard parser.peek() == UInt8(ascii: "{") else {
-            let value = try parser.parseValue(depth: 0)
+            _ = try parser.scanValue(depth: 0)
             try parser.expectEnd()
-            return .other(value)
+            return nil
         }
-        parser.index += 1
-        var members: [(key: String, value: JSONValue, range: Range<Int>)] = []
+        var members: [JSONMember] = []
         members.reserveCapacity(8)
-        parser.skipWhitespace()
-        if parser.peek() == UInt8(ascii: "}") {
-            parser.index += 1
-        } else {
-            while true {
-                parser.skipWhitespace()
-                guard parser.peek() == UInt8(ascii: "\"") else { throw parser.error("expected a member name") }
-                let key = try parser.parseString()
-                parser.skipWhitespace()
-                try parser.consume(UInt8(ascii: ":"), "expected ':' after a member name")
-                parser.skipWhitespace()
-                let start = parser.index
-                let value = try parser.parseValue(depth: 1)
-                members.append((key, value, start..<parser.index))
-                parser.skipWhitespace()
-                if parser.peek() == UInt8(ascii: ",") { parser.index += 1; continue }
-                try parser.consume(UInt8(ascii: "}"), "expected ',' or '}' in an object")
-                break
-            }
+        try parser.members(depth: 0) { (parser: inout JSONParser, key: JSONSpan) throws(JSONSyntaxError) in
+            members.append(JSONMember(key: key, value: try parser.scanValue(depth: 1)))
         }
         try parser.expectEnd()
-        return .object(members)
+        return members
+    }
+
+    /// The text of a string span of `bytes` (which `scanObject` or `scanValue` checked).
+    static func string(_ span: JSONSpan, in bytes: UnsafeRawBufferPointer) -> String {
+        let content = UnsafeRawBufferPointer(rebasing: bytes[span.range]).bindMemory(to: UInt8.self)
+        guard span.kind == .string(escaped: true) else { return String(decoding: content, as: UTF8.self) }
+        var parser = JSONParser(bytes)
+        parser.index = span.range.lowerBound - 1
+        do {
+            return try parser.decodeString()
+        } catch {
+            preconditionFailure("a checked string span no longer parses: \(error)")
+        }
+    }
+
+    /// The number a number span of `bytes` holds, with its exact integer when it is written as one.
+    static func number(_ span: JSONSpan, in bytes: UnsafeRawBufferPointer) -> (Double, integer: Int64?) {
+        var parser = JSONParser(UnsafeRawBufferPointer(rebasing: bytes[span.range]))
+        do {
+            guard case let .number(double, integer) = try parser.parseNumber() else { preconditionFailure("not a number") }
+            return (double, integer)
+        } catch {
+            preconditionFailure("a checked number span no longer parses: \(error)")
+        }
     }
 
     // MARK: - Grammar
@@ -95,46 +97,102 @@ public struct JSONParser: ~Copyable {
     }
 
     private mutating func parseObject(depth: Int) throws(JSONSyntaxError) -> JSONValue {
-        index += 1
         var members: [(key: String, value: JSONValue)] = []
-        skipWhitespace()
-        if peek() == UInt8(ascii: "}") { index += 1; return .object(members) }
-        while true {
-            skipWhitespace()
-            guard peek() == UInt8(ascii: "\"") else { throw error("expected a member name") }
-            let key = try parseString()
-            skipWhitespace()
-            try consume(UInt8(ascii: ":"), "expected ':' after a member name")
-            skipWhitespace()
-            members.append((key, try parseValue(depth: depth + 1)))
-            skipWhitespace()
-            if peek() == UInt8(ascii: ",") { index += 1; continue }
-            try consume(UInt8(ascii: "}"), "expected ',' or '}' in an object")
-            return .object(members)
+        try self.members(depth: depth) { (parser: inout JSONParser, key: JSONSpan) throws(JSONSyntaxError) in
+            members.append((JSONParser.string(key, in: parser.bytes), try parser.parseValue(depth: depth + 1)))
         }
+        return .object(members)
     }
 
     private mutating func parseArray(depth: Int) throws(JSONSyntaxError) -> JSONValue {
-        index += 1
         var items: [JSONValue] = []
+        try self.items { (parser: inout JSONParser) throws(JSONSyntaxError) in items.append(try parser.parseValue(depth: depth + 1)) }
+        return .array(items)
+    }
+
+    /// Checks the value at the cursor as `parseValue` would and says what and where it is.
+    private mutating func scanValue(depth: Int) throws(JSONSyntaxError) -> JSONSpan {
+        guard depth <= JSONParser.maximumDepth else { throw error("nesting deeper than \(JSONParser.maximumDepth)") }
+        guard let byte = peek() else { throw error("unexpected end of input") }
+        let start = index
+        let kind: JSONSpan.Kind
+        switch byte {
+        case UInt8(ascii: "{"):
+            try members(depth: depth) { (parser: inout JSONParser, _: JSONSpan) throws(JSONSyntaxError) in _ = try parser.scanValue(depth: depth + 1) }
+            kind = .object
+        case UInt8(ascii: "["):
+            try items { (parser: inout JSONParser) throws(JSONSyntaxError) in _ = try parser.scanValue(depth: depth + 1) }
+            kind = .array
+        case UInt8(ascii: "\""): return try scanString()
+        case UInt8(ascii: "t"): try literal("true"); kind = .bool(true)
+        case UInt8(ascii: "f"): try literal("false"); kind = .bool(false)
+        case UInt8(ascii: "n"): try literal("null"); kind = .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): _ = try scanNumber(); kind = .number
+        default: throw error("unexpected character")
+        }
+        return JSONSpan(kind: kind, range: start..<index)
+    }
+
+    /// Walks the object at the cursor: `member` gets each key and must consume its value.
+    private mutating func members(depth: Int, _ member: (inout JSONParser, JSONSpan) throws(JSONSyntaxError) -> Void) throws(JSONSyntaxError) {
+        index += 1
         skipWhitespace()
-        if peek() == UInt8(ascii: "]") { index += 1; return .array(items) }
+        if peek() == UInt8(ascii: "}") { index += 1; return }
         while true {
             skipWhitespace()
-            items.append(try parseValue(depth: depth + 1))
+            guard peek() == UInt8(ascii: "\"") else { throw error("expected a member name") }
+            let key = try scanString()
+            skipWhitespace()
+            try consume(UInt8(ascii: ":"), "expected ':' after a member name")
+            skipWhitespace()
+            try member(&self, key)
             skipWhitespace()
             if peek() == UInt8(ascii: ",") { index += 1; continue }
-            try consume(UInt8(ascii: "]"), "expected ',' or ']' in an array")
-            return .array(items)
+            try consume(UInt8(ascii: "}"), "expected ',' or '}' in an object")
+            return
         }
     }
 
+    /// Walks the array at the cursor: `item` must consume each item.
+    private mutating func items(_ item: (inout JSONParser) throws(JSONSyntaxError) -> Void) throws(JSONSyntaxError) {
+        index += 1
+        skipWhitespace()
+        if peek() == UInt8(ascii: "]") { index += 1; return }
+        while true {
+            skipWhitespace()
+            try item(&self)
+            skipWhitespace()
+            if peek() == UInt8(ascii: ",") { index += 1; continue }
+            try consume(UInt8(ascii: "]"), "expected ',' or ']' in an array")
+            return
+        }
+    }
+
+    /// Checks the string at the cursor without making it: the span of its content, and whether
+    /// escapes mean its text differs from those bytes.
+    private mutating func scanString() throws(JSONSyntaxError) -> JSONSpan {
+        let quote = index
+        if let plain = try scanPlainString() { return plain }
+        // Escapes: decoded once to check them (rare in events), then only the span is kept.
+        index = quote
+        _ = try decodeString()
+        return JSONSpan(kind: .string(escaped: true), range: (quote + 1)..<(index - 1))
+    }
+
     private mutating func parseString() throws(JSONSyntaxError) -> String {
+        let quote = index
+        if let plain = try scanPlainString() { return JSONParser.string(plain, in: bytes) }
+        index = quote
+        return try decodeString()
+    }
+
+    /// The string at the cursor when it has no escapes (its bytes are its text, UTF-8 checked);
+    /// nil, with the cursor somewhere inside it, at its first escape.
+    private mutating func scanPlainString() throws(JSONSyntaxError) -> JSONSpan? {
         index += 1  // opening quote
         let start = index
-        // Fast path: no escapes, so the bytes are the string. Eight bytes at a time while none of
-        // them is a quote, a backslash or a control character (SWAR: a byte below n shows as a
-        // borrow into its high bit), noting whether any byte is non-ASCII.
+        // Eight bytes at a time while none of them is a quote, a backslash or a control character
+        // (SWAR: a byte below n shows as a borrow into its high bit), noting any non-ASCII byte.
         var high: UInt64 = 0
         if let base = bytes.baseAddress {
             let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
@@ -152,16 +210,26 @@ public struct JSONParser: ~Copyable {
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                let slice = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
+                let content = start..<index
                 index += 1
-                return try makeString(slice.bindMemory(to: UInt8.self), at: start, ascii: highByte < 0x80)
+                if highByte >= 0x80, !UTF8Validation.isValid(UnsafeRawBufferPointer(rebasing: bytes[content])) {
+                    throw JSONSyntaxError(offset: start, reason: "invalid UTF-8 in a string")
+                }
+                return JSONSpan(kind: .string(escaped: false), range: content)
             }
-            if byte == UInt8(ascii: "\\") { break }
+            if byte == UInt8(ascii: "\\") { return nil }
             if byte < 0x20 { throw error("control character in a string") }
             highByte |= byte
             index += 1
         }
-        var buffer = [UInt8](UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
+        throw error("unterminated string")
+    }
+
+    /// The string at the cursor, escapes decoded.
+    private mutating func decodeString() throws(JSONSyntaxError) -> String {
+        index += 1  // opening quote
+        let start = index
+        var buffer: [UInt8] = []
         while index < bytes.count {
             let byte = bytes[index]
             switch byte {
@@ -210,20 +278,12 @@ public struct JSONParser: ~Copyable {
         throw error("unterminated string")
     }
 
-    private func makeString(_ utf8: UnsafeBufferPointer<UInt8>, at offset: Int, ascii knownASCII: Bool = false) throws(JSONSyntaxError) -> String {
-        // ASCII (nearly every key and value) needs no validation; `String(validating:as:)` is a
-        // generic call the optimizer does not specialize, which showed in profiles.
-        var isASCII = knownASCII
-        if !isASCII {
-            var high: UInt8 = 0
-            for byte in utf8 { high |= byte }
-            isASCII = high < 0x80
-        }
-        if isASCII { return String(decoding: utf8, as: UTF8.self) }
-        guard let string = String(validating: utf8, as: UTF8.self) else {
+    /// A decoded string's bytes as text; escapes may have written any bytes, so they are checked.
+    private func makeString(_ utf8: UnsafeBufferPointer<UInt8>, at offset: Int) throws(JSONSyntaxError) -> String {
+        guard UTF8Validation.isValid(UnsafeRawBufferPointer(utf8)) else {
             throw JSONSyntaxError(offset: offset, reason: "invalid UTF-8 in a string")
         }
-        return string
+        return String(decoding: utf8, as: UTF8.self)
     }
 
     private mutating func hex4() throws(JSONSyntaxError) -> UInt32 {
@@ -246,12 +306,20 @@ public struct JSONParser: ~Copyable {
 
     private mutating func parseNumber() throws(JSONSyntaxError) -> JSONValue {
         let start = index
+        if let integer = try scanNumber() { return .number(Double(integer), integer: integer) }
+        let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        guard let double = Double(text) else { throw JSONSyntaxError(offset: start, reason: "unreadable number") }
+        return .number(double, integer: nil)
+    }
+
+    /// Checks the number at the cursor; returns its value when it is written as an integer that
+    /// fits an Int64 (no fraction, no exponent), nil for any other number.
+    private mutating func scanNumber() throws(JSONSyntaxError) -> Int64? {
         var negative = false
         if peek() == UInt8(ascii: "-") { negative = true; index += 1 }
         guard let first = peek(), isDigit(first) else { throw error("invalid number") }
         var integer: Int64 = 0
         var overflow = false
-        var digits = 0
         if first == UInt8(ascii: "0") {
             index += 1
             if let next = peek(), isDigit(next) { throw error("leading zero in a number") }
@@ -261,7 +329,6 @@ public struct JSONParser: ~Copyable {
                 let (a, o2) = m.addingReportingOverflow(Int64(byte - UInt8(ascii: "0")))
                 overflow = overflow || o1 || o2
                 integer = a
-                digits += 1
                 index += 1
             }
         }
@@ -279,13 +346,8 @@ public struct JSONParser: ~Copyable {
             guard let byte = peek(), isDigit(byte) else { throw error("digit expected in exponent") }
             while let byte = peek(), isDigit(byte) { index += 1 }
         }
-        if isInteger && !overflow {
-            let value = negative ? -integer : integer
-            return .number(Double(value), integer: value)
-        }
-        let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-        guard let double = Double(text) else { throw JSONSyntaxError(offset: start, reason: "unreadable number") }
-        return .number(double, integer: nil)
+        guard isInteger && !overflow else { return nil }
+        return negative ? -integer : integer
     }
 
     // MARK: - Bytes
