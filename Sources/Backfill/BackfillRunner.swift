@@ -285,8 +285,8 @@ public final class BackfillRunner {
                                     topic: options.topic, runID: runID, bulk: bulk)
             let reader = try RangeReader(configuration: kafka)
             // The prefetch budget is shared: a few partitions in flight in all.
-            try reader.read(topic: options.topic, ranges: ranges, batchSize: options.batchSize,
-                            partitionsAtOnce: max(1, 4 / groups.count)) { records in
+            try ReadAhead.read(reader, topic: options.topic, ranges: ranges, batchSize: options.batchSize,
+                               partitionsAtOnce: max(1, 4 / groups.count)) { records in
                 if workers.shouldStop { throw PartWorkers.Stopped() }
                 _ = try Self.retryingDeadlocks { try ingester.ingest(records) }
                 onProgress?(.ingested(done: committed.add(records.count), total: plan.totalRecords))
