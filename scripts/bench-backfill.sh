@@ -42,6 +42,10 @@ settle() {
     done
 }
 seconds() { python3 -c 'import time; print(time.monotonic())'; }
+# The phases a run's manifest timed: "ingest 4.1 s, materialize 5.2 s".
+phases() {
+    python3 -c 'import json, sys; d = json.load(open(sys.argv[1]))["durations"]; print(", ".join(f"{k} {d[k]:.2f} s" for k in ("ingest", "materialize") if k in d))' "$1"
+}
 # Runs a command and prints "<seconds> <peak RSS MiB>" of it (children included).
 measure() {
     python3 - "$@" <<'PY'
@@ -66,6 +70,7 @@ manifests=$(mktemp -d)
 psql -c checkpoint
 settle
 read -r full_s full_rss < <(measure $bin run --from-beginning --topic "$topic" --target-schema "$target" --manifest-dir "$manifests" --quiet)
+full_phases=$(phases "$manifests/latest.json")
 rows=$(psql -c "select (select count(*) from $target.subjects)+(select count(*) from $target.links)+(select count(*) from $target.link_content)+(select count(*) from $target.link_metadata)+(select count(*) from $target.publish_state)+(select count(*) from $target.temperature_readings)+(select count(*) from $target.temperature_latest)+(select count(*) from $target.todos)+(select count(*) from $target.annotations)")
 
 # The write limit: COPY the very rows the run produced into empty tables of the same shape.
@@ -90,13 +95,14 @@ $bin generate --topic "$topic" --events "$new_events" --subjects $((new_events /
 psql -c checkpoint
 settle
 read -r inc_s inc_rss < <(measure $bin run --after "$manifests/latest.json" --topic "$topic" --target-schema "$target" --manifest-dir "$manifests" --quiet)
+inc_phases=$(phases "$manifests/latest.json")
 "$PG_BIN/psql" "$DATABASE_URL" -qAtX -c "drop schema bench_copy cascade"
 
-python3 - "$events" "$full_s" "$full_rss" "$rows" "$copy_s" "$new_events" "$inc_s" "$inc_rss" <<'PY'
+python3 - "$events" "$full_s" "$full_rss" "$rows" "$copy_s" "$new_events" "$inc_s" "$inc_rss" "$full_phases" "$inc_phases" <<'PY'
 import sys
-events, full_s, rss, rows, copy_s, new, inc_s, inc_rss = sys.argv[1:]
+events, full_s, rss, rows, copy_s, new, inc_s, inc_rss, full_phases, inc_phases = sys.argv[1:]
 events, full_s, rows, copy_s, new, inc_s = int(events), float(full_s), int(rows), float(copy_s), int(new), float(inc_s)
-print(f"| full rebuild, {events:,} events | {full_s:.2f} s | {events / full_s:,.0f} events/s | peak RSS {rss} MiB |")
+print(f"| full rebuild, {events:,} events | {full_s:.2f} s | {events / full_s:,.0f} events/s | peak RSS {rss} MiB; {full_phases} |")
 print(f"| raw COPY of the {rows:,} output rows | {copy_s:.2f} s | {events / copy_s:,.0f} events/s equivalent | rebuild/COPY = {full_s / copy_s:.1f}x |")
-print(f"| incremental, {new:,} new events over the history | {inc_s:.2f} s | {new / inc_s:,.0f} events/s | peak RSS {inc_rss} MiB |")
+print(f"| incremental, {new:,} new events over the history | {inc_s:.2f} s | {new / inc_s:,.0f} events/s | peak RSS {inc_rss} MiB; {inc_phases} |")
 PY
