@@ -48,7 +48,7 @@ public struct JSONParser: ~Copyable {
         }
         var members: [JSONMember] = []
         members.reserveCapacity(8)
-        try parser.members(depth: 0) { (parser: inout JSONParser, key: JSONSpan) throws(JSONSyntaxError) in
+        try parser.members { (parser: inout JSONParser, key: JSONSpan) throws(JSONSyntaxError) in
             members.append(JSONMember(key: key, value: try parser.scanValue(depth: 1)))
         }
         try parser.expectEnd()
@@ -98,7 +98,7 @@ public struct JSONParser: ~Copyable {
 
     private mutating func parseObject(depth: Int) throws(JSONSyntaxError) -> JSONValue {
         var members: [(key: String, value: JSONValue)] = []
-        try self.members(depth: depth) { (parser: inout JSONParser, key: JSONSpan) throws(JSONSyntaxError) in
+        try self.members { (parser: inout JSONParser, key: JSONSpan) throws(JSONSyntaxError) in
             members.append((JSONParser.string(key, in: parser.bytes), try parser.parseValue(depth: depth + 1)))
         }
         return .object(members)
@@ -118,7 +118,7 @@ public struct JSONParser: ~Copyable {
         let kind: JSONSpan.Kind
         switch byte {
         case UInt8(ascii: "{"):
-            try members(depth: depth) { (parser: inout JSONParser, _: JSONSpan) throws(JSONSyntaxError) in _ = try parser.scanValue(depth: depth + 1) }
+            try members { (parser: inout JSONParser, _: JSONSpan) throws(JSONSyntaxError) in _ = try parser.scanValue(depth: depth + 1) }
             kind = .object
         case UInt8(ascii: "["):
             try items { (parser: inout JSONParser) throws(JSONSyntaxError) in _ = try parser.scanValue(depth: depth + 1) }
@@ -134,7 +134,7 @@ public struct JSONParser: ~Copyable {
     }
 
     /// Walks the object at the cursor: `member` gets each key and must consume its value.
-    private mutating func members(depth: Int, _ member: (inout JSONParser, JSONSpan) throws(JSONSyntaxError) -> Void) throws(JSONSyntaxError) {
+    private mutating func members(_ member: (inout JSONParser, JSONSpan) throws(JSONSyntaxError) -> Void) throws(JSONSyntaxError) {
         index += 1
         skipWhitespace()
         if peek() == UInt8(ascii: "}") { index += 1; return }
