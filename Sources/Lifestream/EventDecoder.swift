@@ -22,7 +22,7 @@ public enum EventDecoder {
         guard value.count <= maximumValueSize else { return .failure(.oversized) }
         let envelope: ScannedObject
         do {
-            guard let object = try ScannedObject(value) else { return .failure(.notAnObject) }
+            guard let object = try ScannedObject(value, nested: "payload") else { return .failure(.notAnObject) }
             envelope = object
         } catch {
             return .failure(.invalidJSON)

@@ -34,6 +34,18 @@ struct EventDecoderTests {
         }
     }
 
+    @Test("a repeated payload member counts as its last value, object or not")
+    func repeatedPayload() throws {
+        let head = #"{"event_id":"e1","event_type":"link.added","occurred_at":"2026-01-01T00:00:00Z","subject_id":"l1","#
+        #expect(reason(head + #""payload":{"url":"https://a"},"payload":5}"#) == "bad_type:payload")
+        #expect(reason(head + #""payload":{"url":"https://a"},"payload":null}"#) == "missing_field:payload")
+        #expect(reason(head + #""payload":{"url":"https://a"},"payload":{"title":"t"}}"#) == "missing_field:url")
+        let json = head + #""payload":5,"payload":{"url":"https://b"},"p\u0061yload":{"url":"https://c"}}"#
+        let decoded = try EventDecoder.decode(Array(json.utf8)).get()
+        #expect(decoded.event.payload == .linkAdded(url: "https://c", title: nil))
+        #expect(String(decoding: Array(json.utf8)[decoded.payloadRange], as: UTF8.self) == #"{"url":"https://c"}"#)
+    }
+
     @Test("escaped member names and values read as their text")
     func escapedNames() throws {
         let json = #"{"event\u005fid":"e\u0031","event_type":"link.\u0061dded","occurred_at":"2026-01-01T00:00:00\u005a","subject_id":"l\"1","subject":"li\u006ek","payload":{"u\u0072l":"https:\/\/a","title":"caf\u00e9"}}"#

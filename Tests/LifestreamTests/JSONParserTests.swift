@@ -90,10 +90,25 @@ struct JSONParserTests {
         case .failure: #expect(parsed == nil)
         case .success(let members?):
             guard case .object(let tree)? = parsed else { Issue.record("scanned as an object: \(text)"); return }
-            #expect(members.count == tree.count)
+            #expect(members.members.count == tree.count)
         case .success(nil):
             #expect(parsed != nil)
             if case .object? = parsed { Issue.record("an object scanned as something else: \(text)") }
+        }
+    }
+
+    @Test("decimals read to the very double strtod gives, short and long, with and without exponents")
+    func decimalsMatchStrtod() throws {
+        var generator = SystemRandomNumberGenerator()
+        var texts = ["0.5", "-0.0", "21.37", "-89.999", "0.1", "0.000000000000001", "123456789012345.6", "1.5e3", "-2E-2", "99.99999999999999"]
+        for _ in 0..<20_000 {
+            let whole = String(UInt64.random(in: 0...999_999, using: &generator))
+            let fraction = String((0..<Int.random(in: 1...12, using: &generator)).map { _ in Character(String(Int.random(in: 0...9, using: &generator))) })
+            texts.append((Bool.random(using: &generator) ? "-" : "") + whole + "." + fraction)
+        }
+        for text in texts {
+            guard case .number(let value, nil) = try JSONParser.parse(Array(text.utf8)) else { Issue.record("\(text) is not a fraction"); continue }
+            #expect(value.bitPattern == Double(text)!.bitPattern, "\(text)")
         }
     }
 

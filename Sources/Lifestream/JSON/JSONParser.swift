@@ -37,8 +37,11 @@ public struct JSONParser: ~Copyable {
 
     /// The members of a top-level object as spans, or nil when the document is valid JSON but
     /// not an object. Every value is checked as strictly as `parse` checks it, yet nothing is
-    /// allocated per value: the event decoder makes Strings only of the fields it keeps.
-    static func scanObject(_ bytes: UnsafeRawBufferPointer) throws(JSONSyntaxError) -> [JSONMember]? {
+    /// allocated per value: the event decoder makes Strings only of the fields it keeps. When the
+    /// member named `nested` is an object, its members come back too (the last such member's, as a
+    /// repeated key's value is the last), so it need not be scanned again.
+    static func scanObject(_ bytes: UnsafeRawBufferPointer, nested: StaticString? = nil)
+        throws(JSONSyntaxError) -> (members: [JSONMember], nested: [JSONMember]?)? {
         var parser = JSONParser(bytes)
         parser.skipWhitespace()
         guard parser.peek() == UInt8(ascii: "{") else {
@@ -48,11 +51,38 @@ public struct JSONParser: ~Copyable {
         }
         var members: [JSONMember] = []
         members.reserveCapacity(8)
+        var inner: [JSONMember]?
         try parser.members { (parser: inout JSONParser, key: JSONSpan) throws(JSONSyntaxError) in
-            members.append(JSONMember(key: key, value: try parser.scanValue(depth: 1)))
+            if let nested, parser.peek() == UInt8(ascii: "{"), JSONParser.text(of: key, in: bytes, equals: nested) {
+                let start = parser.index
+                var found: [JSONMember] = []
+                found.reserveCapacity(8)
+                try parser.members { (parser: inout JSONParser, key: JSONSpan) throws(JSONSyntaxError) in
+                    found.append(JSONMember(key: key, value: try parser.scanValue(depth: 2)))
+                }
+                members.append(JSONMember(key: key, value: JSONSpan(kind: .object, range: start..<parser.index)))
+                inner = found
+            } else {
+                if let nested, JSONParser.text(of: key, in: bytes, equals: nested) { inner = nil }
+                members.append(JSONMember(key: key, value: try parser.scanValue(depth: 1)))
+            }
         }
         try parser.expectEnd()
-        return members
+        return (members, inner)
+    }
+
+    /// A string span's text as UTF-8: its own bytes, or decoded when it has escapes.
+    static func withText<T>(of span: JSONSpan, in bytes: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> T) -> T {
+        guard span.kind == .string(escaped: true) else { return body(UnsafeRawBufferPointer(rebasing: bytes[span.range])) }
+        var text = string(span, in: bytes)
+        return text.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Whether a string span's text is `text`.
+    static func text(of span: JSONSpan, in bytes: UnsafeRawBufferPointer, equals text: StaticString) -> Bool {
+        withText(of: span, in: bytes) {
+            $0.count == text.utf8CodeUnitCount && $0.elementsEqual(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        }
     }
 
     /// The text of a string span of `bytes` (which `scanObject` or `scanValue` checked).
@@ -307,10 +337,39 @@ public struct JSONParser: ~Copyable {
     private mutating func parseNumber() throws(JSONSyntaxError) -> JSONValue {
         let start = index
         if let integer = try scanNumber() { return .number(Double(integer), integer: integer) }
+        if let exact = Self.shortDecimal(UnsafeRawBufferPointer(rebasing: bytes[start..<index])) { return .number(exact, integer: nil) }
         let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         guard let double = Double(text) else { throw JSONSyntaxError(offset: start, reason: "unreadable number") }
         return .number(double, integer: nil)
     }
+
+    /// A checked number written `-ddd.ddd` with at most 15 digits in all, without String or
+    /// strtod (sensor readings are mostly such numbers): the digits make an integer below 2^53
+    /// and the divisor a power of ten up to 10^15, both exact as doubles, so the one division
+    /// rounds correctly — the value strtod gives. Nil for any other form.
+    private static func shortDecimal(_ text: UnsafeRawBufferPointer) -> Double? {
+        var mantissa: Int64 = 0
+        var digits = 0
+        var fraction = -1
+        var negative = false
+        for (i, byte) in text.enumerated() {
+            switch byte {
+            case UInt8(ascii: "-") where i == 0: negative = true
+            case UInt8(ascii: "."): fraction = 0
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                mantissa = mantissa * 10 + Int64(byte - UInt8(ascii: "0"))
+                digits += 1
+                if fraction >= 0 { fraction += 1 }
+                guard digits <= 15 else { return nil }
+            default: return nil  // an exponent
+            }
+        }
+        guard fraction > 0 else { return nil }
+        let value = Double(mantissa) / Self.powersOfTen[fraction]
+        return negative ? -value : value
+    }
+
+    private static let powersOfTen: [Double] = (0...15).map { exponent in (0..<exponent).reduce(1.0) { product, _ in product * 10 } }
 
     /// Checks the number at the cursor; returns its value when it is written as an integer that
     /// fits an Int64 (no fraction, no exponent), nil for any other number.

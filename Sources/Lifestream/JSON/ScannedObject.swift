@@ -3,12 +3,26 @@
 struct ScannedObject {
     let bytes: UnsafeRawBufferPointer
     let members: [JSONMember]
+    /// The members of the object member named when scanning, kept from the same pass.
+    private let nested: (span: JSONSpan, members: [JSONMember])?
 
-    /// Scans `bytes` as a document; nil when it is valid JSON but not an object.
-    init?(_ bytes: UnsafeRawBufferPointer) throws(JSONSyntaxError) {
-        guard let members = try JSONParser.scanObject(bytes) else { return nil }
+    /// Scans `bytes` as a document; nil when it is valid JSON but not an object. The members of
+    /// its object member `nested` are kept from the same pass (see `object(_:)`).
+    init?(_ bytes: UnsafeRawBufferPointer, nested name: StaticString? = nil) throws(JSONSyntaxError) {
+        guard let scanned = try JSONParser.scanObject(bytes, nested: name) else { return nil }
+        self.bytes = bytes
+        self.members = scanned.members
+        if let name, let inner = scanned.nested, let span = members.last(where: { JSONParser.text(of: $0.key, in: bytes, equals: name) })?.value {
+            nested = (span, inner)
+        } else {
+            nested = nil
+        }
+    }
+
+    private init(bytes: UnsafeRawBufferPointer, members: [JSONMember]) {
         self.bytes = bytes
         self.members = members
+        nested = nil
     }
 
     /// The value of the last member named `name` (a repeated key: the last wins, as in `JSONValue`).
@@ -19,23 +33,19 @@ struct ScannedObject {
     }
 
     /// Whether a string span's text is `text`.
-    func textEquals(_ span: JSONSpan, _ text: StaticString) -> Bool {
-        withText(span) { $0.count == text.utf8CodeUnitCount && $0.elementsEqual(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)) }
-    }
+    func textEquals(_ span: JSONSpan, _ text: StaticString) -> Bool { JSONParser.text(of: span, in: bytes, equals: text) }
 
     /// A string span's text as UTF-8: its own bytes, or decoded when it has escapes.
-    func withText<T>(_ span: JSONSpan, _ body: (UnsafeRawBufferPointer) -> T) -> T {
-        guard span.kind == .string(escaped: true) else { return body(UnsafeRawBufferPointer(rebasing: bytes[span.range])) }
-        var text = JSONParser.string(span, in: bytes)
-        return text.withUTF8 { body(UnsafeRawBufferPointer($0)) }
-    }
+    func withText<T>(_ span: JSONSpan, _ body: (UnsafeRawBufferPointer) -> T) -> T { JSONParser.withText(of: span, in: bytes, body) }
 
     func string(_ span: JSONSpan) -> String { JSONParser.string(span, in: bytes) }
 
     func number(_ span: JSONSpan) -> (Double, integer: Int64?) { JSONParser.number(span, in: bytes) }
 
-    /// A member that is itself an object (already checked), scanned in turn.
+    /// A member that is itself an object (already checked): the members kept while scanning, or
+    /// scanned in turn.
     func object(_ span: JSONSpan) -> ScannedObject {
+        if let nested, nested.span == span { return ScannedObject(bytes: bytes, members: nested.members) }
         do {
             guard let object = try ScannedObject(UnsafeRawBufferPointer(rebasing: bytes[span.range])) else {
                 preconditionFailure("an object span is not an object")
