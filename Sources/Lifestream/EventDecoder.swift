@@ -37,7 +37,7 @@ public enum EventDecoder {
             let subjectID = try fields.string("subject_id", length: 1...256)
             if let subject = fields["subject"] {
                 guard case .string = subject.kind else { throw QuarantineReason.badType("subject") }
-                guard envelope.withText(subject, { $0.elementsEqual(type.kind.rawValue.utf8) }) else { throw QuarantineReason.subjectMismatch }
+                guard envelope.textEquals(subject, type.kind.staticName) else { throw QuarantineReason.subjectMismatch }
             }
             let source = try fields.optionalString("source")
             guard let payloadValue = fields["payload"] else { throw QuarantineReason.missingField("payload") }

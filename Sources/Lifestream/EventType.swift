@@ -2,6 +2,16 @@
 public enum SubjectKind: String, Sendable, CaseIterable, Codable {
     case link, todo, sensor, annotation
 
+    /// The raw value as a static string: compared in place against a record's bytes.
+    var staticName: StaticString {
+        switch self {
+        case .link: "link"
+        case .todo: "todo"
+        case .sensor: "sensor"
+        case .annotation: "annotation"
+        }
+    }
+
     /// The event type whose arrival makes the subject's rows exist.
     public var creatingType: EventType {
         switch self {

@@ -34,6 +34,11 @@ struct EventDecoderTests {
         }
     }
 
+    @Test("each subject kind's name compared in place is its raw value")
+    func subjectKindNames() {
+        for kind in SubjectKind.allCases { #expect(kind.staticName.description == kind.rawValue) }
+    }
+
     @Test("a repeated payload member counts as its last value, object or not")
     func repeatedPayload() throws {
         let head = #"{"event_id":"e1","event_type":"link.added","occurred_at":"2026-01-01T00:00:00Z","subject_id":"l1","#

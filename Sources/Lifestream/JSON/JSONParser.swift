@@ -78,11 +78,23 @@ public struct JSONParser: ~Copyable {
         return text.withUTF8 { body(UnsafeRawBufferPointer($0)) }
     }
 
-    /// Whether a string span's text is `text`.
+    /// Whether a string span's text is `text` (member names are looked up this way, so the usual
+    /// case — no escapes — compares bytes in place).
     static func text(of span: JSONSpan, in bytes: UnsafeRawBufferPointer, equals text: StaticString) -> Bool {
-        withText(of: span, in: bytes) {
-            $0.count == text.utf8CodeUnitCount && $0.elementsEqual(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        let count = text.utf8CodeUnitCount
+        guard span.kind == .string(escaped: false) else {
+            return withText(of: span, in: bytes) { sameBytes($0.baseAddress, text.utf8Start, $0.count, count) }
         }
+        return sameBytes(bytes.baseAddress.map { $0 + span.range.lowerBound }, text.utf8Start, span.range.count, count)
+    }
+
+    @inline(__always)
+    private static func sameBytes(_ a: UnsafeRawPointer?, _ b: UnsafePointer<UInt8>, _ aCount: Int, _ bCount: Int) -> Bool {
+        guard aCount == bCount else { return false }
+        guard let a else { return bCount == 0 }
+        let bytes = a.assumingMemoryBound(to: UInt8.self)
+        for i in 0..<aCount where bytes[i] != b[i] { return false }
+        return true
     }
 
     /// The text of a string span of `bytes` (which `scanObject` or `scanValue` checked).

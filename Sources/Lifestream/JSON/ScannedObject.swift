@@ -27,8 +27,13 @@ struct ScannedObject {
 
     /// The value of the last member named `name` (a repeated key: the last wins, as in `JSONValue`).
     func value(_ name: StaticString) -> JSONSpan? {
+        let count = name.utf8CodeUnitCount
         var found: JSONSpan?
-        for member in members where textEquals(member.key, name) { found = member.value }
+        for member in members {
+            // Most names differ in length: an unescaped key's bytes are its text.
+            if case .string(escaped: false) = member.key.kind, member.key.range.count != count { continue }
+            if textEquals(member.key, name) { found = member.value }
+        }
         return found
     }
 
