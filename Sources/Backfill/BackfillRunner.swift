@@ -257,6 +257,14 @@ public final class BackfillRunner {
         if scope == .bulk, options.ingestWorkers > 1 { materializer.extraReaders = [try connect(tag)] }
         defer { materializer.extraReaders.forEach { $0.close() } }
         materializer.batchSubjects = options.materializeBatchSubjects
+        if scope == .dirty, options.ingestWorkers > 1 {
+            // A second writer takes every other batch; a small dirty set is cut into at least four
+            // batches so that both have work.
+            materializer.extraWriters = [try connect(tag)]
+            let dirty = Int(try db.query("select count(*) from \(options.state.table("dirty_subjects"))").scalar ?? "0") ?? 0
+            materializer.batchSubjects = max(1, min(options.materializeBatchSubjects, max(500, dirty / 4)))
+        }
+        defer { materializer.extraWriters.forEach { $0.close() } }
         materializer.batchPayloadBytes = options.materializeBatchPayloadBytes
         materializer.largeSubjectEvents = options.largeSubjectEvents
         materializer.onProgress = { [onProgress] counts in onProgress?(.materialized(subjects: counts.subjects)) }

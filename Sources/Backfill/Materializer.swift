@@ -53,7 +53,11 @@ public final class Materializer {
     /// on a thread of its own with a share of the subjects by hash): the server sorts the parts
     /// side by side instead of one large sort before the first row arrives.
     public var extraReaders: [PostgresConnection] = []
-    /// Called on the writer thread after each committed batch.
+    /// A dirty pass also writes with these (each on a thread of its own, taking the next folded
+    /// batch when free): batches are disjoint sets of subjects, each committed on its own, and
+    /// the merge statements of one batch leave a core idle.
+    public var extraWriters: [PostgresConnection] = []
+    /// Called on a writer thread after each committed batch.
     public var onProgress: (@Sendable (MaterializeCounts) -> Void)?
 
     public init(reader: PostgresConnection, writer: PostgresConnection, state: StateSchema, target: TargetSchema, runID: String,
@@ -82,9 +86,12 @@ public final class Materializer {
 
     private func pass(directCopy: Bool) throws -> MaterializeCounts {
         let queue = BlockingQueue<WriteJob>(capacity: 2)
-        let side = WriterSide(self, directCopy: directCopy)
+        let connections = scope == .dirty ? [writer] + extraWriters : [writer]
+        let progress = WrittenProgress(onProgress)
+        let sides = connections.map { WriterSide(self, connection: $0, directCopy: directCopy, progress: progress) }
         let joined = DispatchSemaphore(value: 0)
-        Thread { side.drain(queue); joined.signal() }.start()
+        for side in sides { Thread { side.drain(queue); joined.signal() }.start() }
+        func joinAll() { for _ in sides { joined.wait() } }
         do {
             let parts = scope == .bulk ? 1 + extraReaders.count : 1
             if parts == 1 {
@@ -107,13 +114,33 @@ public final class Materializer {
             queue.finish()
         } catch {
             queue.finish(throwing: error)
-            joined.wait()
-            if error is BlockingQueue<WriteJob>.Cancelled, let failure = side.failure { throw failure }
+            joinAll()
+            if error is BlockingQueue<WriteJob>.Cancelled, let failure = sides.lazy.compactMap(\.failure).first { throw failure }
             throw error
         }
-        joined.wait()
-        if let failure = side.failure { throw failure }
-        return side.counts
+        joinAll()
+        if let failure = sides.lazy.compactMap(\.failure).first { throw failure }
+        return progress.counts
+    }
+
+    /// What the writer threads committed so far, summed: each reports from its own thread.
+    private final class WrittenProgress: @unchecked Sendable {
+        private let lock = NSLock()
+        private var total = MaterializeCounts()
+        private let onProgress: (@Sendable (MaterializeCounts) -> Void)?
+
+        init(_ onProgress: (@Sendable (MaterializeCounts) -> Void)?) { self.onProgress = onProgress }
+
+        var counts: MaterializeCounts { lock.withLock { total } }
+
+        func add(subjects: Int, pending: Int64) {
+            let now = lock.withLock {
+                total.subjects += Int64(subjects)
+                total.pendingEvents += pending
+                return total
+            }
+            onProgress?(now)
+        }
     }
 
     /// One batch of folded subjects on its way to the writer.
@@ -131,13 +158,16 @@ public final class Materializer {
     /// while it runs, and by the caller again only after joining it (hence `@unchecked`).
     private final class WriterSide: @unchecked Sendable {
         let materializer: Materializer
+        let connection: PostgresConnection
         var directCopy: Bool
-        var counts = MaterializeCounts()
+        let progress: WrittenProgress
         var failure: (any Error)?
 
-        init(_ materializer: Materializer, directCopy: Bool) {
+        init(_ materializer: Materializer, connection: PostgresConnection, directCopy: Bool, progress: WrittenProgress) {
             self.materializer = materializer
+            self.connection = connection
             self.directCopy = directCopy
+            self.progress = progress
         }
 
         func drain(_ queue: BlockingQueue<WriteJob>) {
@@ -145,14 +175,12 @@ public final class Materializer {
             do {
                 while let job = try queue.pop() {
                     do {
-                        try materializer.write(job.rows, ids: job.ids, pending: job.pending, direct: directCopy)
+                        try materializer.write(job.rows, ids: job.ids, pending: job.pending, direct: directCopy, on: connection)
                     } catch let error as PostgresError where directCopy && error.sqlState == "23505" {
                         directCopy = false  // someone else's rows are there after all: merge instead
-                        try materializer.write(job.rows, ids: job.ids, pending: job.pending, direct: false)
+                        try materializer.write(job.rows, ids: job.ids, pending: job.pending, direct: false, on: connection)
                     }
-                    counts.subjects += Int64(job.ids.count)
-                    counts.pendingEvents += job.pending
-                    materializer.onProgress?(counts)
+                    progress.add(subjects: job.ids.count, pending: job.pending)
                 }
             } catch {
                 failure = error
@@ -164,7 +192,7 @@ public final class Materializer {
         func drainBulk(_ queue: BlockingQueue<WriteJob>) {
             let m = materializer
             do {
-                try m.writer.transaction { db in
+                try connection.transaction { db in
                     try db.execute("create temp table bulk_duplicates (loser tid not null, winner tid not null) on commit drop")
                     var written: [String: Int64] = [:]
                     while let job = try queue.pop() {
@@ -173,15 +201,13 @@ public final class Materializer {
                         } catch let error as PostgresError where directCopy && error.sqlState == "23505" {
                             throw DirectCopyConflict()
                         }
-                        counts.subjects += Int64(job.ids.count)
-                        counts.pendingEvents += job.pending
-                        m.onProgress?(counts)
+                        progress.add(subjects: job.ids.count, pending: job.pending)
                     }
                     try db.execute("analyze pg_temp.bulk_duplicates")
                     try BulkLoad(state: m.state, target: m.target).settle(runID: m.runID, db: db)
                     try m.state.addRows(written, run: m.runID, db: db)
                     try db.query("update \(m.state.table("runs")) set pending = pending + $2, subjects_refolded = subjects_refolded + $3 where run_id = $1",
-                                 [.text(m.runID), .init(counts.pendingEvents), .init(counts.subjects)])
+                                 [.text(m.runID), .init(progress.counts.pendingEvents), .init(progress.counts.subjects)])
                 }
             } catch {
                 failure = error
@@ -387,8 +413,8 @@ public final class Materializer {
     }
 
     /// One batch in one transaction: rows, dirty-set removal and the run's counters.
-    fileprivate func write(_ batch: [SubjectRows], ids: [String], pending: Int64, direct: Bool) throws {
-        try writer.transaction { db in
+    fileprivate func write(_ batch: [SubjectRows], ids: [String], pending: Int64, direct: Bool, on connection: PostgresConnection) throws {
+        try BackfillRunner.retryingDeadlocks { try connection.transaction { db in
             try db.execute("set local synchronous_commit = off")
             try stageSubjects(ids, db: db)
             let written = try writeTables(RowEncoding.refoldedTables, of: batch, direct: direct, db: db)
@@ -396,7 +422,7 @@ public final class Materializer {
             try state.addRows(written, run: runID, db: db)
             try db.query("update \(state.table("runs")) set pending = pending + $2, subjects_refolded = subjects_refolded + $3 where run_id = $1",
                          [.text(runID), .init(pending), .init(Int64(ids.count))])
-        }
+        } }
     }
 
     /// Each table's rows of `batch`, copied straight in (`direct`, into empty tables) or merged;
