@@ -27,6 +27,8 @@ public struct RunOptions: Sendable {
     /// (`BulkLoad`); off, it takes the per-batch path every later run takes.
     public var allowBulkLoad = true
     /// Connections (and threads) the ingest reads and appends with, each on its own partitions.
+    /// Above 1, materialize also uses a second connection: a bulk pass reads half the subjects
+    /// with it, a dirty pass writes every other batch.
     public var ingestWorkers = 2
 
     public init(topic: String, target: TargetSchema, state: StateSchema, bounds: RunBounds, toolVersion: String, manifestDirectory: String) {

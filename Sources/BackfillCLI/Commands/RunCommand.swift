@@ -56,7 +56,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Records per ingest transaction.")
     var batchSize = 20_000
 
-    @Option(help: "Connections the ingest uses, each reading and appending its own partitions.")
+    @Option(help: "Connections the ingest uses, each reading and appending its own partitions. Above 1, materialize also uses a second connection: to read half the subjects after a bulk load, else to write every other batch.")
     var ingestWorkers = 2
 
     func validate() throws {
