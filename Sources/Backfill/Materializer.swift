@@ -17,8 +17,8 @@ public struct MaterializeCounts: Sendable, Equatable {
 /// set: a crash leaves the remaining subjects dirty and the next run finishes them.
 /// Into empty tables rows are copied straight in; otherwise they are staged and merged
 /// (rows that did not change are not touched, rows that should no longer exist are deleted).
-/// Folding (on the calling thread, reading the log) and writing (on a writer thread, with the
-/// writer connection) overlap, with at most two folded batches waiting between them.
+/// Folding (on the calling thread, reading the log) and writing (on a writer thread per writer
+/// connection, see `extraWriters`) overlap, with at most two folded batches waiting between them.
 ///
 /// A bulk pass (`Scope.bulk`, see `BulkLoad`) folds the whole keyless log instead — sensors
 /// included, duplicates settled as each subject's events come by — and writes every table in
