@@ -115,12 +115,18 @@ public final class Materializer {
         } catch {
             queue.finish(throwing: error)
             joinAll()
-            if error is BlockingQueue<WriteJob>.Cancelled, let failure = sides.lazy.compactMap(\.failure).first { throw failure }
+            if error is BlockingQueue<WriteJob>.Cancelled, let failure = Self.firstFailure(of: sides) { throw failure }
             throw error
         }
         joinAll()
-        if let failure = sides.lazy.compactMap(\.failure).first { throw failure }
+        if let failure = Self.firstFailure(of: sides) { throw failure }
         return progress.counts
+    }
+
+    /// The error a writer met, rather than the cancellation the others saw because of it.
+    private static func firstFailure(of sides: [WriterSide]) -> (any Error)? {
+        let failures = sides.compactMap(\.failure)
+        return failures.first { !($0 is BlockingQueue<WriteJob>.Cancelled) } ?? failures.first
     }
 
     /// What the writer threads committed so far, summed: each reports from its own thread.

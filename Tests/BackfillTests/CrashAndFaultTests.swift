@@ -135,6 +135,39 @@ struct CrashAndFaultTests {
         #expect(differences(try harness.state(), CanonicalOracle.evaluate(harness.produced).state) == [])
     }
 
+    @Test("one of two writers refused by the database ends the run with its error, not the other's cancellation; the next run finishes")
+    func oneWriterFails() throws {
+        let harness = try Harness(prefix: "w2fail")
+        defer { harness.dropSchemas() }
+        let records = Array(EventGenerator(options: .damaged(events: 12_000, subjects: 3_000, seed: 58)))
+        try harness.produce(Array(records.prefix(2_000)))
+        let first = try harness.run()
+        try harness.produce(Array(records.dropFirst(2_000)))
+        // One link created by the second run refused: only the batch holding it fails, whichever
+        // writer takes it, and the other writer sees the pass cancelled.
+        let links = "\(SQL.quoteIdentifier(harness.target)).links"
+        let created = records.dropFirst(2_000).compactMap { record -> String? in
+            guard case .success(let decoded) = EventDecoder.decode(record.value), decoded.event.type == .linkAdded else { return nil }
+            return decoded.event.subjectID
+        }
+        // The first in subject order, so that it fails while later batches are still being folded.
+        var refused: String?
+        for id in created where try harness.scalar("select count(*) from \(links) where subject_id = $1", [.text(id)]) == "0" {
+            if refused.map({ id.utf8.lexicographicallyPrecedes($0.utf8) }) ?? true { refused = id }
+        }
+        let refusedID = try #require(refused)
+        try harness.execute("alter table \(links) add constraint refuse check (subject_id <> \(SQL.quoteLiteral(refusedID)))")
+        do {
+            try harness.runAfter(first)
+            Issue.record("the run should have failed")
+        } catch {
+            #expect("\(error)".contains("refuse"), "\(error)")
+        }
+        try harness.execute("alter table \(links) drop constraint refuse")
+        try harness.runAfter(first)
+        #expect(differences(try harness.state(), CanonicalOracle.evaluate(harness.produced).state) == [])
+    }
+
     @Test("a broker that goes down mid-read is waited out and the tables are still exact")
     func brokerDownMidRead() throws {
         let mock = try MockCluster(brokers: 1)
