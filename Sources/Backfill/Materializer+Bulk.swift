@@ -128,7 +128,7 @@ extension Materializer {
             }
         }
         if !direct { try stageSubjects(job.ids, db: db) }
-        var written = try writeTables(LifestreamTables.all, of: job.rows, direct: direct, db: db)
+        var written = try writeTables(LifestreamTables.all, of: job.encoded, direct: direct, db: db)
         // Counted per reading event, as the per-batch path counts readings applied.
         written["temperature_readings"] = job.readingEvents
         return written

@@ -158,6 +158,30 @@ public final class Materializer {
         var readingEvents: Int64 = 0
         /// Bulk: (duplicate record, its event) as tuple ids in the log.
         var duplicates: [(loser: String, winner: String)] = []
+        /// The rows as binary COPY data per table, encoded on the folding thread so the writer
+        /// only streams them: its connection's backend then waits less between statements.
+        var encoded: [String: EncodedTable] = [:]
+    }
+
+    /// One table's rows of a batch as binary COPY data (header and trailer included).
+    struct EncodedTable: Sendable {
+        var bytes: [UInt8]
+        var rows: Int
+    }
+
+    /// Encodes a batch's rows for each of `tables` (the tables without rows left out).
+    static func encode(_ batch: [SubjectRows], tables: [TableDefinition]) -> [String: EncodedTable] {
+        var encoded: [String: EncodedTable] = [:]
+        for table in tables {
+            var w = CopyInWriter.buffering()
+            w.binaryHeader()
+            var rows = 0
+            for subject in batch { rows += RowEncoding.write(subject, table: table.name, to: &w) }
+            guard rows > 0 else { continue }
+            w.binaryTrailer()
+            encoded[table.name] = EncodedTable(bytes: w.takeBytes(), rows: rows)
+        }
+        return encoded
     }
 
     /// The writer thread's side of a pass. The writer connection is used by that thread alone
@@ -181,10 +205,10 @@ public final class Materializer {
             do {
                 while let job = try queue.pop() {
                     do {
-                        try materializer.write(job.rows, ids: job.ids, pending: job.pending, direct: directCopy, on: connection)
+                        try materializer.write(job.encoded, ids: job.ids, pending: job.pending, direct: directCopy, on: connection)
                     } catch let error as PostgresError where directCopy && error.sqlState == "23505" {
                         directCopy = false  // someone else's rows are there after all: merge instead
-                        try materializer.write(job.rows, ids: job.ids, pending: job.pending, direct: false, on: connection)
+                        try materializer.write(job.encoded, ids: job.ids, pending: job.pending, direct: false, on: connection)
                     }
                     progress.add(subjects: job.ids.count, pending: job.pending)
                 }
@@ -231,8 +255,14 @@ public final class Materializer {
 
     /// Reads the subjects' events (of part `part` of `parts`, by a hash of the subject) in subject
     /// order and folds them, handing over batches.
-    private func fold(reader: PostgresConnection, part: Int, of parts: Int, _ handOver: (WriteJob) throws -> Void) throws {
+    private func fold(reader: PostgresConnection, part: Int, of parts: Int, _ pass: (WriteJob) throws -> Void) throws {
         let bulk = scope == .bulk
+        let tables = bulk ? LifestreamTables.all : RowEncoding.refoldedTables
+        func handOver(_ job: WriteJob) throws {
+            var job = job
+            job.encoded = Self.encode(job.rows, tables: tables)
+            try pass(job)
+        }
         var job = WriteJob(rows: [], ids: [], pending: 0)
         var batchBytes = 0
         var batchEventCount = 0
@@ -377,29 +407,12 @@ public final class Materializer {
         return try writer.query("select " + checks.joined(separator: " and "))[0, 0] == "t"
     }
 
-    func copyRows(_ batch: [SubjectRows], table: TableDefinition, into qualified: String, db: PostgresConnection) throws -> Int64 {
-        guard batch.contains(where: { Self.has($0, table.name) }) else { return 0 }
+    func copyRows(_ encoded: EncodedTable?, table: TableDefinition, into qualified: String, db: PostgresConnection) throws -> Int64 {
+        guard let encoded, encoded.rows > 0 else { return 0 }
         let columns = table.columnNames.map(SQL.quoteIdentifier).joined(separator: ", ")
         return Int64(try db.copyIn("copy \(qualified) (\(columns)) from stdin (format binary)") { w in
-            w.binaryHeader()
-            for rows in batch { _ = RowEncoding.write(rows, table: table.name, to: &w) }
-            w.binaryTrailer()
+            try encoded.bytes.withUnsafeBytes { try w.write($0) }
         })
-    }
-
-    private static func has(_ rows: SubjectRows, _ table: String) -> Bool {
-        switch table {
-        case "subjects": rows.subject != nil
-        case "links": rows.link != nil
-        case "link_content": rows.linkContent != nil
-        case "link_metadata": rows.linkMetadata != nil
-        case "publish_state": rows.publishState != nil
-        case "todos": rows.todo != nil
-        case "annotations": rows.annotation != nil
-        case "temperature_readings": !rows.temperatureReadings.isEmpty
-        case "temperature_latest": rows.temperatureLatest != nil
-        default: false
-        }
     }
 
     /// Temporary tables live until the transaction ends; a bulk pass stages many batches in one.
@@ -419,7 +432,7 @@ public final class Materializer {
     }
 
     /// One batch in one transaction: rows, dirty-set removal and the run's counters.
-    fileprivate func write(_ batch: [SubjectRows], ids: [String], pending: Int64, direct: Bool, on connection: PostgresConnection) throws {
+    fileprivate func write(_ batch: [String: EncodedTable], ids: [String], pending: Int64, direct: Bool, on connection: PostgresConnection) throws {
         try BackfillRunner.retryingDeadlocks { try connection.transaction { db in
             try db.execute("set local synchronous_commit = off")
             try stageSubjects(ids, db: db)
@@ -433,11 +446,11 @@ public final class Materializer {
 
     /// Each table's rows of `batch`, copied straight in (`direct`, into empty tables) or merged;
     /// returns rows written per table. Merging needs `batch_subjects`.
-    func writeTables(_ tables: [TableDefinition], of batch: [SubjectRows], direct: Bool, db: PostgresConnection) throws -> [String: Int64] {
+    func writeTables(_ tables: [TableDefinition], of batch: [String: EncodedTable], direct: Bool, db: PostgresConnection) throws -> [String: Int64] {
         var written: [String: Int64] = [:]
         for table in tables {
             written[table.name] = direct
-                ? try copyRows(batch, table: table, into: target.table(table.name), db: db)
+                ? try copyRows(batch[table.name], table: table, into: target.table(table.name), db: db)
                 : try merge(batch, table: table, db: db)
         }
         return written
@@ -445,12 +458,12 @@ public final class Materializer {
 
     /// Stages a batch's rows of `table` and merges them: rows that did not change are not
     /// touched, rows the batch's subjects should no longer have are deleted. Needs `batch_subjects`.
-    func merge(_ batch: [SubjectRows], table: TableDefinition, db: PostgresConnection) throws -> Int64 {
+    func merge(_ batch: [String: EncodedTable], table: TableDefinition, db: PostgresConnection) throws -> Int64 {
         let stageName = SQL.quoteIdentifier("stage_" + table.name)
         let stage = "pg_temp.\(stageName)"
         let live = target.table(table.name)
         try freshTempTable(stageName, "(like \(live))", db: db)
-        _ = try copyRows(batch, table: table, into: stage, db: db)
+        _ = try copyRows(batch[table.name], table: table, into: stage, db: db)
         var deleted = 0
         // A sensor's readings are one row per instant and only ever added; a refold of the dirty
         // set leaves sensor subjects to the projections.

@@ -12,7 +12,8 @@ public struct CopyInWriter {
     /// kernel see big writes, small enough to stay cache- and memory-friendly.
     public static let flushThreshold = 1 << 20
 
-    private let handle: OpaquePointer
+    /// nil: a buffering writer (`buffering()`), which sends nothing.
+    private let handle: OpaquePointer?
     private var buffer: [UInt8]
     private var fieldWritten = false
     /// Why sending stopped, if it did; `copyIn` throws it (or the server's reason) at the end.
@@ -28,12 +29,27 @@ public struct CopyInWriter {
         buffer.reserveCapacity(Self.flushThreshold + 64 * 1024)
     }
 
+    private init() {
+        handle = nil
+        buffer = []
+    }
+
+    /// A writer that sends nothing: rows build up in memory, in COPY's formats, for the caller to
+    /// take (`takeBytes`) and hand to a connection's COPY later — say, encoded on another thread.
+    public static func buffering() -> CopyInWriter { CopyInWriter() }
+
+    /// What a buffering writer holds, which it then forgets.
+    public mutating func takeBytes() -> [UInt8] {
+        defer { buffer.removeAll(keepingCapacity: true) }
+        return buffer
+    }
+
     // MARK: Raw COPY data
 
     /// Appends already-formatted COPY data (whole rows, in the format the statement declared).
     public mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
         if let failure { throw failure }
-        if bytes.count >= Self.flushThreshold {
+        if bytes.count >= Self.flushThreshold, handle != nil {
             send()
             send(bytes)
         } else {
@@ -295,7 +311,7 @@ public struct CopyInWriter {
     // MARK: Sending
 
     private mutating func send() {
-        guard !buffer.isEmpty else { return }
+        guard handle != nil, !buffer.isEmpty else { return }
         if failure == nil {
             buffer.withUnsafeBytes { send($0) }
         }
