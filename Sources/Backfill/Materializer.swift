@@ -139,13 +139,13 @@ public final class Materializer {
 
         var counts: MaterializeCounts { lock.withLock { total } }
 
+        /// Reported under the lock, so the totals a progress display sees only grow.
         func add(subjects: Int, pending: Int64) {
-            let now = lock.withLock {
+            lock.withLock {
                 total.subjects += Int64(subjects)
                 total.pendingEvents += pending
-                return total
+                onProgress?(total)
             }
-            onProgress?(now)
         }
     }
 

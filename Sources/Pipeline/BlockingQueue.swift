@@ -1,8 +1,10 @@
 import Foundation
 
-/// A bounded hand-off from one producer thread to one consumer: the producer blocks when
-/// `capacity` items wait, which is what bounds the memory of a streamed diff or of rows
-/// folded faster than they can be written.
+/// A bounded hand-off between producer and consumer threads (one or several on each side): a
+/// producer blocks when `capacity` items wait, which is what bounds the memory of a streamed
+/// diff or of rows folded faster than they can be written. When a consumer cancels, the
+/// producers' next `push` throws; they end the queue (`finish(throwing:)`), which wakes the
+/// other consumers.
 ///
 /// `@unchecked Sendable` because every stored property is only touched with `condition` held.
 public final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
