@@ -38,10 +38,10 @@ public struct JSONParser: ~Copyable {
     /// The members of a top-level object as spans, or nil when the document is valid JSON but
     /// not an object. Every value is checked as strictly as `parse` checks it, yet nothing is
     /// allocated per value: the event decoder makes Strings only of the fields it keeps. When the
-    /// member named `nested` is an object, its members come back too (the last such member's, as a
-    /// repeated key's value is the last), so it need not be scanned again.
+    /// member named `nested` is an object, its span and members come back too (the last such
+    /// member's, as a repeated key's value is the last), so it need not be scanned again.
     static func scanObject(_ bytes: UnsafeRawBufferPointer, nested: StaticString? = nil)
-        throws(JSONSyntaxError) -> (members: [JSONMember], nested: [JSONMember]?)? {
+        throws(JSONSyntaxError) -> (members: [JSONMember], nested: (span: JSONSpan, members: [JSONMember])?)? {
         var parser = JSONParser(bytes)
         parser.skipWhitespace()
         guard parser.peek() == UInt8(ascii: "{") else {
@@ -51,21 +51,23 @@ public struct JSONParser: ~Copyable {
         }
         var members: [JSONMember] = []
         members.reserveCapacity(8)
-        var inner: [JSONMember]?
+        var inner: (span: JSONSpan, members: [JSONMember])?
         try parser.members { (parser: inout JSONParser, key: JSONSpan) throws(JSONSyntaxError) in
-            if let nested, parser.peek() == UInt8(ascii: "{"), JSONParser.text(of: key, in: bytes, equals: nested) {
-                let start = parser.index
-                var found: [JSONMember] = []
-                found.reserveCapacity(8)
-                try parser.members { (parser: inout JSONParser, key: JSONSpan) throws(JSONSyntaxError) in
-                    found.append(JSONMember(key: key, value: try parser.scanValue(depth: 2)))
-                }
-                members.append(JSONMember(key: key, value: JSONSpan(kind: .object, range: start..<parser.index)))
-                inner = found
-            } else {
-                if let nested, JSONParser.text(of: key, in: bytes, equals: nested) { inner = nil }
+            let isNested = nested.map { JSONParser.text(of: key, in: bytes, equals: $0) } ?? false
+            guard isNested, parser.peek() == UInt8(ascii: "{") else {
+                if isNested { inner = nil }  // a later value that is not an object replaces it
                 members.append(JSONMember(key: key, value: try parser.scanValue(depth: 1)))
+                return
             }
+            let start = parser.index
+            var found: [JSONMember] = []
+            found.reserveCapacity(8)
+            try parser.members { (parser: inout JSONParser, key: JSONSpan) throws(JSONSyntaxError) in
+                found.append(JSONMember(key: key, value: try parser.scanValue(depth: 2)))
+            }
+            let span = JSONSpan(kind: .object, range: start..<parser.index)
+            members.append(JSONMember(key: key, value: span))
+            inner = (span, found)
         }
         try parser.expectEnd()
         return (members, inner)

@@ -11,12 +11,8 @@ struct ScannedObject {
     init?(_ bytes: UnsafeRawBufferPointer, nested name: StaticString? = nil) throws(JSONSyntaxError) {
         guard let scanned = try JSONParser.scanObject(bytes, nested: name) else { return nil }
         self.bytes = bytes
-        self.members = scanned.members
-        if let name, let inner = scanned.nested, let span = members.last(where: { JSONParser.text(of: $0.key, in: bytes, equals: name) })?.value {
-            nested = (span, inner)
-        } else {
-            nested = nil
-        }
+        members = scanned.members
+        nested = scanned.nested
     }
 
     private init(bytes: UnsafeRawBufferPointer, members: [JSONMember]) {
