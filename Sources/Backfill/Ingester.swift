@@ -82,7 +82,7 @@ public final class Ingester {
                         writer.binary(event.subjectID)
                         writer.binary(event.eventID)
                         writer.binary(event.type.rawValue)
-                        writer.binary(timestampMicroseconds: event.occurredAt.microseconds)
+                        writer.binary(event.occurredAt)
                         writer.binary(event.source)
                         value.withUnsafeBytes { writer.binary(utf8: UnsafeRawBufferPointer(rebasing: $0[decoded.payloadRange])) }
                         writer.binary(int32: record.partition)
@@ -103,7 +103,7 @@ public final class Ingester {
                         writer.binaryRow(fields: 7)
                         writer.binary(reading.subjectID)
                         writer.binary(reading.eventID)
-                        writer.binary(timestampMicroseconds: reading.at.microseconds)
+                        writer.binary(reading.at)
                         writer.binary(float8: reading.celsius)
                         writer.binary(float8: reading.humidity)
                         writer.binary(int32: reading.record.partition)
