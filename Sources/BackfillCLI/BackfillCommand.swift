@@ -13,6 +13,7 @@ struct BackfillCommand: ParsableCommand {
 
         A typical night:  backfill nightly --snapshot --keep-days 14
         """,
+        version: ToolInfo.version,
         subcommands: [
             GenerateCommand.self,
             PlanCommand.self,

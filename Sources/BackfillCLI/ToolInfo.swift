@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 
 enum ToolInfo {
+    /// Printed by `backfill --version` and written into every manifest and summary, so a file
+    /// says which release made it. CHANGELOG.md has a section per version.
     static let version = "0.1.0"
 }
 
