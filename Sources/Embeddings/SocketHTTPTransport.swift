@@ -25,7 +25,7 @@ private func systemConnect(_ socket: Int32, _ address: UnsafePointer<sockaddr>!,
 /// Plain-HTTP/1.1 requests over blocking POSIX sockets, with keep-alive connections reused across
 /// batches. Used for `http://` service URLs instead of URLSession because, on Linux, URLSession's
 /// event loop spins while it waits for an answer: measured at about half a CPU core per run (see
-/// the README's embedding benchmark), taken straight from the embedding service on the same
+/// docs/decisions/0003-socket-http-client.md), taken straight from the embedding service on the same
 /// machine. Here a waiting worker sleeps in `recv` and costs nothing. `https://` goes through
 /// URLSession (`URLSessionTransport`).
 ///

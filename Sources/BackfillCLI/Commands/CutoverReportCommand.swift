@@ -21,7 +21,7 @@ struct CutoverReportCommand: ParsableCommand {
 
         Written to --reports-dir as cutover-<time>.md/.json/.html and cutover-latest.*; the HTML \
         page is self-contained (inline SVG, no network). The JSON's top level always has \
-        "verdict" ("pass" or "diverged") and "generated_at" (format_version 1, see the README).
+        "verdict" ("pass" or "diverged") and "generated_at" (format_version 1, see docs/operations/cutover-runbook.md).
 
         Exit status: 0 pass, 1 diverged, 2 the report could not be made.
 
