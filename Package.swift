@@ -62,6 +62,8 @@ let package = Package(
         .testTarget(name: "OperationsTests", dependencies: ["Operations"]),
         .testTarget(name: "CLITests", dependencies: ["Backfill", "Postgres", "Operations", "TestSupport"]),
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "Backfill", "Kafka", "Postgres", "TestSupport"]),
+        // The README and docs/ (links resolve, commands named exist) and scripts/install.sh.
+        .testTarget(name: "DocsTests", dependencies: ["TestSupport"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
     ],
     swiftLanguageModes: [.v6]
