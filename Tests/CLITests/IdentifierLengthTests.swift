@@ -9,21 +9,15 @@ import Testing
 /// derives) is checked first, so two long names can never silently become one schema.
 @Suite("names longer than PostgreSQL keeps", .serialized)
 struct IdentifierLengthTests {
-    static func database() throws -> PostgresConnection {
-        let db = try PostgresConnection.connect(PostgresConfiguration(url: TestEnvironment.databaseURL()))
-        try db.execute("set client_min_messages = warning")
-        return db
-    }
-
     /// Schemas whose name starts with `prefix`.
     static func schemas(startingWith prefix: String) throws -> [String] {
-        let db = try database()
+        let db = try NightlyFixture.database()
         defer { db.close() }
         return try db.query("select nspname from pg_namespace where starts_with(nspname, $1) order by 1", [.text(prefix)]).map { $0[0]! }
     }
 
     static func drop(schemasStartingWith prefix: String) {
-        guard let db = try? database() else { return }
+        guard let db = try? NightlyFixture.database() else { return }
         defer { db.close() }
         for name in (try? schemas(startingWith: prefix)) ?? [] { try? db.execute("drop schema \(SQL.quoteIdentifier(name)) cascade") }
     }
@@ -100,7 +94,7 @@ struct IdentifierLengthTests {
             Self.drop(schemasStartingWith: String(target.prefix(20)))
             try? FileManager.default.removeItem(atPath: folder)
         }
-        let db = try Self.database()
+        let db = try NightlyFixture.database()
         try db.execute("create schema \(SQL.quoteIdentifier(source)); create table \(SQL.qualifiedName(source, "t")) (id int primary key, n integer not null); insert into \(SQL.qualifiedName(source, "t")) values (1, 2)")
         db.close()
         let export = try CLIProcess.run(["snapshot", "export", "--schema", source, "--out", folder])

@@ -10,12 +10,6 @@ import Glibc
 /// and a manifest cannot smuggle SQL into the DDL an import builds from it.
 @Suite("snapshot leftovers and manifest types", .serialized)
 struct SnapshotHardeningTests {
-    static func database() throws -> PostgresConnection {
-        let db = try PostgresConnection.connect(PostgresConfiguration(url: TestEnvironment.databaseURL()))
-        try db.execute("set client_min_messages = warning")
-        return db
-    }
-
     /// Sets a folder's and its files' modification times to `date`.
     static func age(_ path: String, to date: Date) throws {
         var paths = [path]
@@ -33,7 +27,7 @@ struct SnapshotHardeningTests {
         try FileManager.default.createDirectory(atPath: snapshots, withIntermediateDirectories: true)
 
         // The export blocks on a table another session holds exclusively; it is killed there.
-        let holder = try Self.database()
+        let holder = try NightlyFixture.database()
         defer { holder.close() }
         try holder.execute("begin; lock table \(SQL.qualifiedName(source, "subjects")) in access exclusive mode")
         let export = Process()
@@ -87,13 +81,13 @@ struct SnapshotHardeningTests {
         let folder = NSTemporaryDirectory() + TestEnvironment.uniqueName("snap_types")
         var targets: [String] = []
         defer {
-            if let db = try? Self.database() {
+            if let db = try? NightlyFixture.database() {
                 for schema in [source] + targets { try? db.execute("drop schema if exists \(SQL.quoteIdentifier(schema)) cascade") }
                 db.close()
             }
             try? FileManager.default.removeItem(atPath: folder)
         }
-        let db = try Self.database()
+        let db = try NightlyFixture.database()
         defer { db.close() }
         try db.execute("""
             create schema \(SQL.quoteIdentifier(source));
