@@ -9,6 +9,9 @@ public struct BackfillError: Error, Sendable, CustomStringConvertible {
         public static let ingest = Code(name: "ingest")
         public static let materialize = Code(name: "materialize")
         public static let bounds = Code(name: "bounds")
+        /// A checkpoint's start offset lies outside what the partition holds (below the low or
+        /// above the high watermark): nothing was read, the operator must choose a new start.
+        public static let checkpointOutOfRange = Code(name: "checkpointOutOfRange")
     }
 
     public var code: Code

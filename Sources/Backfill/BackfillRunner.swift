@@ -41,6 +41,17 @@ public struct RunOptions: Sendable {
     }
 }
 
+extension RunOptions {
+    /// The schemas a run creates must keep their names in PostgreSQL (`SQL.checkIdentifier`):
+    /// checked before anything is locked or created.
+    public func checkNames() throws {
+        try SQL.checkIdentifier(target.name, role: "the target schema")
+        let derived = state.name == StateSchema.defaultName(forTarget: target.name)
+        try SQL.checkIdentifier(state.name, role: derived ? "the state schema <target>_backfill" : "the state schema",
+                                hint: derived ? "shorten --target-schema, or name the state schema with --state-schema" : nil)
+    }
+}
+
 /// Progress of a run, for a terminal bar or periodic log lines.
 public enum RunProgress: Sendable {
     case planned(RunPlan, resumed: Bool)
@@ -83,6 +94,7 @@ public final class BackfillRunner {
             return try body()
         }
 
+        try options.checkNames()
         // Nothing touches the state schema before the run lock is held and an earlier run's
         // statements have ended.
         let lease = try takeRunLock(options)

@@ -28,6 +28,7 @@ public struct LiveReplay {
     }
 
     public func run(topic: String, bounds: RunBounds, target: TargetSchema, legacyTables: Bool, legacyGroup: String = "materializer-v1") throws -> ReplaySummary {
+        try SQL.checkIdentifier(target.name, role: "the target schema")
         let plan = try RunPlanner(admin: KafkaAdmin(configuration: kafka)).plan(topic: topic, bounds: bounds)
         var emulator = LiveMaterializerEmulator()
         var summary = ReplaySummary()

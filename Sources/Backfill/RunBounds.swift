@@ -74,10 +74,27 @@ public struct RunCheckpoint: Sendable, Equatable {
         self.ends = ends
     }
 
+    /// A checkpoint from a list of (partition, end) as a file records it. A partition listed
+    /// twice, or a negative offset, means the file was edited or damaged: which of two ends is
+    /// right cannot be told, so it is refused rather than one of them picked.
+    public init(source: String, topic: String?, runID: String?, offsets: [(partition: Int32, end: Int64)]) throws {
+        var ends: [Int32: Int64] = [:]
+        for (partition, end) in offsets {
+            guard end >= 0 else {
+                throw BackfillError(.manifest, "\(source) gives partition \(partition) the negative end offset \(end); it is not a checkpoint this tool wrote")
+            }
+            if let earlier = ends[partition] {
+                throw BackfillError(.manifest, "\(source) lists partition \(partition) twice (end offsets \(earlier) and \(end)), so where the next run starts is ambiguous; fix or replace the file")
+            }
+            ends[partition] = end
+        }
+        self.init(source: source, topic: topic, runID: runID, ends: ends)
+    }
+
     /// A run manifest's checkpoint: its ranges' ends.
-    public init(manifest: RunManifest, path: String) {
-        self.init(source: path, topic: manifest.topic, runID: manifest.runID,
-                  ends: Dictionary(manifest.ranges.map { ($0.partition, $0.end) }, uniquingKeysWith: max))
+    public init(manifest: RunManifest, path: String) throws {
+        try self.init(source: path, topic: manifest.topic, runID: manifest.runID,
+                      offsets: manifest.ranges.map { ($0.partition, $0.end) })
     }
 }
 

@@ -1,3 +1,4 @@
+import Display
 import Kafka
 
 /// One offset range per partition, resolved from bounds, plus what a person should know
@@ -23,7 +24,7 @@ public struct RunPlan: Sendable, Equatable {
             lines.append(col(range.partition, 11) + col(range.start, 13) + col(range.end, 13) + col(range.count, 13)
                 + col(w?.low ?? 0, 13) + col(w?.high ?? 0, 13) + (notes[range.partition] ?? ""))
         }
-        lines.append("total: \(totalRecords) records in \(ranges.count) partitions of \(topic)")
+        lines.append("total: \(totalRecords) records in \(ranges.count) partitions of \(Display.name(topic))")
         return lines.joined(separator: "\n")
     }
 }

@@ -14,7 +14,10 @@ public struct RunPlanner {
         var notes: [Int32: String] = [:]
 
         var starts: [Int32: Int64] = [:]
+        /// Where each checkpoint start came from, for the error when it no longer fits.
+        var checkpointSource: String?
         func start(at checkpoint: RunCheckpoint) throws {
+            checkpointSource = checkpoint.source
             if let recorded = checkpoint.topic, recorded != topic {
                 throw BackfillError(.plan, "\(checkpoint.source) is for topic \(recorded), not \(topic)")
             }
@@ -39,7 +42,7 @@ public struct RunPlanner {
             let found = try admin.offsets(forTimestamp: ms, topic: topic, partitions: partitions)
             for p in partitions { starts[p] = found[p] ?? watermarks[p]!.high }
         case .after(let manifest, let path):
-            try start(at: RunCheckpoint(manifest: manifest, path: path))
+            try start(at: try RunCheckpoint(manifest: manifest, path: path))
         case .checkpoint(let checkpoint):
             try start(at: checkpoint)
         }
@@ -59,7 +62,13 @@ public struct RunPlanner {
             let start = starts[p]!
             var end = max(ends[p]!, start)
             if start < w.low {
-                throw BackfillError(.plan, "partition \(p) of \(topic) should start at offset \(start) but retention already deleted everything before \(w.low); records \(start)..<\(w.low) are lost — start with --since or --from-beginning to accept the gap")
+                throw BackfillError(.checkpointOutOfRange, "partition \(p) of \(topic) should start at offset \(start)\(checkpointSource.map { " (from \($0))" } ?? "") but retention already deleted everything before \(w.low) (low watermark; high \(w.high)); records \(start)..<\(w.low) are lost. \(Self.wayOut)")
+            }
+            // A checkpoint beyond the end: the topic was recreated or truncated, or its offsets
+            // were reset. The offsets no longer name the records the checkpoint saw, and reading
+            // nothing would skip every record until the new end passes the old one.
+            if start > w.high {
+                throw BackfillError(.checkpointOutOfRange, "partition \(p) of \(topic) should start at offset \(start)\(checkpointSource.map { " (from \($0))" } ?? "") but it ends at offset \(w.high) (high watermark; low \(w.low)): the topic was recreated or truncated, or its offsets were reset, since that checkpoint was written. \(Self.wayOut)")
             }
             end = min(end, max(w.high, start))
             if notes[p] == nil {
@@ -71,4 +80,7 @@ public struct RunPlanner {
         }
         return RunPlan(topic: topic, bounds: bounds, ranges: ranges, watermarks: watermarks, notes: notes)
     }
+
+    /// What to do when a checkpoint no longer fits the topic; said the same way for every command.
+    static let wayOut = "Nothing was read. Choose a new start: --from-beginning (into a fresh target: what earlier runs wrote stays), or --since INSTANT to pick the records by time"
 }

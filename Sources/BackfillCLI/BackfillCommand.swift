@@ -11,7 +11,16 @@ struct BackfillCommand: ParsableCommand {
         the working directory, else the config file (--config, $BACKFILL_CONFIG or \
         ./backfill.conf). Passwords are never printed. See: backfill config check.
 
-        A typical night:  backfill nightly --snapshot --keep-days 14
+        Every command takes --quiet (only errors and the result), --log-format text|json (the \
+        lines on stderr) and --json (the result on stdout as JSON). Exit status: 0 done, \
+        1 diverged or refused, 2 error (one sentence on stderr), 3 locked by another run, \
+        64 a usage error.
+
+        Examples:
+          backfill config check
+          backfill plan --since -24h --until now
+          backfill run --from-beginning --target-schema lifestream_shadow
+          backfill nightly --snapshot --keep-days 14
         """,
         version: ToolInfo.version,
         subcommands: [
@@ -30,4 +39,9 @@ struct BackfillCommand: ParsableCommand {
             GenerateTextsCommand.self,
         ]
     )
+
+    /// `InstantArguments` first, so `--since -24h` is read as written.
+    static func main() {
+        main(InstantArguments.attached(Array(CommandLine.arguments.dropFirst())))
+    }
 }

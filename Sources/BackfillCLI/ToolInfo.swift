@@ -1,4 +1,5 @@
 import ArgumentParser
+import Display
 import Foundation
 
 enum ToolInfo {
@@ -15,10 +16,16 @@ enum ExitStatus {
     static let locked = ExitCode(3)
 }
 
-/// Prints `error: <sentence>` and exits 2: every failure is one sentence on stderr, never a stack trace.
+/// Prints `error: <sentence>` and exits 2: every failure is one sentence on one line of stderr
+/// (a name with a newline in it is escaped, see `Display.line`), never a stack trace.
 func fail(_ error: any Error) -> ExitCode {
-    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    printErrorLine("\(error)")
     return ExitStatus.error
+}
+
+/// `error: <sentence>` on stderr, as one line.
+func printErrorLine(_ sentence: String) {
+    FileHandle.standardError.write(Data("error: \(Display.line(sentence))\n".utf8))
 }
 
 func printJSON(_ data: Data) {

@@ -66,6 +66,7 @@ public final class EmbedRunner {
             return try body()
         }
         let table = options.table
+        try table.checkNames()
 
         let health = try timed("health") { try askHealth(options.retry) }
         logger.info("embedding service ready", metadata: ["service": "\(source.displayName)", "model": "\(health.model)", "dimension": "\(health.dimension)"])

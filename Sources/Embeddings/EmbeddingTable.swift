@@ -18,6 +18,17 @@ public struct EmbeddingTable: Sendable {
     public var indexName: String { name + "_embedding_hnsw" }
     public var display: String { "\(schema).\(name)" }
 
+    /// Every name `prepare` and the index build create must survive PostgreSQL's 63-byte limit
+    /// (`SQL.checkIdentifier`); the index name is the longest, so it bounds --table.
+    public func checkNames() throws {
+        let budget = SQL.maximumIdentifierBytes - "_embedding_hnsw".utf8.count
+        let hint = "--table may be at most \(budget) bytes, since its quarantine table and index add a suffix"
+        try SQL.checkIdentifier(schema, role: "the embeddings schema")
+        try SQL.checkIdentifier(name, role: "the embeddings table", hint: hint)
+        try SQL.checkIdentifier(quarantineName, role: "the embeddings quarantine table <table>_quarantine", hint: hint)
+        try SQL.checkIdentifier(indexName, role: "the embeddings HNSW index <table>_embedding_hnsw", hint: hint)
+    }
+
     /// pgvector, the schema, the table (with the service's dimension) and the quarantine table,
     /// each only if missing. An existing table keeps its dimension: `checkDimension` compares.
     public func prepare(_ db: PostgresConnection, dimension: Int) throws {

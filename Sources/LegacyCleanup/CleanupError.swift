@@ -13,6 +13,10 @@ public struct CleanupError: Error, Sendable, CustomStringConvertible {
         public static let dropFailed = Code("dropFailed")
         /// The tables were dropped but the report could not be written (the message names the snapshot).
         public static let reportNotWritten = Code("reportNotWritten")
+        /// The --schema does not exist in the database (a typo is not "nothing to do").
+        public static let schemaNotFound = Code("schemaNotFound")
+        /// The intent a confirmed cleanup writes before its drop could not be written or read.
+        public static let intent = Code("intent")
 
         public var description: String { name }
     }

@@ -54,12 +54,15 @@ public struct CleanupOutcome: Sendable, Codable, Equatable {
     public var restoreCommand: String?
     /// The report files written (none on a dry run).
     public var reportFiles: [String] = []
+    /// What a person should know beyond the result: that this report was finished by a later
+    /// run, or that an earlier cleanup's report is still owed.
+    public var note: String?
 
     /// 0 done / dry run passed / nothing to do; 1 refused.
     public var exitCode: Int32 { result == .refused ? 1 : 0 }
 
     enum CodingKeys: String, CodingKey {
         case formatVersion = "format_version", generatedAt = "generated_at", result, confirm, schema, group, tables, checks
-        case refusal, forceReason = "force_reason", plan, snapshot, restoreCommand = "restore_command", reportFiles = "report_files"
+        case refusal, forceReason = "force_reason", plan, snapshot, restoreCommand = "restore_command", reportFiles = "report_files", note
     }
 }

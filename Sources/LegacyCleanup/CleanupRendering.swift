@@ -1,3 +1,4 @@
+import Display
 import Foundation
 
 /// The cleanup outcome as Markdown (the report a person keeps), JSON (for scripts; the same
@@ -16,6 +17,7 @@ public enum CleanupRendering {
         lines.append("- Mode: \(outcome.confirm ? "--confirm" : "dry run")")
         if let reason = outcome.forceReason { lines.append("- Forced (cutover check only): \(reason)") }
         if let refusal = outcome.refusal { lines.append("- Refused: \(refusal)") }
+        if let note = outcome.note { lines.append("- Note: \(note)") }
         lines.append("")
         if !outcome.tables.isEmpty {
             lines += ["## Tables", "", "| table | rows | SHA-256 of COPY text |", "|---|---:|---|"]
@@ -58,9 +60,15 @@ public enum CleanupRendering {
     public static func text(_ outcome: CleanupOutcome) -> String {
         var lines: [String] = []
         if outcome.result == .nothingToDo {
-            return "Nothing to do: \(outcome.schema) has neither event_ingest_dedupe nor kafka_offsets."
+            var text = "Nothing to do: \(Display.name(outcome.schema)) has neither event_ingest_dedupe nor kafka_offsets."
+            if let snapshot = outcome.snapshot {
+                text += "\nThey were archived in \(Display.name(snapshot.path)) (\(snapshot.tables.joined(separator: ", ")); \(snapshot.rows) rows)."
+            }
+            if let restore = outcome.restoreCommand { text += "\nRestore with: \(restore)" }
+            if let note = outcome.note { text += "\nNote: \(note)." }
+            return text
         }
-        lines.append("Legacy tables of \(outcome.schema): " + outcome.tables.map { "\($0.name) (\($0.rows) \($0.rows == 1 ? "row" : "rows"))" }.joined(separator: ", "))
+        lines.append("Legacy tables of \(Display.name(outcome.schema)): " + outcome.tables.map { "\($0.name) (\($0.rows) \($0.rows == 1 ? "row" : "rows"))" }.joined(separator: ", "))
         for check in outcome.checks {
             let mark = switch check.status { case .pass: "PASS  "; case .fail: "FAIL  "; case .forced: "FORCED" }
             lines.append("\(mark) \(check.number). \(check.name): \(check.summary)")
@@ -76,10 +84,11 @@ public enum CleanupRendering {
             lines += outcome.plan.enumerated().map { "  \($0.offset + 1). \($0.element)" }
         case .dropped:
             lines.append("Dropped \(outcome.tables.map(\.name).joined(separator: " and ")) in one transaction.")
-            if let snapshot = outcome.snapshot { lines.append("Snapshot (verified): \(snapshot.path)") }
+            if let snapshot = outcome.snapshot { lines.append("Snapshot (verified): \(Display.name(snapshot.path))") }
+            if let note = outcome.note { lines.append("Note: \(note).") }
             if let restore = outcome.restoreCommand { lines.append("Restore with: \(restore)") }
         }
-        if !outcome.reportFiles.isEmpty { lines.append("Report: \(outcome.reportFiles.joined(separator: ", "))") }
+        if !outcome.reportFiles.isEmpty { lines.append("Report: \(outcome.reportFiles.map(Display.name).joined(separator: ", "))") }
         return lines.joined(separator: "\n")
     }
 

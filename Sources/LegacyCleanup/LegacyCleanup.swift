@@ -1,3 +1,4 @@
+import Display
 import Foundation
 import Kafka
 import Lifestream
@@ -29,6 +30,11 @@ public struct LegacyCleanup {
         let schema = request.schema
         let db = try PostgresConnection.connect(request.postgres, applicationName: "backfill cleanup-legacy")
         defer { db.close() }
+        guard try db.query("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1", [.text(schema)]).rowCount > 0 else {
+            throw CleanupError(code: .schemaNotFound, message: "schema \(Display.name(schema)) does not exist in this database (\(request.postgres.redactedURL)); --schema names the live schema that holds event_ingest_dedupe and kafka_offsets")
+        }
+        let intentPath = CleanupIntent.path(reportsDirectory: request.reportsDirectory, schema: schema)
+        let intent = try CleanupIntent.read(at: intentPath)
 
         // 1. One consistent picture of the tables: everything the checks read, and the digests
         //    the snapshot and the drop are later held to.
@@ -41,8 +47,19 @@ public struct LegacyCleanup {
             generatedAt: Timestamps.iso(now), result: .nothingToDo, confirm: request.confirm, schema: schema, group: request.group,
             tables: [], checks: [], forceReason: request.force, plan: [])
         guard let observed else {
+            if let intent { return try finish(intent, at: intentPath, now: now) }
             logger.info("nothing to do: neither legacy table exists", metadata: ["schema": "\(schema)"])
+            if let archive = Self.archive(of: schema, in: request.snapshotsDirectory) {
+                outcome.snapshot = archive
+                outcome.restoreCommand = Self.restoreCommand(snapshot: archive.path, schema: schema)
+            }
             return outcome
+        }
+        if let intent {
+            // The tables are still there: the earlier run stopped before its drop committed.
+            logger.info("an earlier cleanup stopped before its drop; starting over (its snapshot is kept)",
+                        metadata: ["snapshot": "\(intent.outcome.snapshot?.path ?? "-")", "intent": "\(intentPath)"])
+            if request.confirm { CleanupIntent.remove(at: intentPath) }
         }
         outcome.tables = observed.tables
 
@@ -116,6 +133,10 @@ public struct LegacyCleanup {
         outcome.snapshot = .init(path: directory, tables: manifest.tables.map(\.name), rows: manifest.totalRows,
                                  compressedBytes: manifest.totalCompressedBytes, verified: true)
         outcome.restoreCommand = restore
+        // Durable before the drop: a run that stops after the drop leaves the report it owes.
+        var intended = outcome
+        intended.result = .dropped
+        try CleanupIntent(writtenAt: Timestamps.iso(now), database: request.postgres.redactedURL, outcome: intended).write(to: intentPath)
 
         // 4. The drop, all or nothing.
         step("dropping \(observed.tables.map(\.name).joined(separator: " and ")) in one transaction")
@@ -123,9 +144,12 @@ public struct LegacyCleanup {
         do {
             changed = try drop(observed, on: db)
         } catch {
-            throw CleanupError(code: .dropFailed, message: "dropping the tables failed: \(error); \(stateAfterFailure()). The snapshot \(directory) was written and verified")
+            let state = stateAfterFailure()
+            if state.bothPresent { CleanupIntent.remove(at: intentPath) }
+            throw CleanupError(code: .dropFailed, message: "dropping the tables failed: \(error); \(state.sentence). The snapshot \(directory) was written and verified")
         }
         if let changed {
+            CleanupIntent.remove(at: intentPath)
             outcome.result = .refused
             outcome.refusal = changed + "; nothing was dropped (the snapshot \(directory) is kept), run the cleanup again"
             outcome.restoreCommand = nil
@@ -137,9 +161,40 @@ public struct LegacyCleanup {
         do {
             try writeReport(&outcome, at: now)
         } catch {
-            throw CleanupError(code: .reportNotWritten, message: "the tables were dropped and the snapshot \(directory) restores them (\(restore)), but the cleanup report could not be written: \(error)")
+            throw CleanupError(code: .reportNotWritten, message: "the tables were dropped and the snapshot \(directory) restores them (\(restore)), but the cleanup report could not be written: \(error); run the cleanup again to write it (\(intentPath) records what it will say)")
         }
+        CleanupIntent.remove(at: intentPath)
         return outcome
+    }
+
+    /// Neither table exists and an intent does: an earlier run dropped them and stopped before
+    /// its report. With --confirm the report it owed is written now; a dry run only says so.
+    private func finish(_ intent: CleanupIntent, at path: String, now: Date) throws -> CleanupOutcome {
+        var outcome = intent.outcome
+        outcome.confirm = request.confirm
+        guard request.confirm else {
+            outcome.result = .nothingToDo
+            outcome.note = "an earlier cleanup (\(intent.writtenAt)) dropped the tables but stopped before its report; run again with --confirm to write it"
+            return outcome
+        }
+        outcome.note = "the tables were dropped by the cleanup of \(intent.writtenAt), which stopped before its report; this report was written by the run of \(Timestamps.iso(now))"
+        logger.info("finishing the report of an earlier cleanup that dropped the tables", metadata: [
+            "schema": "\(request.schema)", "snapshot": "\(outcome.snapshot?.path ?? "-")", "intent": "\(path)"])
+        try writeReport(&outcome, at: now)
+        CleanupIntent.remove(at: path)
+        return outcome
+    }
+
+    /// The newest `legacy-*` snapshot of `schema` in `folder`, read from the manifests: where the
+    /// tables of a finished cleanup went.
+    static func archive(of schema: String, in folder: String) -> CleanupOutcome.SnapshotInfo? {
+        let candidates = (try? SnapshotListing.list(directory: folder)) ?? []
+        guard let entry = candidates.last(where: { entry in
+            guard (entry.path as NSString).lastPathComponent.hasPrefix("legacy-"), let manifest = entry.manifest else { return false }
+            return manifest.source.schema == schema && manifest.tables.contains { tables.contains($0.name) }
+        }), let manifest = entry.manifest else { return nil }
+        return .init(path: entry.path, tables: manifest.tables.map(\.name), rows: manifest.totalRows,
+                     compressedBytes: manifest.totalCompressedBytes, verified: false)
     }
 
     // MARK: Steps
@@ -207,18 +262,18 @@ public struct LegacyCleanup {
     }
 
     /// After a failed drop: what a fresh connection sees, so the error says which state we are in.
-    private func stateAfterFailure() -> String {
+    private func stateAfterFailure() -> (sentence: String, bothPresent: Bool) {
         guard let db = try? PostgresConnection.connect(request.postgres, applicationName: "backfill cleanup-legacy") else {
-            return "the database cannot be reached to see whether the tables remain (the drop is one transaction: both or neither)"
+            return ("the database cannot be reached to see whether the tables remain (the drop is one transaction: both or neither)", false)
         }
         defer { db.close() }
         let present = Self.tables.filter { name in
             (try? db.query("SELECT pg_catalog.to_regclass($1) IS NOT NULL", [.text(SQL.qualifiedName(request.schema, name))]).scalar) == "t"
         }
         switch present.count {
-        case Self.tables.count: return "both tables are still there, unchanged"
-        case 0: return "neither table exists any more"
-        default: return "only \(present.joined(separator: ", ")) exists"
+        case Self.tables.count: return ("both tables are still there, unchanged", true)
+        case 0: return ("neither table exists any more", false)
+        default: return ("only \(present.joined(separator: ", ")) exists", false)
         }
     }
 

@@ -1,3 +1,4 @@
+import Display
 import Foundation
 
 /// What one nightly run did, step by step: written as JSON (`nightly-latest.json` and a
@@ -111,8 +112,8 @@ public struct NightlySummary: Codable, Sendable, Equatable {
 
     /// The one-screen text summary.
     public func text() -> String {
-        var lines = ["nightly \(outcome.uppercased()) (exit \(exitCode)) in \(String(format: "%.1f", totalSeconds)) s: \(topic) → \(shadowSchema), compared with \(liveSchema)"]
-        lines.append("  started " + (startedAfter.map { "after \($0)" } ?? "from the beginning (first night: no manifest)"))
+        var lines = ["nightly \(outcome.uppercased()) (exit \(exitCode)) in \(String(format: "%.1f", totalSeconds)) s: \(Display.name(topic)) → \(Display.name(shadowSchema)), compared with \(Display.name(liveSchema))"]
+        lines.append("  started " + (startedAfter.map { "after \(Display.name($0))" } ?? "from the beginning (first night: no manifest)"))
         for step in steps {
             lines.append("  \(step.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(String(format: "%8.2f", step.seconds)) s  \(step.status)")
         }
@@ -127,16 +128,16 @@ public struct NightlySummary: Codable, Sendable, Equatable {
             let differing = diff.tables.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
             if !differing.isEmpty { text += " (" + differing.joined(separator: ", ") + ")" }
             lines.append(text)
-            if let html = diff.reports.first(where: { $0.hasSuffix(".html") }) ?? diff.reports.first { lines.append("  report: \(html)") }
+            if let html = diff.reports.first(where: { $0.hasSuffix(".html") }) ?? diff.reports.first { lines.append("  report: \(Display.name(html))") }
         }
         if let snapshot {
-            lines.append("  snapshot: \(snapshot.path) (\(snapshot.tables) tables, \(snapshot.rows) rows, \(snapshot.compressedBytes) bytes)")
+            lines.append("  snapshot: \(Display.name(snapshot.path)) (\(snapshot.tables) tables, \(snapshot.rows) rows, \(snapshot.compressedBytes) bytes)")
         }
         if !pruned.isEmpty { lines.append("  pruned: \(pruned.count) old snapshot(s)/report(s)") }
         // Plan notes come per partition; a topic of many partitions must not push the verdict off screen.
-        for note in notes.prefix(4) { lines.append("  note: \(note)") }
+        for note in notes.prefix(4) { lines.append("  note: \(Display.line(note))") }
         if notes.count > 4 { lines.append("  note: … and \(notes.count - 4) more in the JSON summary") }
-        if let error { lines.append("  error: \(error)") }
+        if let error { lines.append("  error: \(Display.line(error))") }
         return lines.joined(separator: "\n")
     }
 }

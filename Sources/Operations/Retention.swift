@@ -24,7 +24,13 @@ public enum Retention {
 
     public enum Kind: String, Sendable, Codable, CaseIterable {
         case snapshot, diffReport = "diff_report", nightlySummary = "nightly_summary", manifest
+        /// `.<name>.partial-<n>`: the folder of an export that was killed before it finished.
+        case partialSnapshot = "partial_snapshot"
     }
+
+    /// A partial snapshot folder nobody has written to for this long is a leftover of a killed
+    /// export (a running one writes continuously), whatever the policy says.
+    public static let partialSnapshotAge: TimeInterval = 86_400
 
     /// One prunable thing: a snapshot folder, or the files of one report (`diff-<time>.md/.json/.html`).
     public struct Item: Sendable, Equatable, Hashable {
@@ -44,10 +50,13 @@ public enum Retention {
     }
 
     /// The items to delete, oldest first.
+    ///
+    /// Partial snapshots are not history but debris: they go once untouched for
+    /// `partialSnapshotAge`, with or without a policy, and no newest one is kept.
     public static func select(_ items: [Item], policy: Policy, now: Date, protected: Set<String> = []) -> [Item] {
-        guard !policy.isEmpty else { return [] }
-        var prune: [Item] = []
-        for kind in Kind.allCases {
+        var prune = items.filter { $0.kind == .partialSnapshot && now.timeIntervalSince($0.date) > partialSnapshotAge }
+        guard !policy.isEmpty else { return prune }
+        for kind in Kind.allCases where kind != .partialSnapshot {
             // Protected items are this night's, so they rank newest even when an older item
             // carries the same second in its name.
             func isProtected(_ item: Item) -> Bool { item.paths.contains(where: protected.contains) || protected.contains(item.name) }
@@ -92,6 +101,12 @@ public enum Retention {
     }
 
     public enum Folder: Sendable { case snapshots, reports, manifests }
+
+    /// Partial snapshot folders (`SnapshotListing.partials` finds them), each dated by its last
+    /// write: the newest modification time of the folder and the files in it.
+    public static func partialSnapshotItems(_ partials: [(path: String, lastWritten: Date)]) -> [Item] {
+        partials.map { Item(kind: .partialSnapshot, name: ($0.path as NSString).lastPathComponent, date: $0.lastWritten, paths: [$0.path]) }
+    }
 
     /// Groups a folder listing into items.
     public static func items(_ entries: [(name: String, isDirectory: Bool)], in folder: Folder, path: String) -> [Item] {

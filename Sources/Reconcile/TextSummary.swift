@@ -1,8 +1,10 @@
+import Display
+
 /// The few lines `backfill diff` prints on a terminal: one row per table, the causes, the
 /// verdict. Plain text, aligned for a monospace font.
 public enum TextSummary {
     public static func render(_ report: DiffReport) -> String {
-        var lines = ["diff \(report.left.schema) (\(report.left.database)) vs \(report.right.schema) (\(report.right.database)), "
+        var lines = ["diff \(Display.name(report.left.schema)) (\(Display.line(report.left.database))) vs \(Display.name(report.right.schema)) (\(Display.line(report.right.database))), "
                      + report.mode.phrase]
         let header = ["table", "left", "right", "only-left", "only-right", "changed"]
         let rows = report.tables.map { table in
@@ -21,7 +23,7 @@ public enum TextSummary {
             let counts = report.causes.categories.filter { $0.rows > 0 }.map { "\($0.cause.rawValue) \($0.subjects) subjects/\($0.rows) rows" }
             lines.append("causes: " + (counts.isEmpty ? "none needed" : counts.joined(separator: ", ")))
         } else {
-            lines.append("causes: unavailable (\(report.causes.reason ?? "no event log"))")
+            lines.append("causes: unavailable (\(Display.line(report.causes.reason ?? "no event log")))")
         }
         let verdict: String = switch report.verdict {
         case .match: "match"

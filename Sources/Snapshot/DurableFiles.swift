@@ -7,7 +7,18 @@ import Darwin
 
 /// The few file operations an export needs to be all-or-nothing on disk: small files written
 /// and fsynced, and a folder that appears under its final name only once it is complete.
-enum DurableFiles {
+public enum DurableFiles {
+    /// Replaces `path` with `data` so that a crash leaves either the old file or the whole new
+    /// one, and the new one survives: written beside it, fsynced, renamed over it, folder synced.
+    /// For small records a later run must be able to trust (a cleanup's intent).
+    public static func replace(_ data: Data, at path: String) throws {
+        let temporary = ((path as NSString).deletingLastPathComponent as NSString)
+            .appendingPathComponent(".\((path as NSString).lastPathComponent).tmp")
+        try write(data, to: temporary, snapshot: path)
+        guard rename(temporary, path) == 0 else { throw failure("renaming \(temporary) to \(path)", path) }
+        syncDirectory((path as NSString).deletingLastPathComponent)
+    }
+
     /// Writes `data` to `path` and fsyncs it, so a manifest is never recorded before its bytes.
     static func write(_ data: Data, to path: String, snapshot: String) throws {
         do {

@@ -54,6 +54,7 @@ public struct SnapshotImporter {
     @discardableResult
     public func importSnapshot(from directory: String, options: Options) throws -> Summary {
         // Everything that needs no database first: a broken snapshot is refused before any work.
+        try SQL.checkIdentifier(options.schema, role: "the schema to import into")
         let folder = try SnapshotFolder(path: directory)
         let files = try folder.tableFiles(named: options.tables)
         try folder.checkNoUnlistedFiles()

@@ -39,3 +39,50 @@ public enum SnapshotListing {
         return entries.sorted { ($0.manifest?.createdAt ?? "", $0.name) < ($1.manifest?.createdAt ?? "", $1.name) }
     }
 }
+
+extension SnapshotListing {
+    /// The folder of an export that has not finished: `SnapshotExporter` writes into
+    /// `.<name>.partial-<n>` and renames it to `<name>` at the end, so one that stays behind
+    /// belongs to an export that was killed (or is still running: see `lastWritten`).
+    public struct Partial: Sendable, Equatable {
+        public var name: String
+        public var path: String
+        /// The snapshot it would have become.
+        public var snapshot: String
+        /// The newest modification time of the folder and its files: a running export writes
+        /// continuously, a killed one stopped at this instant.
+        public var lastWritten: Date
+    }
+
+    /// `.<name>.partial-<digits>` gives `<name>`; any other name nil.
+    public static func partialTarget(_ name: String) -> String? {
+        guard name.hasPrefix("."), let marker = name.range(of: ".partial-", options: .backwards),
+              marker.lowerBound > name.index(after: name.startIndex) else { return nil }
+        let digits = name[marker.upperBound...]
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return String(name[name.index(after: name.startIndex)..<marker.lowerBound])
+    }
+
+    /// The partial folders of `directory`, oldest write first; none when it cannot be listed.
+    public static func partials(directory: String) -> [Partial] {
+        let fileManager = FileManager.default
+        guard let names = try? fileManager.contentsOfDirectory(atPath: directory) else { return [] }
+        var found: [Partial] = []
+        for name in names {
+            guard let target = partialTarget(name) else { continue }
+            let path = (directory as NSString).appendingPathComponent(name)
+            var isDirectory: ObjCBool = false
+            guard fileManager.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { continue }
+            var newest = modified(path) ?? .distantPast
+            for file in (try? fileManager.contentsOfDirectory(atPath: path)) ?? [] {
+                if let date = modified((path as NSString).appendingPathComponent(file)), date > newest { newest = date }
+            }
+            found.append(Partial(name: name, path: path, snapshot: target, lastWritten: newest))
+        }
+        return found.sorted { ($0.lastWritten, $0.name) < ($1.lastWritten, $1.name) }
+    }
+
+    private static func modified(_ path: String) -> Date? {
+        (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+    }
+}

@@ -1,4 +1,6 @@
+import Display
 import Foundation
+import Postgres
 
 /// `manifest.json`: what a snapshot holds and how to check it, written last so a folder with a
 /// manifest is a finished export.
@@ -186,6 +188,17 @@ public struct SnapshotManifest: Codable, Sendable, Equatable {
             let columnNames = table.columns.map(\.name)
             guard Set(columnNames).count == columnNames.count else { throw invalid("table \(table.name) lists a column twice") }
             guard !columnNames.contains(where: \.isEmpty) else { throw invalid("table \(table.name) has a column with an empty name") }
+            // Import creates these names: each must survive PostgreSQL's 63-byte limit.
+            do {
+                try SQL.checkIdentifier(table.name, role: "table")
+                for column in table.columns { try SQL.checkIdentifier(column.name, role: "column \(Display.name(column.name)) of table \(Display.name(table.name))") }
+            } catch let error as IdentifierError {
+                throw invalid("\(error)")
+            }
+            // Types go into CREATE TABLE as text: only what format_type() writes is accepted.
+            for column in table.columns where !TypeName.isValid(column.type) {
+                throw invalid("column \(Display.name(column.name)) of table \(Display.name(table.name)) has the type \(Display.name(column.type)), which is not a type name as PostgreSQL's format_type() writes one")
+            }
             for key in table.primaryKey where !columnNames.contains(key) {
                 throw invalid("the primary key of table \(table.name) names \(key), which is not one of its columns")
             }
@@ -194,6 +207,18 @@ public struct SnapshotManifest: Codable, Sendable, Equatable {
             }
             for digest in [table.uncompressedSHA256, table.compressedSHA256] where !Self.isSHA256(digest) {
                 throw invalid("table \(table.name) has \"\(digest)\" where a SHA-256 (64 hex digits) belongs")
+            }
+        }
+        if let checkpoint {
+            var partitions = Set<Int>()
+            for offset in checkpoint.offsets {
+                guard (0...Int(Int32.max)).contains(offset.partition) else {
+                    throw invalid("its checkpoint names partition \(offset.partition), which is not a partition number")
+                }
+                guard offset.end >= 0 else { throw invalid("its checkpoint gives partition \(offset.partition) the negative offset \(offset.end)") }
+                guard partitions.insert(offset.partition).inserted else {
+                    throw invalid("its checkpoint lists partition \(offset.partition) twice, so where the next run starts is ambiguous")
+                }
             }
         }
         guard Self.isSHA256(schemaSQLSHA256) else {

@@ -59,6 +59,27 @@ struct RunPlannerTests {
         }
     }
 
+    @Test("a checkpoint above the high watermark (topic recreated or truncated) is an error naming the partition and both offsets")
+    func checkpointPastTheEnd() throws {
+        let (harness, planner) = try topicWithTimestamps()
+        defer { harness.dropSchemas() }
+        var manifest = try harness.run(RunBounds(start: .beginning, end: .latest))
+        manifest.ranges[1].end = 25  // as if a run had read 25 records of a partition that now holds 10
+        let error = #expect(throws: BackfillError.self) {
+            try planner.plan(topic: harness.topic, bounds: RunBounds(start: .after(manifest, path: "m.json"), end: .latest))
+        }
+        #expect(error?.code == .checkpointOutOfRange)
+        #expect(error?.description.contains("partition 1 of \(harness.topic) should start at offset 25 (from m.json) but it ends at offset 10") == true,
+                "\(String(describing: error))")
+
+        manifest.ranges[1].end = 10
+        manifest.ranges.append(OffsetRange(partition: 1, start: 0, end: 3))
+        let twice = #expect(throws: BackfillError.self) {
+            try planner.plan(topic: harness.topic, bounds: RunBounds(start: .after(manifest, path: "m.json"), end: .latest))
+        }
+        #expect(twice?.description.contains("lists partition 1 twice") == true)
+    }
+
     @Test("relative and absolute instants parse; nonsense is a clear error")
     func instants() throws {
         let now = Date(timeIntervalSince1970: 1_800_000_000)

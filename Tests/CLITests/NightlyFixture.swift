@@ -59,6 +59,13 @@ struct NightlyFixture {
         guard run.status == 0 else { throw Failure("run into the live schema failed: \(run.stderr)") }
     }
 
+    /// A connection to the test database with NOTICEs silenced, for the tests' own SQL.
+    static func database() throws -> PostgresConnection {
+        let db = try PostgresConnection.connect(PostgresConfiguration(url: TestEnvironment.databaseURL()))
+        try db.execute("set client_min_messages = warning")
+        return db
+    }
+
     func execute(_ sql: String) throws {
         let db = try PostgresConnection.connect(PostgresConfiguration(url: databaseURL))
         defer { db.close() }

@@ -86,4 +86,16 @@ struct RetentionTests {
         let manifests: [(name: String, isDirectory: Bool)] = [("latest.json", false), ("run-20260101T000000Z-abc123.json", false)]
         #expect(Retention.items(manifests, in: .manifests, path: "m").map(\.name) == ["run-20260101T000000Z-abc123.json"])
     }
+
+    @Test("a partial snapshot folder untouched for more than a day is pruned with or without a policy; a fresher one stays")
+    func partialSnapshots() {
+        let partials = Retention.partialSnapshotItems([
+            ("snapshots/.nightly-a.partial-1", now.addingTimeInterval(-2 * 86_400)),
+            ("snapshots/.export.partial-2", now.addingTimeInterval(-3_600)),
+        ])
+        #expect(partials.map(\.kind) == [.partialSnapshot, .partialSnapshot])
+        #expect(Retention.select(partials, policy: .init(), now: now).map(\.name) == [".nightly-a.partial-1"])
+        let withPolicy = Retention.select(partials + [snapshot(1), snapshot(30)], policy: .init(keepCount: 5), now: now)
+        #expect(withPolicy.map(\.name) == [".nightly-a.partial-1"])
+    }
 }

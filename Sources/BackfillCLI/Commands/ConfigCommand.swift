@@ -13,6 +13,11 @@ struct ConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
         abstract: "Show the settings in effect and test the connections.",
+        discussion: """
+        Examples:
+          backfill config check
+          backfill config check --no-connect --json
+        """,
         subcommands: [Check.self])
 }
 
@@ -38,13 +43,13 @@ extension ConfigCommand {
         @OptionGroup var kafka: KafkaOptions
         @OptionGroup var nightly: NightlySettingsOptions
 
-        @Flag(help: "Print the settings and results as JSON.")
-        var json = false
+        @OptionGroup var output: OutputOptions
 
         @Flag(name: .customLong("no-connect"), help: "Only show the settings; do not test the connections.")
         var noConnect = false
 
         func run() throws {
+            _ = output.makeLogger("config")  // librdkafka's lines follow --quiet and --log-format
             let settings: EffectiveSettings
             do {
                 settings = try EffectiveSettings(database: database, kafka: kafka, nightly: nightly)
@@ -60,12 +65,12 @@ extension ConfigCommand {
                                   source: resolved.source.rawValue, origin: resolved.origin)
             }
             let checks = noConnect ? [] : runChecks(settings)
-            if json {
-                let output = Output(configFile: configFile.map { FileManager.default.fileExists(atPath: $0.path) ? $0.path : nil } ?? nil,
+            if output.json {
+                let result = Output(configFile: configFile.map { FileManager.default.fileExists(atPath: $0.path) ? $0.path : nil } ?? nil,
                                     settings: rows, checks: checks)
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                printJSON(try encoder.encode(output))
+                printJSON(try encoder.encode(result))
             } else {
                 print("config file: \(configFile?.path ?? "none (no --config, no $BACKFILL_CONFIG, no ./backfill.conf)")")
                 let width = SettingKey.all.map(\.name.count).max() ?? 0
@@ -79,7 +84,7 @@ extension ConfigCommand {
                 }
             }
             if let failed = checks.first(where: { !$0.ok }) {
-                FileHandle.standardError.write(Data("error: \(failed.name) failed; fix \(failed.setting): \(failed.detail)\n".utf8))
+                printErrorLine("\(failed.name) failed; fix \(failed.setting): \(failed.detail)")
                 throw ExitStatus.error
             }
         }

@@ -47,8 +47,7 @@ struct CutoverReportCommand: ParsableCommand {
     @Option(name: .customLong("reports-dir"), help: ArgumentHelp("Where the reports are written.", valueName: "dir"))
     var reportsDir: String = "reports"
 
-    @Flag(help: "Print the JSON report to stdout instead of the summary.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         guard maxLag >= 0 else { throw ValidationError("--max-lag must be 0 or more") }
@@ -56,6 +55,7 @@ struct CutoverReportCommand: ParsableCommand {
     }
 
     func run() throws {
+        _ = output.makeLogger("cutover-report")  // librdkafka's lines follow --quiet and --log-format
         let report: CutoverReport
         let written: ReportFiles.Written
         do {
@@ -67,7 +67,7 @@ struct CutoverReportCommand: ParsableCommand {
         } catch {
             throw fail(error)
         }
-        if json {
+        if output.json {
             print(try CutoverRendering.json(report), terminator: "")
         } else {
             print(CutoverRendering.text(report))

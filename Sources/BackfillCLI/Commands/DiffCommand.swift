@@ -21,7 +21,8 @@ struct DiffCommand: ParsableCommand {
 
         Examples:
           backfill diff --left lifestream --right lifestream_shadow
-          backfill diff --snapshot snapshots/nightly-20261122 --schema lifestream_shadow
+          backfill diff --snapshot snapshots/nightly-20261122 \\
+              --schema lifestream_shadow
         """)
 
     @OptionGroup var config: ConfigOptions
@@ -37,8 +38,7 @@ struct DiffCommand: ParsableCommand {
     @Option(name: .customLong("reports-dir"), help: ArgumentHelp("Where the reports are written.", valueName: "dir"))
     var reportsDir: String = "reports"
 
-    @Flag(help: "Print the JSON report to stdout instead of the summary.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if schema != nil && snapshot == nil {
@@ -47,6 +47,7 @@ struct DiffCommand: ParsableCommand {
     }
 
     func run() throws {
+        _ = output.makeLogger("diff")
         let report: DiffReport
         let written: ReportFiles.Written
         do {
@@ -57,7 +58,7 @@ struct DiffCommand: ParsableCommand {
         } catch {
             throw fail(error)
         }
-        if json {
+        if output.json {
             print(try JSONReport.render(report), terminator: "")
         } else {
             print(TextSummary.render(report))

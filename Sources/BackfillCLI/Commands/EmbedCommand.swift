@@ -1,5 +1,6 @@
 import ArgumentParser
 import Backfill
+import Display
 import Embeddings
 import Foundation
 import Operations
@@ -76,8 +77,6 @@ struct EmbedCommand: ParsableCommand {
         guard concurrency > 0, concurrency <= 64 else { throw ValidationError("--concurrency must be between 1 and 64") }
         guard maxRetries >= 0 else { throw ValidationError("--max-retries must not be negative") }
         guard requestTimeout > 0 else { throw ValidationError("--request-timeout must be positive") }
-        guard !schema.isEmpty, !table.isEmpty else { throw ValidationError("--schema and --table must not be empty") }
-        guard table.utf8.count <= 52 else { throw ValidationError("--table must be at most 52 bytes (its quarantine table and index add a suffix)") }
         guard !topic.isEmpty else { throw ValidationError("--topic must not be empty") }
     }
 
@@ -120,7 +119,7 @@ struct EmbedCommand: ParsableCommand {
             }
         } catch let error as EmbeddingsError where error.code == .locked {
             progress.finish()
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            printErrorLine("\(error)")
             throw ExitStatus.locked
         } catch {
             progress.finish()
@@ -133,15 +132,15 @@ enum EmbedSummary {
     static func text(_ m: EmbedManifest) -> String {
         let c = m.counts
         var lines = [
-            "embed \(m.runID) → \(m.targetSchema).\(m.table) (\(m.model), \(m.dimension) dimensions, \(String(format: "%.1f", m.durations["total"] ?? 0)) s)",
+            "embed \(m.runID) → \(Display.name(m.targetSchema)).\(Display.name(m.table)) (\(Display.line(m.model)), \(m.dimension) dimensions, \(String(format: "%.1f", m.durations["total"] ?? 0)) s)",
             "  records: \(c.read) read = \(c.valid) valid (\(c.duplicate) superseded by a newer record of the same id) + \(c.read - c.valid) quarantined",
             "  rows: \(c.skippedCurrent) already current, \(c.embedded) embedded" + (c.embedded == 0 ? " (nothing to do)" : ""),
-            "  quarantined: \(c.quarantined) (in \(m.targetSchema).\(m.table)_quarantine), retries: \(c.retries)",
+            "  quarantined: \(c.quarantined) (in \(Display.name(m.targetSchema)).\(Display.name(m.table + "_quarantine"))), retries: \(c.retries)",
         ]
         if let seconds = m.durations["embed"], seconds > 0, c.embedded > 0 {
             lines.append(String(format: "  embedding: %.0f texts/s", Double(c.embedded) / seconds))
         }
-        for note in m.notes { lines.append("  note: \(note)") }
+        for note in m.notes { lines.append("  note: \(Display.line(note))") }
         lines.append("  manifest: \(m.runID).json (next run: --after <manifest-dir>/latest.json)")
         return lines.joined(separator: "\n")
     }

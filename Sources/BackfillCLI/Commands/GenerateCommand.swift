@@ -15,7 +15,8 @@ struct GenerateCommand: ParsableCommand {
         The topic is created when missing (retention.ms=-1, so old timestamps are kept).
 
         Example:
-          backfill generate --events 1000000 --subjects 100000 --partitions 16 --seed 7
+          backfill generate --events 1000000 --subjects 100000 \\
+              --partitions 16 --seed 7
         """
     )
 

@@ -27,6 +27,7 @@ struct LagCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
+        _ = output.makeLogger("lag")  // librdkafka's lines follow --quiet and --log-format
         let report: LagReport
         do {
             report = try LagReader.read(admin: try KafkaAdmin(configuration: kafka.configuration()), topic: kafka.topic,

@@ -36,7 +36,7 @@ struct NightlyCommand: ParsableCommand {
     @OptionGroup var settings: NightlySettingsOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(help: ArgumentHelp("Stop before the first record at or after this instant (RFC 3339, 'now', -24h …). Default: now, the current end of each partition.", valueName: "instant"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Stop before the first record at or after this instant (RFC 3339, 'now', -24h …). Default: now, the current end of each partition.", valueName: "instant"))
     var until: String?
 
     @Flag(help: "Also export the shadow schema as a snapshot (<snapshots-dir>/nightly-<time>).")
@@ -50,6 +50,7 @@ struct NightlyCommand: ParsableCommand {
 
     func validate() throws {
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+        try BoundsOptions.checkWindow(since: nil, until: until)
     }
 
     func run() throws {
@@ -80,7 +81,7 @@ struct NightlyCommand: ParsableCommand {
         let summary = job.run()
         progress.finish()
         if summary.exitCode == 3 {
-            FileHandle.standardError.write(Data("error: \(summary.error ?? "locked")\n".utf8))
+            printErrorLine(summary.error ?? "locked")
             throw ExitStatus.locked
         }
         if output.json {
@@ -88,7 +89,7 @@ struct NightlyCommand: ParsableCommand {
         } else {
             print(summary.text())
         }
-        if let error = summary.error { FileHandle.standardError.write(Data("error: \(error)\n".utf8)) }
+        if let error = summary.error { printErrorLine(error) }
         if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
     }
 }

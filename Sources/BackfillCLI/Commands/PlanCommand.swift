@@ -25,6 +25,7 @@ struct PlanCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
+        _ = output.makeLogger("plan")  // librdkafka's lines follow --quiet and --log-format
         do {
             let planner = RunPlanner(admin: try KafkaAdmin(configuration: kafka.configuration()))
             let plan = try planner.plan(topic: kafka.topic, bounds: try bounds.bounds())

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Backfill
+import Display
 import Foundation
 
 struct ReplayCommand: ParsableCommand {
@@ -14,7 +15,8 @@ struct ReplayCommand: ParsableCommand {
         demo or a diff test; to rebuild correctly use `backfill run`.
 
         Example:
-          backfill replay --order arrival --from-beginning --target-schema lifestream --legacy-tables
+          backfill replay --order arrival --from-beginning \\
+              --target-schema lifestream --legacy-tables
         """
     )
 
@@ -51,7 +53,7 @@ struct ReplayCommand: ParsableCommand {
                 ]
                 printJSON(try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]))
             } else {
-                print("replayed \(summary.records) records into \(targetSchema) in arrival order: \(summary.appliedStatements) upserts applied, \(summary.skippedStatements) skipped on NOT NULL violations, \(summary.invalidRecords) invalid records ignored")
+                print("replayed \(summary.records) records into \(Display.name(targetSchema)) in arrival order: \(summary.appliedStatements) upserts applied, \(summary.skippedStatements) skipped on NOT NULL violations, \(summary.invalidRecords) invalid records ignored")
                 for (table, n) in summary.skippedByTable.sorted(by: { $0.key < $1.key }) { print("  skipped in \(table): \(n)") }
             }
         } catch {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Backfill
+import Display
 import Foundation
 
 struct RunCommand: ParsableCommand {
@@ -34,7 +35,8 @@ struct RunCommand: ParsableCommand {
           backfill run --from-beginning
           backfill run --after snapshots/manifests/latest.json
           backfill run --after snapshots/nightly-20261122
-          backfill run --since 2026-11-01T00:00:00Z --until 2026-11-02T00:00:00Z --target-schema lifestream
+          backfill run --since 2026-11-01T00:00:00Z --until 2026-11-02T00:00:00Z \\
+              --target-schema lifestream
         """
     )
 
@@ -95,13 +97,13 @@ enum RunSummary {
         let c = m.counts
         let written = c.rowsWritten.values.reduce(0, +)
         var lines = [
-            "run \(m.runID) → \(m.targetSchema) (\(String(format: "%.1f", m.durations["total"] ?? 0)) s)",
+            "run \(m.runID) → \(Display.name(m.targetSchema)) (\(String(format: "%.1f", m.durations["total"] ?? 0)) s)",
             "  records: \(c.read) read = \(c.valid) valid + \(c.duplicate) duplicate + \(c.quarantined) quarantined",
             "  subjects refolded: \(c.subjectsRefolded), events pending a creating event: \(c.pending)",
             "  rows written: \(written)" + (written == 0 ? " (nothing changed)" : ""),
         ]
         for (table, n) in c.rowsWritten.sorted(by: { $0.key < $1.key }) where n > 0 { lines.append("    \(table): \(n)") }
-        for note in m.notes { lines.append("  note: \(note)") }
+        for note in m.notes { lines.append("  note: \(Display.line(note))") }
         lines.append("  manifest: \(m.runID).json (next run: --after <manifest-dir>/latest.json)")
         return lines.joined(separator: "\n")
     }

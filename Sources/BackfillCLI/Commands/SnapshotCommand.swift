@@ -1,7 +1,9 @@
 import ArgumentParser
 import Backfill
+import Display
 import Foundation
 import Postgres
+import Reconcile
 import Snapshot
 import Zstd
 
@@ -14,6 +16,12 @@ struct SnapshotCommand: ParsableCommand {
         A snapshot is a folder: one <table>.copy.zst per table (COPY text ordered by primary key, \
         so equal tables give byte-equal files), schema.sql and manifest.json (columns, row counts, \
         sizes, SHA-256 digests, and the Kafka offsets the tables reflect).
+
+        Examples:
+          backfill snapshot export --schema lifestream_shadow --out snapshots/s1
+          backfill snapshot verify snapshots/s1
+          backfill snapshot list --json
+          backfill snapshot import snapshots/s1 --schema lifestream_restored
         """,
         subcommands: [Export.self, Import.self, Verify.self, List.self]
     )
@@ -25,10 +33,23 @@ struct SnapshotCommand: ParsableCommand {
 extension SnapshotCommand {
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write tables of a schema to a new snapshot folder.")
+            abstract: "Write tables of a schema to a new snapshot folder.",
+            discussion: """
+            The files are written into a hidden .<name>.partial-<n> folder beside the snapshot \
+            and renamed into place when all are done, so a folder with a manifest is a finished \
+            export; one killed half way leaves the partial folder, which `snapshot list` shows \
+            and the nightly removes after a day.
+
+            Examples:
+              backfill snapshot export --schema lifestream_shadow
+              backfill snapshot export --schema lifestream_shadow --tables links,todos
+              backfill snapshot export --schema lifestream_shadow \\
+                  --checkpoint snapshots/manifests/latest.json --level 9
+            """)
 
         @OptionGroup var config: ConfigOptions
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
 
         @Option(help: "The schema to export.")
         var schema: String
@@ -51,10 +72,8 @@ extension SnapshotCommand {
         @Option(help: ArgumentHelp("Connections reading one large table at once, in key ranges of one snapshot, each compressed on its own thread. Default: one per two cores, at most 4.", valueName: "n"))
         var parallel: Int = SnapshotExporter.Options.defaultParallel
 
-        @Flag(help: "Print the manifest as JSON instead of a table.")
-        var json = false
-
         func run() throws {
+            let logger = output.makeLogger("snapshot export")
             try reportingErrors {
                 let checkpoint = try self.checkpoint.map { try SnapshotManifest.Checkpoint.fromRunManifest(path: $0) }
                 let connection = try PostgresConnection.connect(try database.configuration(), applicationName: "backfill snapshot export")
@@ -62,19 +81,17 @@ extension SnapshotCommand {
                 let directory = out ?? "snapshots/\(schema)-\(RunID.compactTime(Date()))"
                 var exporter = SnapshotExporter(connection: connection)
                 let started = Date()
-                if !json {
-                    exporter.onTableExported = { table in
-                        printError("exported \(table.name): \(table.rows) rows, \(formatBytes(table.uncompressedBytes)) → \(formatBytes(table.compressedBytes))")
-                    }
+                exporter.onTableExported = { table in
+                    logger.info("exported \(Display.name(table.name)): \(table.rows) rows, \(formatBytes(table.uncompressedBytes)) → \(formatBytes(table.compressedBytes))")
                 }
                 let manifest = try exporter.export(to: directory, options: .init(
                     schema: schema, tables: splitList(tables), level: level, workers: workers,
                     parallel: parallel, checkpoint: checkpoint, toolVersion: SnapshotCommand.toolVersion))
-                if json {
+                if output.json {
                     FileHandle.standardOutput.write(try manifest.encoded())
                 } else {
                     let seconds = Date().timeIntervalSince(started)
-                    print("Snapshot \(directory): \(manifest.tables.count) tables, \(manifest.totalRows) rows, "
+                    print("Snapshot \(Display.name(directory)): \(manifest.tables.count) tables, \(manifest.totalRows) rows, "
                           + "\(formatBytes(manifest.totalUncompressedBytes)) → \(formatBytes(manifest.totalCompressedBytes)) "
                           + "(ratio \(ratio(manifest.totalUncompressedBytes, manifest.totalCompressedBytes))) in \(String(format: "%.2f", seconds)) s")
                 }
@@ -89,10 +106,19 @@ extension SnapshotCommand {
             The tables are loaded into a new schema and checked before one transaction puts it in \
             place of --schema; any damage or mismatch rolls everything back. With --into-existing \
             the tables are created inside the existing schema instead, leaving its other tables alone.
+
+            Examples:
+              backfill snapshot import snapshots/nightly-20261122T020000Z \\
+                  --schema lifestream_restored
+              backfill snapshot import snapshots/nightly-20261122T020000Z \\
+                  --schema lifestream_shadow --replace
+              backfill snapshot import snapshots/legacy-20261122T020000Z \\
+                  --schema lifestream --into-existing --tables kafka_offsets
             """)
 
         @OptionGroup var config: ConfigOptions
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
 
         @Argument(help: ArgumentHelp("The snapshot folder.", valueName: "dir"))
         var directory: String
@@ -110,17 +136,23 @@ extension SnapshotCommand {
         var intoExisting = false
 
         func run() throws {
+            let logger = output.makeLogger("snapshot import")
             try reportingErrors {
                 let connection = try PostgresConnection.connect(try database.configuration(), applicationName: "backfill snapshot import")
                 defer { connection.close() }
                 var importer = SnapshotImporter(connection: connection)
-                importer.onTableImported = { table in printError("loaded \(table.name): \(table.rows) rows, digests match") }
+                importer.onTableImported = { table in logger.info("loaded \(Display.name(table.name)): \(table.rows) rows, digests match") }
                 let started = Date()
                 let summary = try importer.importSnapshot(from: directory, options: .init(
                     schema: schema, tables: splitList(tables),
                     mode: intoExisting ? .intoExisting(replace: replace) : .swapSchema(replace: replace)))
                 let rows = summary.tables.reduce(Int64(0)) { $0 + $1.rows }
-                print("Imported \(directory) into schema \(summary.schema): \(summary.tables.count) tables, \(rows) rows"
+                if output.json {
+                    FileHandle.standardOutput.write(try jsonData(ImportOutput(snapshot: directory, schema: summary.schema, tables: summary.tables.map(\.name),
+                                                                             rows: rows, replacedExisting: summary.replacedExisting)))
+                    return
+                }
+                print("Imported \(Display.name(directory)) into schema \(Display.name(summary.schema)): \(summary.tables.count) tables, \(rows) rows"
                       + "\(summary.replacedExisting ? " (replaced the previous contents)" : "") in \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
             }
         }
@@ -128,59 +160,82 @@ extension SnapshotCommand {
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check a snapshot's files against its manifest (digests, sizes, row counts); no database needed.")
+            abstract: "Check a snapshot's files against its manifest (digests, sizes, row counts); no database needed.",
+            discussion: """
+            Exit status: 0 intact, 2 damaged or not a snapshot (each problem on stderr).
+
+            Examples:
+              backfill snapshot verify snapshots/nightly-20261122T020000Z
+              backfill snapshot verify snapshots/nightly-20261122T020000Z --json
+            """)
+
+        @OptionGroup var output: OutputOptions
 
         @Argument(help: ArgumentHelp("The snapshot folder.", valueName: "dir"))
         var directory: String
 
-        @Flag(help: "Print the result as JSON.")
-        var json = false
-
         func run() throws {
+            _ = output.makeLogger("snapshot verify")
             try reportingErrors {
                 let report = try SnapshotVerifier.verify(snapshot: directory)
-                if json {
+                if output.json {
                     FileHandle.standardOutput.write(try jsonData(VerifyOutput(report)))
                 } else {
                     for (table, problem) in report.tables {
-                        print("\(problem == nil ? "ok    " : "FAILED") \(table.name) (\(table.file)): \(table.rows) rows, \(formatBytes(table.compressedBytes))")
+                        print("\(problem == nil ? "ok    " : "FAILED") \(Display.name(table.name)) (\(Display.name(table.file))): \(table.rows) rows, \(formatBytes(table.compressedBytes))")
                     }
-                    if report.isValid { print("Snapshot \(directory) is intact.") }
+                    if report.isValid { print("Snapshot \(Display.name(directory)) is intact.") }
                 }
-                for problem in report.problems { printError("error: \(problem)") }
+                for problem in report.problems { printErrorLine("\(problem)") }
                 if !report.isValid { throw ExitCode(2) }
             }
         }
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the snapshots in a folder (from their manifests).")
+        static let configuration = CommandConfiguration(
+            abstract: "List the snapshots in a folder (from their manifests), and exports that never finished.",
+            discussion: """
+            A folder without a readable manifest is listed with its problem. An export that was \
+            killed leaves a hidden .<name>.partial-<n> folder: it is listed as PARTIAL with the \
+            time it was last written to (the nightly removes one untouched for a day; remove it \
+            by hand with rm -r).
+
+            Examples:
+              backfill snapshot list
+              backfill snapshot list --dir /backups/snapshots --json
+            """)
+
+        @OptionGroup var output: OutputOptions
 
         @Option(help: ArgumentHelp("The folder holding snapshots.", valueName: "dir"))
         var dir = "snapshots"
 
-        @Flag(help: "Print the list as JSON.")
-        var json = false
-
         func run() throws {
+            _ = output.makeLogger("snapshot list")
             try reportingErrors {
                 let entries = try SnapshotListing.list(directory: dir)
-                if json {
-                    FileHandle.standardOutput.write(try jsonData(entries.map(ListOutput.init)))
+                let partials = SnapshotListing.partials(directory: dir)
+                if output.json {
+                    FileHandle.standardOutput.write(try jsonData(entries.map(ListOutput.init) + partials.map(ListOutput.init)))
                     return
                 }
                 var lines = [["NAME", "CREATED", "TABLES", "ROWS", "SIZE", "COMPRESSED", "OFFSETS"]]
                 for entry in entries {
                     guard let manifest = entry.manifest else {
-                        lines.append([entry.name, "-", "-", "-", "-", "-", "unreadable: \(entry.problem.map(String.init(describing:)) ?? "")"])
+                        lines.append([Display.name(entry.name), "-", "-", "-", "-", "-", "unreadable: \(Display.line(entry.problem.map(String.init(describing:)) ?? ""))"])
                         continue
                     }
                     let offsets = manifest.checkpoint.map { $0.offsets.map { "\($0.partition):\($0.end)" }.joined(separator: " ") } ?? "-"
-                    lines.append([entry.name, manifest.createdAt, String(manifest.tables.count), String(manifest.totalRows),
+                    lines.append([Display.name(entry.name), Display.line(manifest.createdAt), String(manifest.tables.count), String(manifest.totalRows),
                                   formatBytes(manifest.totalUncompressedBytes), formatBytes(manifest.totalCompressedBytes),
                                   offsets.isEmpty ? "-" : offsets])
                 }
-                if entries.isEmpty { print("No snapshots in \(dir).") } else { print(alignColumns(lines)) }
+                for partial in partials {
+                    lines.append([Display.name(partial.name), "-", "-", "-", "-", "-",
+                                  "PARTIAL: an export of \(Display.name(partial.snapshot)) that did not finish, last written \(Timestamps.iso(partial.lastWritten))"])
+                }
+                if entries.isEmpty && partials.isEmpty { print("No snapshots in \(Display.name(dir)).") } else { print(alignColumns(lines)) }
             }
         }
     }
@@ -210,6 +265,18 @@ private struct VerifyOutput: Encodable {
     }
 }
 
+private struct ImportOutput: Encodable {
+    var snapshot: String
+    var schema: String
+    var tables: [String]
+    var rows: Int64
+    var replacedExisting: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case snapshot, schema, tables, rows, replacedExisting = "replaced_existing"
+    }
+}
+
 private struct ListOutput: Encodable {
     var name: String
     var path: String
@@ -233,8 +300,21 @@ private struct ListOutput: Encodable {
         problem = entry.problem.map(String.init(describing:))
     }
 
+    init(_ partial: SnapshotListing.Partial) {
+        name = partial.name
+        path = partial.path
+        self.partial = true
+        lastWritten = Timestamps.iso(partial.lastWritten)
+        problem = "an export of \(partial.snapshot) that did not finish"
+    }
+
+    /// Only for the folder of an export that did not finish.
+    var partial: Bool?
+    var lastWritten: String?
+
     enum CodingKeys: String, CodingKey {
-        case name, path, tables, rows, checkpoint, problem
+        case name, path, tables, rows, checkpoint, problem, partial
+        case lastWritten = "last_written"
         case createdAt = "created_at", uncompressedBytes = "uncompressed_bytes", compressedBytes = "compressed_bytes"
     }
 }
@@ -248,16 +328,12 @@ private func reportingErrors(_ body: () throws -> Void) throws {
     } catch let exit as ExitCode {
         throw exit
     } catch let error as CustomStringConvertible & Error {
-        printError("error: \(error.description)")
+        printErrorLine(error.description)
         throw ExitCode(2)
     } catch {
-        printError("error: \(error.localizedDescription)")
+        printErrorLine(error.localizedDescription)
         throw ExitCode(2)
     }
-}
-
-private func printError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
 }
 
 /// `--tables a b` and `--tables a,b` both work; nil when none were given.

@@ -1,4 +1,5 @@
 import Backfill
+import Display
 import Foundation
 import Kafka
 import Logging
@@ -120,6 +121,12 @@ final class NightlyJob {
         let manifest: RunManifest
         do {
             manifest = try runner.run(options)
+        } catch var error as BackfillError where error.code == .checkpointOutOfRange {
+            progress.finish()
+            summary.steps.append(.init(name: "run", seconds: Date().timeIntervalSince(began), status: "failed"))
+            // The nightly has no start flags of its own: say how to give it a new start.
+            error.message += "; for the nightly, do that with `backfill run --target-schema \(settings.shadowSchema) --state-schema \(settings.stateSchema) --manifest-dir \(settings.manifestDir)`, so that the next night starts where that run ended"
+            throw error
         } catch {
             progress.finish()
             summary.steps.append(.init(name: "run", seconds: Date().timeIntervalSince(began), status: "failed"))
@@ -199,7 +206,7 @@ final class NightlyJob {
                 }
             }
         }
-        if !deleted.isEmpty { logger.info("pruned old snapshots and reports", metadata: ["count": "\(deleted.count)"]) }
+        if !deleted.isEmpty { logger.info("pruned old snapshots and reports, and exports that never finished", metadata: ["count": "\(deleted.count)"]) }
         return deleted
     }
 
@@ -207,9 +214,10 @@ final class NightlyJob {
     /// summaries and run manifests.
     /// `upcoming`: kinds this night will still add (a dry run adds them all), which count as the
     /// newest of their kind.
+    /// Partial folders of killed exports go after a day whatever the policy.
     private func prunable(protected: Set<String>, started: Date, upcoming: [Retention.Kind] = []) -> [Retention.Item] {
-        guard !policy.isEmpty else { return [] }
-        var items: [Retention.Item] = []
+        var items = Retention.partialSnapshotItems(SnapshotListing.partials(directory: settings.snapshotsDir).map { ($0.path, $0.lastWritten) })
+        guard !policy.isEmpty else { return Retention.select(items, policy: policy, now: started) }
         for (folder, path) in [(Retention.Folder.snapshots, settings.snapshotsDir), (.reports, settings.reportsDir), (.manifests, settings.manifestDir)] {
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { continue }
             let entries = names.map { name -> (name: String, isDirectory: Bool) in
@@ -245,11 +253,11 @@ final class NightlyJob {
                      "  would start " + (summary.startedAfter.map { "after \($0)" } ?? "from the beginning (first night: no manifest)"),
                      "  would read \(plan.totalRecords) records of \(settings.topic) (\(plan.ranges.count) partitions) into \(settings.shadowSchema), then diff against \(settings.liveSchema)"]
         if exportSnapshot { lines.append("  would export a snapshot into \(settings.snapshotsDir)/nightly-<time>") }
-        if policy.isEmpty {
+        if policy.isEmpty && prune.isEmpty {
             lines.append("  retention: none set (--keep-days, --keep), nothing would be pruned")
         } else {
             lines.append("  would prune \(prune.count) item(s)" + (prune.isEmpty ? "" : ":"))
-            for item in prune { lines.append("    \(item.kind.rawValue) \(item.name) (\(item.paths.count) path(s))") }
+            for item in prune { lines.append("    \(item.kind.rawValue) \(Display.name(item.name)) (\(item.paths.count) path(s))") }
         }
         return lines.joined(separator: "\n")
     }

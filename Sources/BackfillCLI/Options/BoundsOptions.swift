@@ -5,10 +5,12 @@ import Snapshot
 
 /// Which records: a start (`--since`, `--from-beginning` or `--after`) and an optional `--until`.
 struct BoundsOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Start at the first record whose timestamp is at or after this instant: RFC 3339 (2026-11-22T00:00:00Z), 'now', or relative (-24h, -90m, -7d).", valueName: "instant"))
+    // `.unconditional`: the value may start with '-' (`--since -24h`), which ArgumentParser
+    // would otherwise take for the next option and report as a missing value.
+    @Option(parsing: .unconditional, help: ArgumentHelp("Start at the first record whose timestamp is at or after this instant: RFC 3339 (2026-11-22T00:00:00Z), 'now', or relative (-24h, -90m, -7d).", valueName: "instant"))
     var since: String?
 
-    @Option(help: ArgumentHelp("Stop before the first record whose timestamp is at or after this instant (same forms as --since). Default: the current end of each partition.", valueName: "instant"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Stop before the first record whose timestamp is at or after this instant (same forms as --since). Default: the current end of each partition.", valueName: "instant"))
     var until: String?
 
     @Flag(help: "Start at the earliest record Kafka still retains.")
@@ -22,6 +24,23 @@ struct BoundsOptions: ParsableArguments {
         guard starts == 1 else {
             throw ValidationError("choose exactly one start: --since INSTANT, --from-beginning, or --after MANIFEST|SNAPSHOT")
         }
+        try Self.checkWindow(since: since, until: until)
+    }
+
+    /// Both instants parse, and a window given by both is not empty: `--since` must be before
+    /// `--until` (an equal pair selects nothing, an inverted one would read nothing and exit 0).
+    /// Relative forms are resolved against one `now`, so `--since -1h --until -2h` is caught too.
+    static func checkWindow(since: String?, until: String?, now: Date = Date()) throws {
+        func instant(_ text: String, _ flag: String) throws -> Int64 {
+            do { return try InstantParser.parse(text, now: now) } catch { throw ValidationError("\(flag): \(error)") }
+        }
+        let start = try since.map { try instant($0, "--since") }
+        let end = try until.map { try instant($0, "--until") }
+        guard let start, let end, start >= end else { return }
+        let shown = "--since \(since!) (\(InstantParser.format(start))) and --until \(until!) (\(InstantParser.format(end)))"
+        throw ValidationError(start == end
+            ? "\(shown) are the same instant, so the window selects no record; --until must be later than --since"
+            : "the window is inverted: \(shown) — --since must be earlier than --until")
     }
 
     func bounds() throws -> RunBounds {
@@ -58,8 +77,7 @@ struct BoundsOptions: ParsableArguments {
             throw BackfillError(.manifest, "the snapshot \(source) has no checkpoint (it was exported without --checkpoint), "
                 + "so it does not say where the next run starts; use the run manifest it was made after")
         }
-        var ends: [Int32: Int64] = [:]
-        for offset in checkpoint.offsets { ends[Int32(offset.partition)] = offset.end }
-        return RunCheckpoint(source: source, topic: checkpoint.topic, runID: checkpoint.runID, ends: ends)
+        return try RunCheckpoint(source: source, topic: checkpoint.topic, runID: checkpoint.runID,
+                                 offsets: checkpoint.offsets.map { (Int32(clamping: $0.partition), $0.end) })
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Display
 import Foundation
 import Kafka
 import Logging
@@ -57,6 +58,7 @@ struct LineLogHandler: LogHandler {
         case .text:
             line = "\(time) \(event.level) \(event.message)"
             for (key, value) in all.sorted(by: { $0.key < $1.key }) { line += " \(key)=\(value)" }
+            line = Display.line(line)  // one event, one line, whatever a name in it holds
         case .json:
             var object: [String: String] = ["time": time, "level": "\(event.level)", "message": "\(event.message)", "logger": label]
             for (key, value) in all { object[key] = "\(value)" }

@@ -1,3 +1,4 @@
+import Display
 import Foundation
 
 /// The cutover report as Markdown, JSON, a self-contained HTML page (inline CSS and SVG, no
@@ -39,10 +40,10 @@ public enum CutoverRendering {
     // MARK: Terminal
 
     public static func text(_ report: CutoverReport) -> String {
-        var lines = ["cutover \(report.diff.left.schema) (live) vs \(report.diff.right.schema) (rebuilt) on \(report.topic): "
+        var lines = ["cutover \(Display.name(report.diff.left.schema)) (live) vs \(Display.name(report.diff.right.schema)) (rebuilt) on \(Display.name(report.topic)): "
                      + report.verdict.rawValue.uppercased()]
-        for check in report.checks { lines.append("  \(check.passed ? "ok  " : "FAIL") \(check.name): \(check.detail)") }
-        lines.append("  legacy: " + legacySentence(report.legacy))
+        for check in report.checks { lines.append("  \(check.passed ? "ok  " : "FAIL") \(check.name): \(Display.line(check.detail))") }
+        lines.append("  legacy: " + Display.line(legacySentence(report.legacy)))
         return lines.joined(separator: "\n")
     }
 
