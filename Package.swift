@@ -29,6 +29,7 @@ let package = Package(
         ]),
         .target(name: "Reconcile", dependencies: [
             "Postgres", "Lifestream", "Kafka", "Snapshot", "Pipeline",
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Snapshot", dependencies: [
