@@ -56,16 +56,23 @@ public enum JSONReport {
         } catch {
             throw ReconcileError(code: .unreadableReport, message: "the diff report is not a JSON object: \(error)")
         }
-        guard version == DiffReport.currentFormatVersion else {
+        guard version == DiffReport.currentFormatVersion || version == DiffReport.rulesFormatVersion else {
             throw ReconcileError(code: .unreadableReport,
                                  message: "the diff report has format_version \(version.map(String.init) ?? "none"), "
-                                    + "this tool reads \(DiffReport.currentFormatVersion)")
+                                    + "this tool reads \(DiffReport.currentFormatVersion) and \(DiffReport.rulesFormatVersion)")
         }
+        let report: DiffReport
         do {
-            return try decoder().decode(DiffReport.self, from: data)
+            report = try decoder().decode(DiffReport.self, from: data)
         } catch {
             throw ReconcileError(code: .unreadableReport, message: "the diff report does not have the expected shape: \(error)")
         }
+        guard (report.verdictRules != nil) == (version == DiffReport.rulesFormatVersion) else {
+            throw ReconcileError(code: .unreadableReport,
+                                 message: "the diff report has format_version \(version ?? 0) but "
+                                    + (report.verdictRules == nil ? "no verdict_rules, which that version has" : "verdict_rules, which only version 2 has"))
+        }
+        return report
     }
 
     /// The encoder behind `render`, for reports that embed a diff in their own JSON.
