@@ -41,6 +41,13 @@ import Foundation
 ///
 /// Values are PostgreSQL's text in the diff's session settings; `null` is SQL NULL or, for a
 /// row on one side only, the side without it (`kind` says which).
+///
+/// `format_version` 2 is written only when a rules file judged the diff (`DiffReport.verdictRules`):
+/// the same keys with the same raw meaning, plus `verdict_rules` (each rule with its line, rows,
+/// accepted rows, reason and example; the everything-else limit; totals raw, accepted and
+/// remaining), each table's `ruled` counts, and a sample value's `accepted_by`; `verdict` is
+/// decided after the rules and `causes` count the rows still differing after the column rules.
+/// The full shape: docs/operations/verdict-rules.md.
 public enum JSONReport {
     public static func render(_ report: DiffReport) throws -> String {
         String(decoding: try encoder().encode(report), as: UTF8.self) + "\n"

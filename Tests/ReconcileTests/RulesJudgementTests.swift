@@ -51,7 +51,7 @@ struct RulesJudgementTests {
         let atLimit = Self.judge(rules, Self.tables(missing: 2))
         #expect(atLimit.outcome.verdict == .withinThreshold)
         #expect(atLimit.outcome.totals == .init(differences: 5, acceptedByColumnRules: 2, acceptedByCauseRules: 3, remaining: 0))
-        #expect(atLimit.outcome.rules.map(\.accepted) == [2, 1, 2])
+        #expect(atLimit.outcome.rules.map(\.accepted) == [2, 2, 1])  // file order
         #expect(atLimit.tables[0].ruled?.acceptedByCauseRules == 3)
         #expect(atLimit.tables[0].ruled?.differences == 0)
 
@@ -146,5 +146,40 @@ struct RulesJudgementTests {
         #expect(text.contains("# [tables.links.columns.status]"))
         #expect(text.contains("largest difference 3.5e-15, relative 1.7e-16"))
         #expect(text.contains("# missing_event: 2 rows in 1 subjects (links 2)"))
+    }
+}
+
+@Suite("Verdict rules and the same-database query")
+struct RulesStatementTests {
+    static let table = ResolvedTable(spec: TableSpec(name: "t", primaryKey: ["id"]),
+                                     keyColumns: [DiffColumn(name: "id", type: "text")],
+                                     valueColumns: [DiffColumn(name: "x", type: "double precision"), DiffColumn(name: "ts", type: "timestamp with time zone")])
+
+    @Test("without ruled columns the statement is exactly the rule-less one; with them only the ruled column's values are added")
+    func statement() {
+        let plain = SameDatabaseDiff.differingRowsStatement(Self.table, left: "a.t", right: "b.t", subjectValue: nil)
+        #expect(plain == "COPY (SELECT CASE WHEN l.\"id\" IS NULL THEN 'R' WHEN r.\"id\" IS NULL THEN 'L' ELSE 'C' END, "
+            + "coalesce(l.\"id\", r.\"id\"), l.\"x\" IS DISTINCT FROM r.\"x\", l.\"ts\" IS DISTINCT FROM r.\"ts\" "
+            + "FROM a.t l FULL JOIN b.t r ON l.\"id\" = r.\"id\" WHERE l.\"id\" IS NULL OR r.\"id\" IS NULL OR "
+            + "l.\"x\" IS DISTINCT FROM r.\"x\" OR l.\"ts\" IS DISTINCT FROM r.\"ts\") TO STDOUT")
+        let ruled = SameDatabaseDiff.differingRowsStatement(Self.table, left: "a.t", right: "b.t", subjectValue: nil, values: [0])
+        #expect(ruled.contains(", CASE WHEN l.\"x\" IS DISTINCT FROM r.\"x\" THEN l.\"x\" END, CASE WHEN l.\"x\" IS DISTINCT FROM r.\"x\" THEN r.\"x\" END FROM"))
+        #expect(ruled.replacingOccurrences(of: ", CASE WHEN l.\"x\" IS DISTINCT FROM r.\"x\" THEN l.\"x\" END, CASE WHEN l.\"x\" IS DISTINCT FROM r.\"x\" THEN r.\"x\" END", with: "") == plain)
+    }
+
+    @Test("an ignore rule needs no values; a tolerance does; a table without rules takes the plain path")
+    func needsValues() throws {
+        let rules = try VerdictRules.parse("""
+            [tables.t.columns.x]
+            absolute = 1e-9
+            reason = "noise"
+
+            [tables.t.columns.ts]
+            ignore = true
+            reason = "processing time"
+            """, path: "rules.toml")
+        #expect(TableRules(table: Self.table, rules: rules, statistics: false)?.needsValues == [true, false])
+        #expect(TableRules(table: Self.table, rules: try VerdictRules.parse("", path: "empty.toml"), statistics: false) == nil)
+        #expect(TableRules(table: Self.table, rules: nil, statistics: true)?.needsValues == [true, true])
     }
 }

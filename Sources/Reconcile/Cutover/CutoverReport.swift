@@ -208,7 +208,7 @@ public struct CutoverReport: Sendable, Codable, Equatable {
                 name: "diff", passed: diff.verdict != .diverged,
                 detail: differences == 0 ? "all \(diff.tables.count) tables match"
                     : "\(differences) differing rows; " + RulesRendering.sentence(rules)
-                        + rules.failures.map { "; fails: \($0)" }.joined())
+                        + rules.rules.filter { !$0.passed }.map { "; \($0.id) over its limit (\($0.rows) > \($0.limit ?? 0) rows)" }.joined())
         } else {
             diffCheck = CutoverCheck(
                 name: "diff", passed: differences <= thresholds.maxDiffRows,

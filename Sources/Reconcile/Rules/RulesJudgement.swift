@@ -86,6 +86,8 @@ enum RulesJudgement {
         if !rest.passed {
             failures.append("\(totals.remaining) differing rows no rule accepted > \(limit) allowed for everything else (\(setBy))")
         }
+        // In file order, so the report reads beside the file.
+        results.sort { $0.line < $1.line }
         let outcome = RulesOutcome(file: rules.file, sha256: rules.sha256, rules: results, everythingElse: rest, totals: totals,
                                    failures: failures, notes: notes)
         return (judged, outcome)

@@ -1,7 +1,7 @@
 /// The part of TOML a rules file uses, parsed with the line of every key kept, so that every
 /// error — a syntax error here, or an unknown column or a missing reason found later — names
 /// the line to fix. (TOMLKit, the package mirror's TOML library, reports positions only for
-/// syntax errors: see docs/decisions/0002-verdict-rules-format.md.)
+/// syntax errors: see docs/decisions/0023-verdict-rules-format.md.)
 ///
 /// Accepted, as TOML 1.0 defines them: comments, `[table.headers]`, `key = value` with bare,
 /// quoted and dotted keys, basic and literal strings on one line, decimal integers and floats
@@ -355,68 +355,6 @@ enum RulesTOML {
             guard peek == UInt8(ascii: "'") else { throw error("the string is not closed with ' on this line") }
             defer { position += 1 }
             return String(decoding: bytes[start..<position], as: UTF8.self)
-        }
-
-        // MARK: Building the tree
-
-        /// Opens `[path]`: creates it (and its parents) or marks an implicit one explicit.
-        mutating func defineTable(_ path: [String], line: Int) throws {
-            let file = self.path
-            try Self.open(path, in: &root, line: line, header: true,
-                          error: { ReconcileError(code: .invalidRules, message: "\(file):\($1): \($0)") })
-        }
-
-        mutating func store(_ path: [String], _ value: Value, line: Int) throws {
-            let file = self.path
-            try Self.insert(path, value, into: &root, line: line,
-                            error: { ReconcileError(code: .invalidRules, message: "\(file):\($1): \($0)") })
-        }
-
-        typealias MakeError = (String, Int) -> ReconcileError
-
-        static func open(_ path: [String], in table: inout Table, line: Int, header: Bool, error: MakeError) throws {
-            guard let first = path.first else { return }
-            let name = first
-            if let index = table.entries.firstIndex(where: { $0.key == name }) {
-                guard case .table(var child) = table.entries[index].value.kind else {
-                    throw error("\(name) was already given a value on line \(table.entries[index].value.line); it cannot also be a table", line)
-                }
-                if path.count == 1 {
-                    if header && child.explicit {
-                        throw error("the table [\(name)] is defined twice (first on line \(child.line))", line)
-                    }
-                    if header { child.explicit = true }
-                } else {
-                    try open(Array(path.dropFirst()), in: &child, line: line, header: header, error: error)
-                }
-                table.entries[index].value.kind = .table(child)
-            } else {
-                var child = Table(line: line, explicit: header && path.count == 1)
-                if path.count > 1 { try open(Array(path.dropFirst()), in: &child, line: line, header: header, error: error) }
-                table.entries.append((name, Value(kind: .table(child), line: line)))
-            }
-        }
-
-        static func insert(_ path: [String], _ value: Value, into table: inout Table, line: Int, error: MakeError) throws {
-            if path.count > 1 {
-                try open(Array(path.dropLast()), in: &table, line: line, header: false, error: error)
-                try descend(Array(path.dropLast()), in: &table) { child in
-                    try insert([path.last!], value, into: &child, line: line, error: error)
-                }
-                return
-            }
-            let name = path[0]
-            if let existing = table[name] {
-                throw error("\(name) is set twice (first on line \(existing.line))", line)
-            }
-            table.entries.append((name, value))
-        }
-
-        static func descend(_ path: [String], in table: inout Table, _ body: (inout Table) throws -> Void) throws {
-            guard let first = path.first, let index = table.entries.firstIndex(where: { $0.key == first }),
-                  case .table(var child) = table.entries[index].value.kind else { return try body(&table) }
-            if path.count == 1 { try body(&child) } else { try descend(Array(path.dropFirst()), in: &child, body) }
-            table.entries[index].value.kind = .table(child)
         }
 
         // MARK: Whitespace
