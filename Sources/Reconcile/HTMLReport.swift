@@ -110,17 +110,11 @@ public enum HTMLReport {
                         + "<th class=\"n\">only right</th><th class=\"n\">changed</th><th class=\"n\">accepted</th>"
                         + "<th class=\"n\">after rules</th><th>changed columns (raw→after rules)</th></tr>"]
         for table in report.tables {
-            let after = Dictionary((table.ruled?.changedColumns ?? []).map { ($0.column, $0.rows) }, uniquingKeysWith: { $1 })
-            let columns = table.changedColumns.filter { $0.rows > 0 }.map { column in
-                after[column.column].map { $0 == column.rows ? "\(column.column) \(column.rows)" : "\(column.column) \(column.rows)→\($0)" }
-                    ?? "\(column.column) \(column.rows)"
-            }.joined(separator: ", ")
-            let accepted = (table.ruled?.acceptedByColumnRules ?? 0) + (table.ruled?.acceptedByCauseRules ?? 0)
             let left = table.ruled?.differences ?? table.differences
             rows.append("<tr\(left == 0 ? "" : " class=\"differs\"")><td>\(escape(table.name))</td>"
-                + [table.leftRows, table.rightRows, table.onlyLeft, table.onlyRight, table.changed, accepted, left]
+                + [table.leftRows, table.rightRows, table.onlyLeft, table.onlyRight, table.changed, RulesRendering.accepted(table), left]
                     .map { "<td class=\"n\">\($0)</td>" }.joined()
-                + "<td>\(escape(columns))</td></tr>")
+                + "<td>\(escape(RulesRendering.changedColumns(table)))</td></tr>")
         }
         let totals = report.totals
         let rules = report.verdictRules

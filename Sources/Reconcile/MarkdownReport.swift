@@ -75,16 +75,10 @@ public enum MarkdownReport {
             "|---|--:|--:|--:|--:|--:|--:|--:|---|",
         ]
         for table in report.tables {
-            let ruled = table.ruled
-            let after = Dictionary((ruled?.changedColumns ?? []).map { ($0.column, $0.rows) }, uniquingKeysWith: { $1 })
-            let columns = table.changedColumns.filter { $0.rows > 0 }.map { column in
-                after[column.column].map { $0 == column.rows ? "\(column.column) \(column.rows)" : "\(column.column) \(column.rows)→\($0)" }
-                    ?? "\(column.column) \(column.rows)"
-            }
-            let accepted = (ruled?.acceptedByColumnRules ?? 0) + (ruled?.acceptedByCauseRules ?? 0)
-            let left = ruled?.differences ?? table.differences
+            let left = table.ruled?.differences ?? table.differences
             lines.append("| \(cell(table.name))\(left == 0 ? "" : " ✗") | \(table.leftRows) | \(table.rightRows) | "
-                + "\(table.onlyLeft) | \(table.onlyRight) | \(table.changed) | \(accepted) | \(left) | \(cell(columns.joined(separator: ", "))) |")
+                + "\(table.onlyLeft) | \(table.onlyRight) | \(table.changed) | \(RulesRendering.accepted(table)) | \(left) | "
+                + "\(cell(RulesRendering.changedColumns(table))) |")
         }
         let totals = report.totals
         let rules = report.verdictRules

@@ -8,7 +8,7 @@ public enum TextSummary {
         let header = ["table", "left", "right", "only-left", "only-right", "changed"] + (ruled ? ["accepted", "after-rules"] : [])
         let rows = report.tables.map { table in
             [table.name, String(table.leftRows), String(table.rightRows), String(table.onlyLeft), String(table.onlyRight), String(table.changed)]
-                + (ruled ? [String((table.ruled?.acceptedByColumnRules ?? 0) + (table.ruled?.acceptedByCauseRules ?? 0)),
+                + (ruled ? [String(RulesRendering.accepted(table)),
                             String(table.ruled?.differences ?? table.differences)] : [])
         }
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }

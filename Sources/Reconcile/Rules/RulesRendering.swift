@@ -13,6 +13,21 @@ public enum RulesRendering {
         return parts.joined(separator: "; ")
     }
 
+    /// A table's changed columns as `status 3, updated_at 12→0`: raw, then after the column
+    /// rules where a rule took some of its rows.
+    static func changedColumns(_ table: TableDiff) -> String {
+        let after = Dictionary((table.ruled?.changedColumns ?? []).map { ($0.column, $0.rows) }, uniquingKeysWith: { $1 })
+        return table.changedColumns.filter { $0.rows > 0 }.map { column in
+            guard let rows = after[column.column], rows != column.rows else { return "\(column.column) \(column.rows)" }
+            return "\(column.column) \(column.rows)→\(rows)"
+        }.joined(separator: ", ")
+    }
+
+    /// Rows of `table` the rules accepted (column and cause rules).
+    static func accepted(_ table: TableDiff) -> Int {
+        (table.ruled?.acceptedByColumnRules ?? 0) + (table.ruled?.acceptedByCauseRules ?? 0)
+    }
+
     static func rowsWord(_ count: Int) -> String { count == 1 ? "1 row" : "\(count) rows" }
 
     /// The rule's result in a word: accepted, over its limit, not applied.
