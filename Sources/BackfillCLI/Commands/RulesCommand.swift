@@ -20,7 +20,7 @@ struct RulesCommand: ParsableCommand {
           limit = 0
           reason = "nothing else may differ"
 
-          [causes.missing_event]       # a cause (see backfill diff --help) up to a limit
+          [causes.missing_event]       # a cause, accepted up to a limit
           limit = 50                   # or "unlimited"
           reason = "the live job is still catching up"
 
@@ -35,6 +35,12 @@ struct RulesCommand: ParsableCommand {
           [tables.subjects.columns.updated_at]
           ignore = true
           reason = "processing time, not event time"
+
+        Causes: partial_before_create, duplicate_different_payload, out_of_order, \
+        missing_event, live_column_rule, unexplained (see backfill diff's reports). A column \
+        has one comparison; tolerances need a number column, precisions a timestamp one; key \
+        columns cannot be loosened. A changed row is accepted when rules cover all its \
+        differences; cause rules accept the rows still differing, none when over their limit.
 
         Errors name the file and line; exit 2. Reference: docs/operations/verdict-rules.md.
         """,
