@@ -30,6 +30,7 @@ let package = Package(
         ]),
         .target(name: "Reconcile", dependencies: [
             "Postgres", "Lifestream", "Kafka", "Snapshot", "Pipeline", "Display",
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Snapshot", dependencies: [

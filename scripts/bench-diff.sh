@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Benchmarks `backfill diff` on two 1M-row temperature_readings tables with 0.1 % differences
 # (400 changed, 300 missing, 300 extra rows) against the bare differing-rows count query,
-# in one database and across two databases, and against reladiff when it is on the PATH.
+# in one database and across two databases, with and without verdict rules (a tolerance
+# that accepts the 400 changed rows and an ignored column), and against reladiff when it is
+# on the PATH.
 #
 #   DATABASE_URL=postgresql://… PG_BIN=/path/to/pg/bin scripts/bench-diff.sh [--rows N] [--keep] [--no-reladiff]
 #
@@ -87,10 +89,27 @@ cross=$(best_of_3 "$backfill" diff --left-url "$DATABASE_URL" --right-url "$othe
     --tables temperature_readings --no-causes --reports-dir "$reports")
 "$backfill" diff --left-url "$DATABASE_URL" --right-url "$other_url" --left bench_diff_a --right bench_diff_b \
     --tables temperature_readings --no-causes --reports-dir "$reports" | sed -n 2,3p || true
+# Verdict rules: a tolerance (its two values come back from the same-database query for the
+# differing rows) that accepts the 400 changed rows, and an ignored column.
+cat > "$reports/rules.toml" <<'TOML'
+[tables.temperature_readings.columns.celsius]
+absolute = 1
+reason = "bench: accepts the planted +0.5 changes"
+
+[tables.temperature_readings.columns.humidity]
+ignore = true
+reason = "bench: an ignored column"
+TOML
+same_rules=$(best_of_3 "$backfill" diff --database-url "$DATABASE_URL" --left bench_diff_a --right bench_diff_b \
+    --tables temperature_readings --no-causes --reports-dir "$reports" --rules "$reports/rules.toml")
+cross_rules=$(best_of_3 "$backfill" diff --left-url "$DATABASE_URL" --right-url "$other_url" --left bench_diff_a --right bench_diff_b \
+    --tables temperature_readings --no-causes --reports-dir "$reports" --rules "$reports/rules.toml")
 
 echo "bare count query (psql, incl. start-up):  ${bare} s"
 echo "backfill diff, same database:             ${same} s  ($(python3 -c "print(f'{$same / $bare:.2f}')") x bare)"
 echo "backfill diff, two databases (streamed):  ${cross} s  ($(python3 -c "print(f'{$cross / $bare:.2f}')") x bare)"
+echo "  with verdict rules, same database:       ${same_rules} s  ($(python3 -c "print(f'{$same_rules / $same:.2f}')") x without)"
+echo "  with verdict rules, two databases:       ${cross_rules} s  ($(python3 -c "print(f'{$cross_rules / $cross:.2f}')") x without)"
 if [ "$reladiff" = false ]; then
     echo "reladiff: skipped (--no-reladiff)"
 elif command -v reladiff > /dev/null; then

@@ -36,8 +36,9 @@ echo "==> archiving the rebuilt tables as a zstd snapshot with a checkpoint mani
 "$bin" snapshot export --schema lifestream_shadow --out snapshots/demo-shadow --checkpoint snapshots/manifests/latest.json
 "$bin" snapshot list
 
-echo "==> cutover report: lag, diff with causes, legacy tables, verdict (diverged here, as expected)"
-"$bin" cutover-report --topic "$topic" --left lifestream --right lifestream_shadow || [ $? -eq 1 ]  # 2 (error) stops the demo
+echo "==> cutover report judged by the verdict rules of examples/rules.toml: lag, diff with causes raw and after the rules"
+echo "    (each rule with the rows it accepted and its reason), legacy tables, verdict (still diverged here, as expected)"
+"$bin" cutover-report --topic "$topic" --left lifestream --right lifestream_shadow --rules examples/rules.toml || [ $? -eq 1 ]  # 2 (error) stops the demo
 echo "cutover report: $root/reports/cutover-latest.html"
 
 echo "==> the nightly job as cron runs it: from the last manifest, diff, snapshot, retention, summary and metrics (exit 1: diverged, as expected)"
@@ -51,7 +52,8 @@ echo "==> embeddings: 500 text messages embedded by the reference service into p
 
 echo
 echo "Done. Look at:"
-echo "  reports/cutover-latest.html       the cutover report: verdict, lag, every difference per table and cause"
+echo "  reports/cutover-latest.html       the cutover report: verdict, lag, every difference per table and cause, raw and after rules"
+echo "  examples/rules.toml               the verdict rules it was judged by (backfill rules suggest proposes a start)"
 echo "  reports/latest.html               the diff alone"
 echo "  reports/latest.md, latest.json    the same for a pull request or a machine"
 echo "  reports/nightly-latest.json       the nightly summary (steps, durations, counts); reports/backfill.prom its metrics"

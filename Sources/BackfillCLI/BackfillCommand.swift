@@ -32,6 +32,7 @@ struct BackfillCommand: ParsableCommand {
             DiffCommand.self,
             LagCommand.self,
             CutoverReportCommand.self,
+            RulesCommand.self,
             CleanupLegacyCommand.self,
             NightlyCommand.self,
             ConfigCommand.self,

@@ -58,11 +58,33 @@ public struct NightlySummary: Codable, Sendable, Equatable {
         /// Differing rows per table (only-left + only-right + changed), every table listed.
         public var tables: [String: Int]
         public var reports: [String]
-        public init(verdict: String, differences: Int, tables: [String: Int], reports: [String]) {
+        /// How the verdict rules judged the diff; absent without a rules file.
+        public var rules: Rules?
+        public init(verdict: String, differences: Int, tables: [String: Int], reports: [String], rules: Rules? = nil) {
             self.verdict = verdict
             self.differences = differences
             self.tables = tables
             self.reports = reports
+            self.rules = rules
+        }
+
+        /// The verdict rules' totals: `differences` stays the raw count.
+        public struct Rules: Codable, Sendable, Equatable {
+            public var file: String
+            /// Differing rows a rule accepted.
+            public var accepted: Int
+            /// Differing rows no rule accepted, judged against `limit`.
+            public var remaining: Int
+            public var limit: Int
+            /// Why the verdict is diverged, one sentence each.
+            public var failures: [String]
+            public init(file: String, accepted: Int, remaining: Int, limit: Int, failures: [String]) {
+                self.file = file
+                self.accepted = accepted
+                self.remaining = remaining
+                self.limit = limit
+                self.failures = failures
+            }
         }
     }
 
@@ -128,6 +150,11 @@ public struct NightlySummary: Codable, Sendable, Equatable {
             let differing = diff.tables.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
             if !differing.isEmpty { text += " (" + differing.joined(separator: ", ") + ")" }
             lines.append(text)
+            if let rules = diff.rules {
+                lines.append("  after rules (\(Display.name(rules.file))): \(rules.accepted) accepted, \(rules.remaining) left "
+                             + "\(rules.remaining <= rules.limit ? "≤" : ">") \(rules.limit)")
+                for failure in rules.failures { lines.append("  fails: \(Display.line(failure))") }
+            }
             if let html = diff.reports.first(where: { $0.hasSuffix(".html") }) ?? diff.reports.first { lines.append("  report: \(Display.name(html))") }
         }
         if let snapshot {

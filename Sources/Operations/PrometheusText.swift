@@ -36,6 +36,11 @@ public enum PrometheusText {
                    diff.tables.sorted { $0.key < $1.key }.map { ([("table", $0.key)], Double($0.value)) })
             metric("backfill_diff_diverged", "gauge", "1 when the last diff's verdict was diverged.",
                    [([], diff.verdict == "diverged" ? 1 : 0)])
+            if let rules = diff.rules {
+                metric("backfill_diff_rows_after_rules", "gauge", "Differing rows no verdict rule accepted (judged against the everything-else limit).",
+                       [([], Double(rules.remaining))])
+                metric("backfill_diff_rows_accepted", "gauge", "Differing rows the verdict rules accepted.", [([], Double(rules.accepted))])
+            }
         }
         if let snapshot = summary.snapshot {
             metric("backfill_snapshot_rows", "gauge", "Rows in the last nightly snapshot.", [([], Double(snapshot.rows))])

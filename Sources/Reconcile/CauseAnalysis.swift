@@ -59,7 +59,9 @@ enum CauseAnalysis {
             for (index, pending) in accumulator.samples.enumerated() {
                 guard let subject = pending.subject else { continue }
                 let rule = pending.kind == .changed
-                    && accumulator.explainedByLiveColumnRule(pending.differing.indices.filter { pending.differing[$0] })
+                    && accumulator.explainedByLiveColumnRule(pending.differing.indices.filter {
+                        pending.differing[$0] && pending.acceptedBy?[$0] == nil
+                    })
                 let (cause, explanation) = CauseClassifier.classify(evidence[subject], kind: pending.kind, liveColumnRule: rule)
                 table.samples[index].cause = cause
                 table.samples[index].explanation = explanation

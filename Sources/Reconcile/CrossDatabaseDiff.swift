@@ -14,6 +14,8 @@ struct CrossDatabaseDiff {
     let left: DiffSide
     let right: DiffSide
     let sampleLimit: Int
+    var rules: VerdictRules? = nil
+    var statistics = false
 
     func diff(_ tables: [ResolvedTable]) throws -> [DiffAccumulator] {
         guard !tables.isEmpty else { return [] }
@@ -22,7 +24,8 @@ struct CrossDatabaseDiff {
         let rightStream = TableStream(configuration: right.configuration,
                                       statements: tables.map { Self.statement($0, schema: right.schema, side: "right", byteOrdered: $0.rightByteOrdered) })
         return try Self.merge(tables, left: leftStream, leftLabel: "left side, table \(left.schema).",
-                              right: rightStream, rightLabel: "right side, table \(right.schema).", sampleLimit: sampleLimit)
+                              right: rightStream, rightLabel: "right side, table \(right.schema).", sampleLimit: sampleLimit,
+                              rules: rules, statistics: statistics)
     }
 
     /// Starts both streams and merges them table by table. Each stream must deliver the tables in
@@ -30,15 +33,16 @@ struct CrossDatabaseDiff {
     /// ordered as `ResolvedTable.allColumns`. Labels prefix the table name in errors.
     static func merge(
         _ tables: [ResolvedTable], left leftStream: TableStream, leftLabel: String,
-        right rightStream: TableStream, rightLabel: String, sampleLimit: Int
+        right rightStream: TableStream, rightLabel: String, sampleLimit: Int, rules: VerdictRules? = nil, statistics: Bool = false
     ) throws -> [DiffAccumulator] {
         leftStream.start()
         rightStream.start()
         do {
             var results: [DiffAccumulator] = []
             for table in tables {
+                let accumulator = DiffAccumulator(table: table, sampleLimit: sampleLimit, rules: rules, statistics: statistics)
                 results.append(try merge(table, leftStream, rightStream, leftLabel: leftLabel, rightLabel: rightLabel,
-                                         sampleLimit: sampleLimit))
+                                         into: accumulator))
             }
             leftStream.join()
             rightStream.join()
@@ -65,10 +69,10 @@ struct CrossDatabaseDiff {
 
     private static func merge(
         _ table: ResolvedTable, _ leftStream: TableStream, _ rightStream: TableStream,
-        leftLabel: String, rightLabel: String, sampleLimit: Int
+        leftLabel: String, rightLabel: String, into accumulator: DiffAccumulator
     ) throws -> DiffAccumulator {
         let started = ContinuousClock.now
-        var accumulator = DiffAccumulator(table: table, sampleLimit: sampleLimit)
+        var accumulator = accumulator
         let keyCount = table.keyColumns.count
         let fieldCount = table.allColumns.count
         let equality = table.allColumns.map(\.textEquality)
@@ -123,12 +127,22 @@ struct CrossDatabaseDiff {
                     if !equal { changedColumns.append(field - keyCount) }
                 }
                 if !changedColumns.isEmpty {
-                    accumulator.record(.changed, subject: subject(l, lr), changedColumns: changedColumns)
-                    if !accumulator.samplesFull {
+                    var acceptedBy: [String?]?
+                    var differs = true
+                    if accumulator.columnRules != nil {
+                        acceptedBy = accumulator.recordChanged(
+                            subject: subject(l, lr), changedColumns: changedColumns, keysAscending: true, key: { key(l, lr) },
+                            values: { column in (l.bytes(lr, keyCount + column), r.bytes(rr, keyCount + column)) })
+                        differs = acceptedBy != nil  // nil: every difference accepted by a rule, counted, not sampled
+                    } else {
+                        accumulator.record(.changed, subject: subject(l, lr), changedColumns: changedColumns)
+                    }
+                    if differs, !accumulator.samplesFull {
                         var flags = Array(repeating: false, count: fieldCount - keyCount)
                         for column in changedColumns { flags[column] = true }
                         accumulator.offerSample(.init(kind: .changed, key: key(l, lr), left: values(l, lr),
-                                                      right: values(r, rr), differing: flags, subject: subject(l, lr)))
+                                                      right: values(r, rr), differing: flags, subject: subject(l, lr),
+                                                      acceptedBy: acceptedBy))
                     }
                 }
                 try leftCursor.advance()

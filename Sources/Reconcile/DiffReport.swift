@@ -72,7 +72,12 @@ public struct DiffTotals: Sendable, Codable, Equatable {
 /// The JSON form (`JSONReport`) is this type with snake_case keys; `format_version` changes
 /// whenever a field is removed or changes meaning (adding fields does not).
 public struct DiffReport: Sendable, Codable, Equatable {
+    /// Written without a rules file, with exactly the shape it always had.
     public static let currentFormatVersion = 1
+    /// Written when a rules file judged the diff: `verdict_rules` and each table's `ruled` are
+    /// there, the verdict is decided after the rules, and `causes` count the rows still
+    /// differing after the column rules. Raw counts keep their keys and meaning.
+    public static let rulesFormatVersion = 2
 
     public var formatVersion: Int
     /// When the diff started, to the second, UTC.
@@ -86,13 +91,15 @@ public struct DiffReport: Sendable, Codable, Equatable {
     public var totals: DiffTotals
     public var tables: [TableDiff]
     public var causes: CauseSummary
+    /// How the rules file judged the diff; nil without one.
+    public var verdictRules: RulesOutcome?
     public var durationMilliseconds: Int
 
     public init(
         generatedAt: Date, mode: DiffMode, left: DiffSource, right: DiffSource, tables: [TableDiff],
-        causes: CauseSummary, maxDiffRows: Int, durationMilliseconds: Int
+        causes: CauseSummary, maxDiffRows: Int, durationMilliseconds: Int, rules: RulesOutcome? = nil
     ) {
-        self.formatVersion = Self.currentFormatVersion
+        self.formatVersion = rules == nil ? Self.currentFormatVersion : Self.rulesFormatVersion
         self.generatedAt = Date(timeIntervalSince1970: generatedAt.timeIntervalSince1970.rounded(.down))
         self.mode = mode
         self.left = left
@@ -102,8 +109,12 @@ public struct DiffReport: Sendable, Codable, Equatable {
         self.causes = causes
         self.durationMilliseconds = durationMilliseconds
         self.totals = DiffTotals(tables)
-        self.verdict = DiffVerdict.judge(differences: totals.differences, maxDiffRows: maxDiffRows)
+        self.verdictRules = rules
+        self.verdict = rules?.verdict ?? DiffVerdict.judge(differences: totals.differences, maxDiffRows: maxDiffRows)
     }
+
+    /// Differing rows no rule accepted: the raw count without a rules file.
+    public var differencesAfterRules: Int { verdictRules?.totals.remaining ?? totals.differences }
 
     public func table(_ name: String) -> TableDiff? { tables.first { $0.name == name } }
 }

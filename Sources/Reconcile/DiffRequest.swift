@@ -17,6 +17,14 @@ public struct DiffRequest: Sendable {
     /// A snapshot folder to compare instead of the left schema: it is the left side, `right`
     /// the schema it is compared with (`left` is then ignored).
     public var snapshot: String?
+    /// The verdict rules the diff is judged by; nil judges by `maxDiffRows` alone, as always.
+    public var rules: VerdictRules?
+    /// Where `maxDiffRows` was given explicitly (`--max-diff-rows`, BACKFILL_MAX_DIFF_ROWS from
+    /// a file…): it then overrides a rules file's `[other]` limit. nil when it is the default.
+    public var maxDiffRowsSource: String?
+    /// Collect how far apart changed numbers and timestamps are (`ColumnStatistics`), for
+    /// `backfill rules suggest`; the same-database query then returns those values too.
+    public var collectStatistics = false
 
     public init(
         left: DiffSide, right: DiffSide, tables: [TableSpec] = TableSpec.lifestream, sampleLimit: Int = 5,

@@ -24,13 +24,15 @@ public enum DiffRunner {
         try TableCatalog.requireSchema(request.right.schema, on: rightConnection, side: "right")
         let tables = try TableCatalog.resolve(request.tables, left: (leftConnection, request.left.schema),
                                               right: (rightConnection, request.right.schema))
+        try request.rules?.validate(against: RulesCatalog.lifestream.overlaid(with: tables))
 
         let accumulators: [DiffAccumulator] = switch mode {
         case .sameDatabase:
-            try SameDatabaseDiff(connection: leftConnection, leftSchema: request.left.schema,
-                                 rightSchema: request.right.schema, sampleLimit: request.sampleLimit).diff(tables)
+            try SameDatabaseDiff(connection: leftConnection, leftSchema: request.left.schema, rightSchema: request.right.schema,
+                                 sampleLimit: request.sampleLimit, rules: request.rules, statistics: request.collectStatistics).diff(tables)
         case .crossDatabase, .snapshot:
-            try CrossDatabaseDiff(left: request.left, right: request.right, sampleLimit: request.sampleLimit).diff(tables)
+            try CrossDatabaseDiff(left: request.left, right: request.right, sampleLimit: request.sampleLimit,
+                                  rules: request.rules, statistics: request.collectStatistics).diff(tables)
         }
         return try report(request, accumulators, left: request.left.source, causesOn: rightConnection, started: started, now: now)
     }
@@ -46,13 +48,15 @@ public enum DiffRunner {
         try SessionSettings.apply(to: connection)
         try TableCatalog.requireSchema(request.right.schema, on: connection, side: "right")
         let tables = try SnapshotRowSource.resolve(request.tables, snapshot: snapshot, schema: request.right.schema, on: connection)
+        try request.rules?.validate(against: RulesCatalog.lifestream.overlaid(with: tables))
         var accumulators: [DiffAccumulator] = []
         if !tables.isEmpty {
             let schemaStream = TableStream(configuration: request.right.configuration,
                                            statements: tables.map { SnapshotRowSource.schemaStatement($0, schema: request.right.schema) })
             accumulators = try CrossDatabaseDiff.merge(
                 tables, left: try SnapshotRowSource.stream(snapshot, tables: tables), leftLabel: "snapshot \(path), table ",
-                right: schemaStream, rightLabel: "right side, table \(request.right.schema).", sampleLimit: request.sampleLimit)
+                right: schemaStream, rightLabel: "right side, table \(request.right.schema).", sampleLimit: request.sampleLimit,
+                rules: request.rules, statistics: request.collectStatistics)
         }
         let source = DiffSource(schema: "snapshot \((path as NSString).lastPathComponent)",
                                 database: "\(path), exported from schema \(snapshot.manifest.source.schema) of "
@@ -64,7 +68,7 @@ public enum DiffRunner {
         _ request: DiffRequest, _ accumulators: [DiffAccumulator], left: DiffSource, causesOn connection: PostgresConnection,
         started: ContinuousClock.Instant, now: Date
     ) throws -> DiffReport {
-        let tableDiffs: [TableDiff]
+        var tableDiffs: [TableDiff]
         let causes: CauseSummary
         if let stateSchema = request.stateSchema {
             (tableDiffs, causes) = try CauseAnalysis.explain(accumulators, stateSchema: stateSchema, on: connection)
@@ -72,8 +76,16 @@ public enum DiffRunner {
             tableDiffs = accumulators.map { $0.tableDiff() }
             causes = .unavailable("cause analysis was not requested")
         }
+        var outcome: RulesOutcome?
+        if let rules = request.rules {
+            let columnResults = accumulators.flatMap { accumulator in
+                accumulator.columnRuleResults().map { RulesJudgement.ColumnResult(rule: $0.rule, rows: $0.rows, example: $0.example) }
+            }
+            (tableDiffs, outcome) = RulesJudgement.judge(rules, tables: tableDiffs, columnResults: columnResults, causes: causes,
+                                                         maxDiffRows: request.maxDiffRows, maxDiffRowsSource: request.maxDiffRowsSource)
+        }
         return DiffReport(generatedAt: now, mode: request.mode, left: left, right: request.right.source,
                           tables: tableDiffs, causes: causes, maxDiffRows: request.maxDiffRows,
-                          durationMilliseconds: started.elapsedMilliseconds)
+                          durationMilliseconds: started.elapsedMilliseconds, rules: outcome)
     }
 }

@@ -26,11 +26,15 @@ public struct DiffSample: Sendable, Codable, Equatable {
         public var right: String?
         /// True for the columns that differ; every column of a row that is on one side only.
         public var differs: Bool
-        public init(column: String, left: String?, right: String?, differs: Bool) {
+        /// The verdict rule that accepted this column's difference (the row still differs in
+        /// another column); nil without one.
+        public var acceptedBy: String?
+        public init(column: String, left: String?, right: String?, differs: Bool, acceptedBy: String? = nil) {
             self.column = column
             self.left = left
             self.right = right
             self.differs = differs
+            self.acceptedBy = acceptedBy
         }
     }
 

@@ -11,11 +11,12 @@ public enum HTMLReport {
             DifferenceChart.svg(report),
             "<h2>Tables</h2>",
             tables(report),
+            report.verdictRules.map { "<h2>Rules</h2>\n" + RulesRendering.html($0) } ?? "",
             "<h2>Causes</h2>",
             causes(report),
             "<h2>Samples</h2>",
             samples(report),
-        ].joined(separator: "\n"))
+        ].filter { !$0.isEmpty }.joined(separator: "\n"))
     }
 
     /// A complete page around `body`, with the report style.
@@ -54,12 +55,18 @@ public enum HTMLReport {
 
     public static func summary(_ report: DiffReport) -> String {
         let differing = report.tables.filter { !$0.matches }.count
-        let text: String = switch report.verdict {
-        case .match: "Match: all \(report.tables.count) tables are identical."
-        case .withinThreshold:
-            "Within threshold: \(report.totals.differences) differing rows in \(differing) of \(report.tables.count) tables (allowed: \(report.maxDiffRows))."
-        case .diverged:
-            "Diverged: \(report.totals.differences) differing rows in \(differing) of \(report.tables.count) tables (allowed: \(report.maxDiffRows))."
+        let text: String = if let rules = report.verdictRules, report.verdict != .match {
+            "\(report.verdict == .diverged ? "Diverged" : "Within threshold") after rules: \(report.totals.differences) differing rows in "
+                + "\(differing) of \(report.tables.count) tables; \(rules.accepted) accepted by rules, \(rules.totals.remaining) left "
+                + "(allowed: \(rules.everythingElse.limit))."
+        } else {
+            switch report.verdict {
+            case .match: "Match: all \(report.tables.count) tables are identical."
+            case .withinThreshold:
+                "Within threshold: \(report.totals.differences) differing rows in \(differing) of \(report.tables.count) tables (allowed: \(report.maxDiffRows))."
+            case .diverged:
+                "Diverged: \(report.totals.differences) differing rows in \(differing) of \(report.tables.count) tables (allowed: \(report.maxDiffRows))."
+            }
         }
         let mode = report.mode.phrase
         return "<p class=\"verdict \(report.verdict.rawValue)\">\(escape(text))</p>\n"
@@ -78,6 +85,7 @@ public enum HTMLReport {
     }
 
     public static func tables(_ report: DiffReport) -> String {
+        if report.verdictRules != nil { return ruledTables(report) }
         var rows = ["<table>",
                     "<tr><th>table</th><th class=\"n\">left rows</th><th class=\"n\">right rows</th><th class=\"n\">only left</th>"
                         + "<th class=\"n\">only right</th><th class=\"n\">changed</th><th>changed columns</th></tr>"]
@@ -90,6 +98,28 @@ public enum HTMLReport {
         }
         let totals = report.totals
         rows.append("<tr><th>total</th>" + [totals.leftRows, totals.rightRows, totals.onlyLeft, totals.onlyRight, totals.changed]
+            .map { "<th class=\"n\">\($0)</th>" }.joined() + "<th></th></tr>")
+        rows.append("</table>")
+        return rows.joined(separator: "\n")
+    }
+
+    /// With rules: raw counts, accepted, after rules, and `raw→after` per changed column.
+    static func ruledTables(_ report: DiffReport) -> String {
+        var rows = ["<table>",
+                    "<tr><th>table</th><th class=\"n\">left rows</th><th class=\"n\">right rows</th><th class=\"n\">only left</th>"
+                        + "<th class=\"n\">only right</th><th class=\"n\">changed</th><th class=\"n\">accepted</th>"
+                        + "<th class=\"n\">after rules</th><th>changed columns (raw→after rules)</th></tr>"]
+        for table in report.tables {
+            let left = table.ruled?.differences ?? table.differences
+            rows.append("<tr\(left == 0 ? "" : " class=\"differs\"")><td>\(escape(table.name))</td>"
+                + [table.leftRows, table.rightRows, table.onlyLeft, table.onlyRight, table.changed, RulesRendering.accepted(table), left]
+                    .map { "<td class=\"n\">\($0)</td>" }.joined()
+                + "<td>\(escape(RulesRendering.changedColumns(table)))</td></tr>")
+        }
+        let totals = report.totals
+        let rules = report.verdictRules
+        rows.append("<tr><th>total</th>" + [totals.leftRows, totals.rightRows, totals.onlyLeft, totals.onlyRight, totals.changed,
+                                           rules?.accepted ?? 0, rules?.totals.remaining ?? totals.differences]
             .map { "<th class=\"n\">\($0)</th>" }.joined() + "<th></th></tr>")
         rows.append("</table>")
         return rows.joined(separator: "\n")
@@ -118,7 +148,7 @@ public enum HTMLReport {
         guard !tables.isEmpty else { return "<p>No differing rows.</p>" }
         var parts: [String] = []
         for table in tables {
-            parts.append("<h3>\(escape(table.name)) <span class=\"muted\">(\(table.samples.count) of \(table.differences) differing rows)</span></h3>")
+            parts.append("<h3>\(escape(table.name)) <span class=\"muted\">(\(table.samples.count) of \(table.sampledRows) differing rows)</span></h3>")
             for sample in table.samples {
                 var heading = "<p><strong>\(escape(MarkdownReport.kindName(sample.kind)))</strong> <code>\(escape(ValueDisplay.key(sample.key)))</code>"
                 if let cause = sample.cause {
@@ -133,7 +163,8 @@ public enum HTMLReport {
                     let right = sample.kind == .onlyLeft ? "<span class=\"muted\">(no row)</span>"
                         : "<code>\(escape(ValueDisplay.text(value.right, limit: 400)))</code>"
                     let mark = value.differs && sample.kind == .changed ? " class=\"differs\"" : ""
-                    parts.append("<tr><td>\(escape(value.column))</td><td\(mark)>\(left)</td><td\(mark)>\(right)</td></tr>")
+                    let accepted = value.acceptedBy.map { " <span class=\"muted\">(accepted by <code>\(escape($0))</code>)</span>" } ?? ""
+                    parts.append("<tr><td>\(escape(value.column))\(accepted)</td><td\(mark)>\(left)</td><td\(mark)>\(right)</td></tr>")
                 }
                 parts.append("</table>")
             }

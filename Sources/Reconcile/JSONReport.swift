@@ -41,6 +41,13 @@ import Foundation
 ///
 /// Values are PostgreSQL's text in the diff's session settings; `null` is SQL NULL or, for a
 /// row on one side only, the side without it (`kind` says which).
+///
+/// `format_version` 2 is written only when a rules file judged the diff (`DiffReport.verdictRules`):
+/// the same keys with the same raw meaning, plus `verdict_rules` (each rule with its line, rows,
+/// accepted rows, reason and example; the everything-else limit; totals raw, accepted and
+/// remaining), each table's `ruled` counts, and a sample value's `accepted_by`; `verdict` is
+/// decided after the rules and `causes` count the rows still differing after the column rules.
+/// The full shape: docs/operations/verdict-rules.md.
 public enum JSONReport {
     public static func render(_ report: DiffReport) throws -> String {
         String(decoding: try encoder().encode(report), as: UTF8.self) + "\n"
@@ -56,16 +63,23 @@ public enum JSONReport {
         } catch {
             throw ReconcileError(code: .unreadableReport, message: "the diff report is not a JSON object: \(error)")
         }
-        guard version == DiffReport.currentFormatVersion else {
+        guard version == DiffReport.currentFormatVersion || version == DiffReport.rulesFormatVersion else {
             throw ReconcileError(code: .unreadableReport,
                                  message: "the diff report has format_version \(version.map(String.init) ?? "none"), "
-                                    + "this tool reads \(DiffReport.currentFormatVersion)")
+                                    + "this tool reads \(DiffReport.currentFormatVersion) and \(DiffReport.rulesFormatVersion)")
         }
+        let report: DiffReport
         do {
-            return try decoder().decode(DiffReport.self, from: data)
+            report = try decoder().decode(DiffReport.self, from: data)
         } catch {
             throw ReconcileError(code: .unreadableReport, message: "the diff report does not have the expected shape: \(error)")
         }
+        guard (report.verdictRules != nil) == (version == DiffReport.rulesFormatVersion) else {
+            throw ReconcileError(code: .unreadableReport,
+                                 message: "the diff report has format_version \(version ?? 0) but "
+                                    + (report.verdictRules == nil ? "no verdict_rules, which that version has" : "verdict_rules, which only version 2 has"))
+        }
+        return report
     }
 
     /// The encoder behind `render`, for reports that embed a diff in their own JSON.

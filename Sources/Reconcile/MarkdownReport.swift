@@ -9,23 +9,31 @@ public enum MarkdownReport {
             summary(report),
             sourcesTable(report),
             "## Tables\n\n" + tablesTable(report),
+            report.verdictRules.map { "## Rules\n\n" + RulesRendering.markdown($0) } ?? "",
             "## Causes\n\n" + causes(report),
             "## Samples\n\n" + samples(report),
-        ].joined(separator: "\n\n") + "\n"
+        ].filter { !$0.isEmpty }.joined(separator: "\n\n") + "\n"
     }
 
     /// The verdict in one paragraph.
     public static func summary(_ report: DiffReport) -> String {
         let differing = report.tables.filter { !$0.matches }.count
-        let verdict: String = switch report.verdict {
-        case .match:
-            "**Match**: all \(report.tables.count) tables are identical."
-        case .withinThreshold:
-            "**Within threshold**: \(report.totals.differences) differing rows in \(differing) of \(report.tables.count) tables "
-                + "(allowed: \(report.maxDiffRows))."
-        case .diverged:
-            "**Diverged**: \(report.totals.differences) differing rows in \(differing) of \(report.tables.count) tables "
-                + "(allowed: \(report.maxDiffRows))."
+        let verdict: String = if let rules = report.verdictRules, report.verdict != .match {
+            "**\(report.verdict == .diverged ? "Diverged" : "Within threshold")** after rules: \(report.totals.differences) differing rows "
+                + "in \(differing) of \(report.tables.count) tables; \(rules.accepted) accepted by rules, \(rules.totals.remaining) left "
+                + "(allowed: \(rules.everythingElse.limit))."
+                + (rules.failures.isEmpty ? "" : " " + rules.failures.map { escapeInline($0) + "." }.joined(separator: " "))
+        } else {
+            switch report.verdict {
+            case .match:
+                "**Match**: all \(report.tables.count) tables are identical."
+            case .withinThreshold:
+                "**Within threshold**: \(report.totals.differences) differing rows in \(differing) of \(report.tables.count) tables "
+                    + "(allowed: \(report.maxDiffRows))."
+            case .diverged:
+                "**Diverged**: \(report.totals.differences) differing rows in \(differing) of \(report.tables.count) tables "
+                    + "(allowed: \(report.maxDiffRows))."
+            }
         }
         let mode = report.mode.phrase
         return verdict + "\n\nGenerated \(Timestamps.iso(report.generatedAt)) (\(mode), "
@@ -43,6 +51,7 @@ public enum MarkdownReport {
 
     /// One row per table: counts, and the columns that changed with their counts.
     public static func tablesTable(_ report: DiffReport) -> String {
+        if report.verdictRules != nil { return ruledTablesTable(report) }
         var lines = [
             "| table | left rows | right rows | only left | only right | changed | changed columns |",
             "|---|--:|--:|--:|--:|--:|---|",
@@ -55,6 +64,26 @@ public enum MarkdownReport {
         let totals = report.totals
         lines.append("| **total** | \(totals.leftRows) | \(totals.rightRows) | \(totals.onlyLeft) | \(totals.onlyRight) | "
             + "\(totals.changed) | |")
+        return lines.joined(separator: "\n")
+    }
+
+    /// With rules: the raw counts, then what the rules accepted and what is left; a changed
+    /// column shows `raw→after rules` where a rule took some of its rows.
+    static func ruledTablesTable(_ report: DiffReport) -> String {
+        var lines = [
+            "| table | left rows | right rows | only left | only right | changed | accepted | after rules | changed columns (raw→after rules) |",
+            "|---|--:|--:|--:|--:|--:|--:|--:|---|",
+        ]
+        for table in report.tables {
+            let left = table.ruled?.differences ?? table.differences
+            lines.append("| \(cell(table.name))\(left == 0 ? "" : " ✗") | \(table.leftRows) | \(table.rightRows) | "
+                + "\(table.onlyLeft) | \(table.onlyRight) | \(table.changed) | \(RulesRendering.accepted(table)) | \(left) | "
+                + "\(cell(RulesRendering.changedColumns(table))) |")
+        }
+        let totals = report.totals
+        let rules = report.verdictRules
+        lines.append("| **total** | \(totals.leftRows) | \(totals.rightRows) | \(totals.onlyLeft) | \(totals.onlyRight) | "
+            + "\(totals.changed) | \(rules?.accepted ?? 0) | \(rules?.totals.remaining ?? totals.differences) | |")
         return lines.joined(separator: "\n")
     }
 
@@ -94,7 +123,7 @@ public enum MarkdownReport {
     }
 
     public static func samples(_ table: TableDiff) -> String {
-        var parts = ["### \(cell(table.name)) (\(table.samples.count) of \(table.differences) differing rows)"]
+        var parts = ["### \(cell(table.name)) (\(table.samples.count) of \(table.sampledRows) differing rows)"]
         for sample in table.samples {
             var heading = "**\(kindName(sample.kind))** \(code(ValueDisplay.key(sample.key)))"
             if let cause = sample.cause {
@@ -106,7 +135,8 @@ public enum MarkdownReport {
             for value in shown {
                 let left = sample.kind == .onlyRight ? "(no row)" : code(ValueDisplay.text(value.left))
                 let right = sample.kind == .onlyLeft ? "(no row)" : code(ValueDisplay.text(value.right))
-                lines.append("| \(cell(value.column)) | \(left) | \(right) |")
+                let accepted = value.acceptedBy.map { " (accepted by \(code($0)))" } ?? ""
+                lines.append("| \(cell(value.column))\(accepted) | \(left) | \(right) |")
             }
             parts.append(lines.joined(separator: "\n"))
         }

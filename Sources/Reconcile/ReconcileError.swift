@@ -30,6 +30,9 @@ public struct ReconcileError: Error, Sendable, CustomStringConvertible, Equatabl
         public static let reportNotWritten = Code("reportNotWritten")
         /// A JSON report could not be read back (wrong shape or format version).
         public static let unreadableReport = Code("unreadableReport")
+        /// A verdict rules file that cannot be read, does not parse, or names a table, column
+        /// or cause the diff does not know (the message starts with `file:line:`).
+        public static let invalidRules = Code("invalidRules")
 
         public var description: String { name }
     }

@@ -11,6 +11,10 @@ struct SameDatabaseDiff {
     let leftSchema: String
     let rightSchema: String
     let sampleLimit: Int
+    /// Column rules to apply as rows are counted (nil: none, and the query is as without rules).
+    var rules: VerdictRules? = nil
+    /// Collect `ColumnStatistics` of changed number and time columns (for `rules suggest`).
+    var statistics = false
 
     /// Diffs every table inside one read-only snapshot.
     func diff(_ tables: [ResolvedTable]) throws -> [DiffAccumulator] {
@@ -28,7 +32,7 @@ struct SameDatabaseDiff {
 
     func diff(_ table: ResolvedTable) throws -> DiffAccumulator {
         let started = ContinuousClock.now
-        var accumulator = DiffAccumulator(table: table, sampleLimit: sampleLimit)
+        var accumulator = DiffAccumulator(table: table, sampleLimit: sampleLimit, rules: rules, statistics: statistics)
         let left = SQLName.qualified(leftSchema, table.name)
         let right = SQLName.qualified(rightSchema, table.name)
 
@@ -40,9 +44,15 @@ struct SameDatabaseDiff {
         let valueCount = table.valueColumns.count
         let subjectKeyIndex = table.spec.subjectColumn.flatMap { name in table.keyColumns.firstIndex { $0.name == name } }
         let subjectValueIndex = table.spec.subjectColumn.flatMap { name in table.valueColumns.firstIndex { $0.name == name } }
-        var reader = CopyTextReader(fieldCount: 1 + keyCount + valueCount + (subjectValueIndex == nil ? 0 : 1),
-                                    source: "differing rows of \(table.name)")
-        try connection.copyOut(Self.differingRowsStatement(table, left: left, right: right, subjectValue: subjectValueIndex)) { chunk in
+        // Columns whose two values the rules need come after the flags (and the subject): a pair
+        // per column, NULL unless the column differs in the row.
+        let valueColumns = accumulator.columnRules.map { rules in rules.needsValues.indices.filter { rules.needsValues[$0] } } ?? []
+        let valuesStart = 1 + keyCount + valueCount + (subjectValueIndex == nil ? 0 : 1)
+        var valueSlot: [Int: Int] = [:]
+        for (slot, column) in valueColumns.enumerated() { valueSlot[column] = valuesStart + 2 * slot }
+        var reader = CopyTextReader(fieldCount: valuesStart + 2 * valueColumns.count, source: "differing rows of \(table.name)")
+        let statement = Self.differingRowsStatement(table, left: left, right: right, subjectValue: subjectValueIndex, values: valueColumns)
+        try connection.copyOut(statement) { chunk in
             var rows = CopyRows(fieldCount: reader.fieldCount, reservingBytes: chunk.count)
             try reader.consume(chunk, into: &rows)
             for row in 0..<rows.count {
@@ -65,9 +75,18 @@ struct SameDatabaseDiff {
                 } else {
                     nil
                 }
-                accumulator.record(kind, subject: subject, changedColumns: flags.indices.filter { kind == .changed && flags[$0] })
+                var acceptedBy: [String?]?
+                if kind == .changed, accumulator.columnRules != nil {
+                    acceptedBy = accumulator.recordChanged(
+                        subject: subject, changedColumns: flags.indices.filter { flags[$0] }, keysAscending: false, key: { key },
+                        values: { column in valueSlot[column].map { (rows.bytes(row, $0), rows.bytes(row, $0 + 1)) } })
+                    if acceptedBy == nil { continue }  // every difference accepted by a rule: counted, not sampled
+                } else {
+                    accumulator.record(kind, subject: subject, changedColumns: flags.indices.filter { kind == .changed && flags[$0] })
+                }
                 if accumulator.admitsSample(key: key) {
-                    accumulator.offerSample(.init(kind: kind, key: key, left: nil, right: nil, differing: flags, subject: subject))
+                    accumulator.offerSample(.init(kind: kind, key: key, left: nil, right: nil, differing: flags, subject: subject,
+                                                  acceptedBy: acceptedBy))
                 }
             }
         }
@@ -77,6 +96,13 @@ struct SameDatabaseDiff {
             let leftValues = sample.kind == .onlyRight ? nil : try values(of: table, in: left, key: sample.key)
             let rightValues = sample.kind == .onlyLeft ? nil : try values(of: table, in: right, key: sample.key)
             accumulator.setSampleValues(index, left: leftValues, right: rightValues)
+        }
+        // An ignored column's values are not selected: its rule's example is looked up by key.
+        for (index, tally) in accumulator.ruleTallies.enumerated() where tally.exampleValues == nil {
+            guard let key = tally.exampleKey, let column = table.valueColumns.firstIndex(where: { $0.name == tally.rule.column }) else { continue }
+            let leftValues = try values(of: table, in: left, key: key)
+            let rightValues = try values(of: table, in: right, key: key)
+            accumulator.setExampleValues(index, left: leftValues?[column] ?? nil, right: rightValues?[column] ?? nil)
         }
         accumulator.durationMilliseconds = started.elapsedMilliseconds
         return accumulator
@@ -97,8 +123,10 @@ struct SameDatabaseDiff {
     }
 
     /// `COPY (…) TO STDOUT` of the differing rows: kind (`L`, `R`, `C`), the key as both
-    /// modes print it, one `t`/`f` per value column, and the subject when it is not in the key.
-    static func differingRowsStatement(_ table: ResolvedTable, left: String, right: String, subjectValue: Int?) -> String {
+    /// modes print it, one `t`/`f` per value column, the subject when it is not in the key, and
+    /// for each value column in `values` (those a verdict rule compares) its left and right
+    /// value where it differs. Without `values` the statement is exactly the rule-less one.
+    static func differingRowsStatement(_ table: ResolvedTable, left: String, right: String, subjectValue: Int?, values: [Int] = []) -> String {
         let present = table.keyColumns[0].quoted
         let keys = table.keyColumns.map { "coalesce(\($0.selectExpression("l")), \($0.selectExpression("r")))" }
         let distinct = table.valueColumns.map { "\($0.comparisonOperand("l")) IS DISTINCT FROM \($0.comparisonOperand("r"))" }
@@ -107,6 +135,11 @@ struct SameDatabaseDiff {
         if let subjectValue {
             let column = table.valueColumns[subjectValue].quoted
             select.append("coalesce(l.\(column), r.\(column))")
+        }
+        for index in values {
+            let column = table.valueColumns[index]
+            select.append("CASE WHEN \(distinct[index]) THEN \(column.selectExpression("l")) END")
+            select.append("CASE WHEN \(distinct[index]) THEN \(column.selectExpression("r")) END")
         }
         let condition = (["l.\(present) IS NULL", "r.\(present) IS NULL"] + distinct).joined(separator: " OR ")
         return "COPY (SELECT \(select.joined(separator: ", ")) FROM \(left) l FULL JOIN \(right) r ON \(join) "

@@ -4,9 +4,13 @@ public struct TableDiff: Sendable, Codable, Equatable {
         public var column: String
         /// Rows on both sides whose values differ in this column.
         public var rows: Int
-        public init(column: String, rows: Int) {
+        /// How far apart the changed values are (numbers, timestamps); only when collected for
+        /// `backfill rules suggest`.
+        public var statistics: ColumnStatistics?
+        public init(column: String, rows: Int, statistics: ColumnStatistics? = nil) {
             self.column = column
             self.rows = rows
+            self.statistics = statistics
         }
     }
 
@@ -25,6 +29,8 @@ public struct TableDiff: Sendable, Codable, Equatable {
     /// Differing rows and subjects per cause, every cause in precedence order; empty when
     /// causes are unavailable or the table names no subject.
     public var causes: [CauseCount]
+    /// The counts after the verdict rules; nil when the diff ran without a rules file.
+    public var ruled: RuledCounts?
     public var durationMilliseconds: Int
 
     public init(
@@ -48,6 +54,10 @@ public struct TableDiff: Sendable, Codable, Equatable {
     /// Differing rows: only-left + only-right + changed.
     public var differences: Int { onlyLeft + onlyRight + changed }
     public var matches: Bool { differences == 0 }
+
+    /// The rows samples are drawn from: every differing row, or with rules those still
+    /// differing after the column rules.
+    public var sampledRows: Int { ruled.map { onlyLeft + onlyRight + $0.changed } ?? differences }
 
     /// The count of `kind`.
     public func count(_ kind: DifferenceKind) -> Int {

@@ -6,9 +6,12 @@ public enum TextSummary {
     public static func render(_ report: DiffReport) -> String {
         var lines = ["diff \(Display.name(report.left.schema)) (\(Display.line(report.left.database))) vs \(Display.name(report.right.schema)) (\(Display.line(report.right.database))), "
                      + report.mode.phrase]
-        let header = ["table", "left", "right", "only-left", "only-right", "changed"]
+        let ruled = report.verdictRules != nil
+        let header = ["table", "left", "right", "only-left", "only-right", "changed"] + (ruled ? ["accepted", "after-rules"] : [])
         let rows = report.tables.map { table in
             [table.name, String(table.leftRows), String(table.rightRows), String(table.onlyLeft), String(table.onlyRight), String(table.changed)]
+                + (ruled ? [String(RulesRendering.accepted(table)),
+                            String(table.ruled?.differences ?? table.differences)] : [])
         }
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
         func line(_ cells: [String]) -> String {
@@ -25,10 +28,18 @@ public enum TextSummary {
         } else {
             lines.append("causes: unavailable (\(Display.line(report.causes.reason ?? "no event log")))")
         }
-        let verdict: String = switch report.verdict {
-        case .match: "match"
-        case .withinThreshold: "within threshold (\(report.totals.differences) differing rows, --max-diff-rows \(report.maxDiffRows))"
-        case .diverged: "diverged (\(report.totals.differences) differing rows > --max-diff-rows \(report.maxDiffRows))"
+        if let rules = report.verdictRules { lines += RulesRendering.text(rules) }
+        let verdict: String = if let rules = report.verdictRules, report.verdict != .match {
+            report.verdict == .diverged
+                ? "diverged after rules (\(rules.failures.joined(separator: "; ")))"
+                : "within threshold after rules (\(report.totals.differences) differing rows, \(rules.accepted) accepted, "
+                    + "\(rules.totals.remaining) left ≤ \(rules.everythingElse.limit))"
+        } else {
+            switch report.verdict {
+            case .match: "match"
+            case .withinThreshold: "within threshold (\(report.totals.differences) differing rows, --max-diff-rows \(report.maxDiffRows))"
+            case .diverged: "diverged (\(report.totals.differences) differing rows > --max-diff-rows \(report.maxDiffRows))"
+            }
         }
         lines.append("verdict: \(verdict) in \(ValueDisplay.duration(milliseconds: report.durationMilliseconds))")
         return lines.joined(separator: "\n")

@@ -6,6 +6,7 @@ import FoundationNetworking
 import Kafka
 import Operations
 import Postgres
+import Reconcile
 
 /// `backfill config check`: what is in effect, where each value came from, and whether each
 /// connection works.
@@ -64,7 +65,7 @@ extension ConfigCommand {
                 return SettingRow(key: key.name, value: SettingLayers.display(resolved, redact: Self.redact(key)),
                                   source: resolved.source.rawValue, origin: resolved.origin)
             }
-            let checks = noConnect ? [] : runChecks(settings)
+            let checks = (noConnect ? [] : runChecks(settings)) + rulesCheck(settings)
             if output.json {
                 let result = Output(configFile: configFile.map { FileManager.default.fileExists(atPath: $0.path) ? $0.path : nil } ?? nil,
                                     settings: rows, checks: checks)
@@ -125,6 +126,19 @@ extension ConfigCommand {
                 }
             }
             return results
+        }
+
+        /// BACKFILL_RULES, when set: the file parses and names only known tables, columns and causes.
+        private func rulesCheck(_ settings: EffectiveSettings) -> [CheckResult] {
+            guard let path = settings.string(.rules) else { return [] }
+            do {
+                let rules = try VerdictRules.load(path: path)
+                try rules.validate(against: .lifestream)
+                return [CheckResult(name: "verdict rules", ok: true, setting: source(settings, .rules),
+                                    detail: "\(path): \(rules.causes.count) cause rules, \(rules.columns.count) column rules")]
+            } catch {
+                return [CheckResult(name: "verdict rules", ok: false, setting: source(settings, .rules), detail: "\(error)")]
+            }
         }
 
         /// `DATABASE_URL (from env)`: the setting to fix and where it is set.

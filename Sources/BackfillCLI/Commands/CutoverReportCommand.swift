@@ -12,7 +12,9 @@ struct CutoverReportCommand: ParsableCommand {
         abstract: "One report for a cutover: lag, table diff with causes, legacy tables, thresholds, and a verdict.",
         discussion: """
         Checks, each with its reason in the report:
-          diff            --left (live) vs --right (rebuilt): ≤ --max-diff-rows
+          diff            --left (live) vs --right (rebuilt): ≤ --max-diff-rows, or judged
+                          by the verdict rules of --rules FILE (what each rule accepted,
+                          and why, is in the report)
           lag             the --live-group has ≤ --max-lag records left to read
           legacy_offsets  the --live-group has read past <left>.kafka_offsets
         The verdict is pass when all pass, else diverged. The report also lists the legacy tables \
@@ -34,6 +36,7 @@ struct CutoverReportCommand: ParsableCommand {
     @OptionGroup var kafka: KafkaOptions
     @OptionGroup var groups: GroupOptions
     @OptionGroup var sides: DiffSideOptions
+    @OptionGroup var rules: RulesOptions
 
     @Option(name: .customLong("live-group"), help: ArgumentHelp("The live job's consumer group, judged by --max-lag and against the legacy offsets.", valueName: "group"))
     var liveGroup: String = "flink-materializer-v1"
@@ -51,7 +54,7 @@ struct CutoverReportCommand: ParsableCommand {
 
     func validate() throws {
         guard maxLag >= 0 else { throw ValidationError("--max-lag must be 0 or more") }
-        guard sides.maxDiffRows >= 0 else { throw ValidationError("--max-diff-rows must be 0 or more") }
+        guard (sides.maxDiffRows ?? 0) >= 0 else { throw ValidationError("--max-diff-rows must be 0 or more") }
     }
 
     func run() throws {
@@ -59,8 +62,11 @@ struct CutoverReportCommand: ParsableCommand {
         let report: CutoverReport
         let written: ReportFiles.Written
         do {
+            var diff = try sides.request(database: database)
+            diff.rules = try rules.load()
+            diff.maxDiffRowsSource = sides.maxDiffRowsSource
             let request = CutoverRequest(
-                diff: try sides.request(database: database), topic: kafka.topic, groups: groups.selected,
+                diff: diff, topic: kafka.topic, groups: groups.selected,
                 liveGroup: liveGroup, maxLag: maxLag, run: try runReference(), runManifestPath: manifest)
             report = try CutoverRunner.run(request, admin: try KafkaAdmin(configuration: kafka.configuration()))
             written = try CutoverRendering.write(report, into: URL(fileURLWithPath: reportsDir, isDirectory: true))

@@ -17,17 +17,25 @@ struct DiffCommand: ParsableCommand {
         --right); memory stays flat whatever the table size. Causes come from the event log \
         in the state schema of the right side's database.
 
-        Exit status: 0 match (or within --max-diff-rows), 1 diverged, 2 the diff could not run.
+        With --rules FILE (or BACKFILL_RULES) the verdict is decided after verdict rules: \
+        columns ignored or compared with a tolerance or to a precision, causes accepted up to \
+        a limit, a limit for everything else, each with its reason. Reports show the counts \
+        raw and after the rules, and what each rule accepted (see backfill rules --help).
+
+        Exit status: 0 match (or within --max-diff-rows / the rules), 1 diverged, 2 the diff \
+        could not run (a malformed rules file too: the error names its line).
 
         Examples:
           backfill diff --left lifestream --right lifestream_shadow
           backfill diff --snapshot snapshots/nightly-20261122 \\
               --schema lifestream_shadow
+          backfill diff --rules examples/rules.toml
         """)
 
     @OptionGroup var config: ConfigOptions
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var sides: DiffSideOptions
+    @OptionGroup var rules: RulesOptions
 
     @Option(help: ArgumentHelp("Compare this snapshot folder (the left side) with a schema instead of two schemas.", valueName: "dir"))
     var snapshot: String?
@@ -53,6 +61,8 @@ struct DiffCommand: ParsableCommand {
         do {
             var request = try sides.request(database: database, rightSchema: schema)
             request.snapshot = snapshot
+            request.rules = try rules.load()
+            request.maxDiffRowsSource = sides.maxDiffRowsSource
             report = try DiffRunner.run(request)
             written = try ReportFiles.write(report, into: URL(fileURLWithPath: reportsDir, isDirectory: true))
         } catch {

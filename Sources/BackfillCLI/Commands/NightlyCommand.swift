@@ -21,6 +21,9 @@ struct NightlyCommand: ParsableCommand {
         (one sentence naming what to fix; the summary and metrics are still written), 3 another \
         nightly holds the lock (nothing is written).
 
+        With --rules FILE (or BACKFILL_RULES) the diff's verdict is decided after the verdict \
+        rules, and the summary shows the differing rows raw and after the rules.
+
         Settings come from flags, else the environment (and .env), else the config file; see \
         backfill config check.
 
@@ -34,6 +37,7 @@ struct NightlyCommand: ParsableCommand {
     @OptionGroup var kafka: KafkaOptions
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var settings: NightlySettingsOptions
+    @OptionGroup var rules: RulesOptions
     @OptionGroup var output: OutputOptions
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Stop before the first record at or after this instant (RFC 3339, 'now', -24h …). Default: now, the current end of each partition.", valueName: "instant"))
@@ -65,7 +69,8 @@ struct NightlyCommand: ParsableCommand {
         }
         do {
             job = try NightlyJob(settings: effective, postgres: database.configuration(), kafka: kafka.configuration(),
-                                 until: until, snapshot: snapshot, batchSize: batchSize, logger: logger, progress: progress)
+                                 until: until, snapshot: snapshot, batchSize: batchSize, rules: rules.load(),
+                                 logger: logger, progress: progress)
         } catch {
             if !dryRun { NightlyJob.recordFailure(error, settings: effective, logger: logger) }
             throw fail(error)

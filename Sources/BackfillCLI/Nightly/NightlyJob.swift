@@ -23,9 +23,11 @@ final class NightlyJob {
     let progress: ProgressReporter
     let policy: Retention.Policy
     let maxDiffRows: Int
+    let rules: VerdictRules?
 
     init(settings: EffectiveSettings, postgres: PostgresConfiguration, kafka: KafkaConfiguration, until: String?,
-         snapshot: Bool, batchSize: Int, logger: Logger, progress: ProgressReporter) throws {
+         snapshot: Bool, batchSize: Int, rules: VerdictRules? = nil, logger: Logger, progress: ProgressReporter) throws {
+        self.rules = rules
         self.settings = settings
         self.postgres = postgres
         self.kafka = kafka
@@ -83,6 +85,10 @@ final class NightlyJob {
             summary.diff = NightlySummary.Diff(
                 verdict: report.verdict.rawValue, differences: report.totals.differences,
                 tables: Dictionary(uniqueKeysWithValues: report.tables.map { ($0.name, $0.differences) }), reports: [])
+            if let outcome = report.verdictRules {
+                summary.diff?.rules = .init(file: outcome.file, accepted: outcome.accepted, remaining: outcome.totals.remaining,
+                                            limit: outcome.everythingElse.limit, failures: outcome.failures)
+            }
             let written = try step("reports", &summary) { try ReportFiles.write(report, into: URL(fileURLWithPath: settings.reportsDir, isDirectory: true)) }
             summary.diff?.reports = written.files.map(\.path)
             if report.verdict.exitCode != 0 {
@@ -165,10 +171,13 @@ final class NightlyJob {
     private func diff() throws -> DiffReport {
         progress.begin("diff")
         logger.info("diffing live against shadow", metadata: ["live": "\(settings.liveSchema)", "shadow": "\(settings.shadowSchema)"])
-        let report = try DiffRunner.run(DiffRequest(
+        var request = DiffRequest(
             left: DiffSide(configuration: postgres, schema: settings.liveSchema),
             right: DiffSide(configuration: postgres, schema: settings.shadowSchema),
-            stateSchema: settings.stateSchema, maxDiffRows: maxDiffRows))
+            stateSchema: settings.stateSchema, maxDiffRows: maxDiffRows)
+        request.rules = rules
+        request.maxDiffRowsSource = settings.explicitSource(.maxDiffRows)
+        let report = try DiffRunner.run(request)
         progress.update("diff", done: Int64(report.tables.count), total: Int64(report.tables.count), unit: "tables")
         progress.finish()
         return report

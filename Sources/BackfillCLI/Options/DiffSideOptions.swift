@@ -31,8 +31,8 @@ struct DiffSideOptions: ParsableArguments {
     @Flag(name: .customLong("no-causes"), help: "Skip the cause analysis.")
     var noCauses = false
 
-    @Option(name: .customLong("max-diff-rows"), help: "Differing rows (all tables) tolerated before the verdict is diverged.")
-    var maxDiffRows: Int = 0
+    @Option(name: .customLong("max-diff-rows"), help: ArgumentHelp("Differing rows (all tables) tolerated before the verdict is diverged. Default: 0; with --rules, the rules file's [other] limit (this flag overrides it).", valueName: "rows"))
+    var maxDiffRows: Int?
 
     @Flag(help: "Stream and merge-join even when both sides are in one database.")
     var streaming = false
@@ -53,7 +53,10 @@ struct DiffSideOptions: ParsableArguments {
             tables: try names.map { try TableSpec.select($0) } ?? TableSpec.lifestream,
             sampleLimit: samples,
             stateSchema: noCauses ? nil : stateSchema ?? StateSchema.defaultName(forTarget: right),
-            maxDiffRows: maxDiffRows,
+            maxDiffRows: maxDiffRows ?? 0,
             forceStreaming: streaming)
     }
+
+    /// Where an explicit `--max-diff-rows` came from (it overrides a rules file's limit).
+    var maxDiffRowsSource: String? { maxDiffRows == nil ? nil : "--max-diff-rows" }
 }

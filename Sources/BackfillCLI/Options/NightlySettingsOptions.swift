@@ -84,6 +84,14 @@ struct EffectiveSettings {
         return number
     }
 
+    /// Where `key` was set when it was set at all (not its default): `--max-diff-rows`,
+    /// `BACKFILL_MAX_DIFF_ROWS in backfill.conf:7`, … ; nil for the default.
+    func explicitSource(_ key: SettingKey) -> String? {
+        guard let resolved = layers.resolve(key.name), resolved.source != .default else { return nil }
+        if resolved.source == .flag, let flag = key.flag { return flag }
+        return "\(key.name) in \(resolved.origin ?? resolved.source.rawValue)"
+    }
+
     var liveSchema: String { string(.liveSchema)! }
     var shadowSchema: String { string(.shadowSchema)! }
     var stateSchema: String { string(.stateSchema) ?? StateSchema.defaultName(forTarget: shadowSchema) }

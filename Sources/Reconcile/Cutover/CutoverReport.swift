@@ -201,10 +201,20 @@ public struct CutoverReport: Sendable, Codable, Equatable {
         thresholds: CutoverThresholds, liveGroup: String, lag: LagReport, diff: DiffReport, legacy: LegacyState
     ) -> [CutoverCheck] {
         let differences = diff.totals.differences
-        let diffCheck = CutoverCheck(
-            name: "diff", passed: differences <= thresholds.maxDiffRows,
-            detail: differences == 0 ? "all \(diff.tables.count) tables match"
-                : "\(differences) differing rows \(differences <= thresholds.maxDiffRows ? "≤" : ">") --max-diff-rows \(thresholds.maxDiffRows)")
+        let diffCheck: CutoverCheck
+        if let rules = diff.verdictRules {
+            // Judged after the rules file: what it accepted and what is left, in the check itself.
+            diffCheck = CutoverCheck(
+                name: "diff", passed: diff.verdict != .diverged,
+                detail: differences == 0 ? "all \(diff.tables.count) tables match"
+                    : "\(differences) differing rows; " + RulesRendering.sentence(rules)
+                        + rules.rules.filter { !$0.passed }.map { "; \($0.id) over its limit (\($0.rows) > \($0.limit ?? 0) rows)" }.joined())
+        } else {
+            diffCheck = CutoverCheck(
+                name: "diff", passed: differences <= thresholds.maxDiffRows,
+                detail: differences == 0 ? "all \(diff.tables.count) tables match"
+                    : "\(differences) differing rows \(differences <= thresholds.maxDiffRows ? "≤" : ">") --max-diff-rows \(thresholds.maxDiffRows)")
+        }
 
         let lagCheck: CutoverCheck
         if let group = lag.group(liveGroup), group.hasCommittedOffsets {

@@ -110,12 +110,15 @@ public enum CutoverCommands {
         }
         if diff.tables != TableSpec.lifestream { compare += ["--tables", quote(diff.tables.map(\.name).joined(separator: ","))] }
         if let state = diff.stateSchema { compare += ["--state-schema", quote(state)] } else { compare.append("--no-causes") }
+        if let rules = diff.rules { compare += ["--rules", quote(rules.file)] }
+        // Under a rules file an explicit --max-diff-rows overrides its [other] limit: repeat it only if it was given.
+        if diff.rules == nil || diff.maxDiffRowsSource != nil { compare += ["--max-diff-rows", String(diff.maxDiffRows)] }
         var commands = [
             (["backfill", "cutover-report", "--topic", quote(request.topic)] + groups
                 + ["--live-group", quote(request.liveGroup)] + compare
-                + ["--max-diff-rows", String(diff.maxDiffRows), "--max-lag", String(request.maxLag)]).joined(separator: " "),
+                + ["--max-lag", String(request.maxLag)]).joined(separator: " "),
             (["backfill", "lag", "--topic", quote(request.topic)] + groups).joined(separator: " "),
-            (["backfill", "diff"] + compare + ["--max-diff-rows", String(diff.maxDiffRows)]).joined(separator: " "),
+            (["backfill", "diff"] + compare).joined(separator: " "),
         ]
         if let run = request.run {
             commands.append("backfill plan --after \(quote(run.manifest)) --topic \(quote(run.topic))")
