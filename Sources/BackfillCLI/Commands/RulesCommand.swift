@@ -43,6 +43,10 @@ struct RulesCommand: ParsableCommand {
         differences; cause rules accept the rows still differing, none when over their limit.
 
         Errors name the file and line; exit 2. Reference: docs/operations/verdict-rules.md.
+
+        Examples:
+          backfill rules check examples/rules.toml
+          backfill rules suggest --report reports/latest.json
         """,
         subcommands: [Check.self, Suggest.self])
 }
@@ -57,6 +61,7 @@ extension RulesCommand {
             """)
 
         @OptionGroup var config: ConfigOptions
+        @OptionGroup var output: OutputOptions
 
         @Argument(help: ArgumentHelp("The rules file. Default: $BACKFILL_RULES.", valueName: "file"))
         var file: String?
@@ -74,6 +79,7 @@ extension RulesCommand {
             } catch {
                 throw fail(error)
             }
+            if output.json { return printJSON(Self.json(rules)) }
             print("\(rules.file): valid (sha256 \(rules.sha256.prefix(16))), \(rules.causes.count) cause rules, \(rules.columns.count) column rules")
             if let other = rules.everythingElse {
                 print("  line \(other.line)  everything else ≤ \(other.limit) rows — \(other.reason)")
@@ -86,6 +92,22 @@ extension RulesCommand {
             for rule in rules.columns {
                 print("  line \(rule.line)  \(rule.id) \(rule.comparison.phrase) — \(rule.reason)")
             }
+        }
+
+        /// `{file, sha256, valid, rules: [{line, rule, limit|comparison, reason}]}` for scripts.
+        static func json(_ rules: VerdictRules) -> Data {
+            var list: [[String: Any]] = []
+            if let other = rules.everythingElse {
+                list.append(["line": other.line, "rule": "other", "limit": other.limit, "reason": other.reason])
+            }
+            for rule in rules.causes {
+                list.append(["line": rule.line, "rule": rule.id, "limit": rule.limit.map { $0 as Any } ?? "unlimited", "reason": rule.reason])
+            }
+            for rule in rules.columns {
+                list.append(["line": rule.line, "rule": rule.id, "comparison": rule.comparison.phrase, "reason": rule.reason])
+            }
+            let object: [String: Any] = ["file": rules.file, "sha256": rules.sha256, "valid": true, "rules": list]
+            return (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
         }
     }
 
@@ -100,13 +122,15 @@ extension RulesCommand {
             commented out. Edit the reasons and limits, then commit the file.
 
             Examples:
-              backfill rules suggest --left lifestream --right lifestream_shadow --out rules.toml
+              backfill rules suggest --left lifestream --right lifestream_shadow \\
+                  --out rules.toml
               backfill rules suggest --report reports/latest.json
             """)
 
         @OptionGroup var config: ConfigOptions
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var sides: DiffSideOptions
+        @OptionGroup var output: OutputOptions
 
         @Option(help: ArgumentHelp("Suggest from this JSON diff report instead of running a diff.", valueName: "report.json"))
         var report: String?
@@ -115,6 +139,7 @@ extension RulesCommand {
         var out: String?
 
         func run() throws {
+            _ = output.makeLogger("rules")  // librdkafka's lines follow --quiet and --log-format
             let text: String
             do {
                 if let out, FileManager.default.fileExists(atPath: out) {
@@ -138,7 +163,10 @@ extension RulesCommand {
             } catch {
                 throw fail(error)
             }
-            if let out {
+            if output.json {
+                let object: [String: Any] = ["out": out.map { $0 as Any } ?? NSNull(), "rules": text]
+                printJSON((try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data())
+            } else if let out {
                 print("suggested rules written to \(out): edit the reasons and limits, then commit it")
             } else {
                 print(text, terminator: "")
