@@ -18,8 +18,10 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
 
-        .target(name: "Kafka", dependencies: ["CRdKafka"]),
-        .target(name: "Postgres", dependencies: ["CLibPQ"]),
+        // Hides secrets in connection strings, settings and messages; below everything that prints.
+        .target(name: "Redaction"),
+        .target(name: "Kafka", dependencies: ["CRdKafka", "Redaction"]),
+        .target(name: "Postgres", dependencies: ["CLibPQ", "Redaction"]),
         .target(name: "Zstd", dependencies: ["CZstd"]),
         .target(name: "Lifestream"),
         .target(name: "Pipeline"),
@@ -37,16 +39,16 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Embeddings", dependencies: [
-            "Kafka", "Postgres", "Lifestream", "Backfill", "Pipeline",
+            "Kafka", "Postgres", "Lifestream", "Backfill", "Pipeline", "Redaction",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "LegacyCleanup", dependencies: [
             "Kafka", "Postgres", "Lifestream", "Backfill", "Reconcile", "Snapshot",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "Operations"),
+        .target(name: "Operations", dependencies: ["Redaction"]),
         .executableTarget(name: "BackfillCLI", dependencies: [
-            "Kafka", "Postgres", "Zstd", "Lifestream", "Backfill", "Reconcile", "Snapshot", "LegacyCleanup", "Operations", "Embeddings",
+            "Kafka", "Postgres", "Zstd", "Lifestream", "Backfill", "Reconcile", "Snapshot", "LegacyCleanup", "Operations", "Embeddings", "Redaction",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -54,6 +56,7 @@ let package = Package(
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "ZstdTests", dependencies: ["Zstd"]),
+        .testTarget(name: "RedactionTests", dependencies: ["Redaction"]),
         .testTarget(name: "LifestreamTests", dependencies: ["Lifestream", "TestSupport"]),
         .testTarget(name: "BackfillTests", dependencies: ["Backfill", "Kafka", "Postgres", "Lifestream", "TestSupport"]),
         .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "Backfill", "Postgres", "Lifestream", "Kafka", "Snapshot", "TestSupport"]),

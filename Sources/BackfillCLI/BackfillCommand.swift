@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import Redaction
 
 @main
 struct BackfillCommand: ParsableCommand {
@@ -29,4 +31,24 @@ struct BackfillCommand: ParsableCommand {
             GenerateTextsCommand.self,
         ]
     )
+
+    /// ArgumentParser's own `main`, except that a parse error is redacted before it is printed:
+    /// it may quote an argument back (`Unexpected argument 'postgres://app:pw@db/x'` after a
+    /// mistyped `--database-url`). Help and other clean exits print as they are.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            _ = KnownSecrets.all  // gathered once, on this thread, before any worker logs
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if code == .success {
+                if !message.isEmpty { print(message) }
+            } else if !message.isEmpty {
+                FileHandle.standardError.write(Data((redacted(message) + "\n").utf8))
+            }
+            Foundation.exit(code.rawValue)
+        }
+    }
 }

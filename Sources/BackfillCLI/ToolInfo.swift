@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Operations
+import Redaction
 
 enum ToolInfo {
     static let version = "0.1.0"
@@ -13,10 +15,44 @@ enum ExitStatus {
     static let locked = ExitCode(3)
 }
 
-/// Prints `error: <sentence>` and exits 2: every failure is one sentence on stderr, never a stack trace.
+/// Prints `error: <sentence>` and exits 2: every failure is one sentence on stderr, never a
+/// stack trace, and never a secret (`redacted`).
 func fail(_ error: any Error) -> ExitCode {
-    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    FileHandle.standardError.write(Data("error: \(redacted("\(error)"))\n".utf8))
     return ExitStatus.error
+}
+
+/// `text` as it may be printed, logged or written to a report: every secret the tool was given
+/// (`KnownSecrets`) and anything that looks like one hidden by the one redactor.
+func redacted(_ text: String) -> String {
+    Redactor.text(text, secrets: KnownSecrets.all)
+}
+
+/// The secrets this process was given, so that a message echoing one is caught even where it
+/// does not look like a secret (a password cut at an `@` by libpq, a value in an odd place):
+/// those inside every command-line argument (`--database-url`, `--left-url`, …), and those of
+/// every setting from the config file, `.env` and the environment (secret settings whole,
+/// connection strings' passwords).
+enum KnownSecrets {
+    /// Gathered once; `BackfillCommand.main` does it after parsing (so the `--config` file counts)
+    /// and before any work starts.
+    static let all: [String] = gather()
+
+    private static func gather() -> [String] {
+        var found: [String] = []
+        for argument in CommandLine.arguments.dropFirst() {
+            found += Redactor.secrets(in: argument)
+            if argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") {
+                found += Redactor.secrets(in: String(argument[argument.index(after: equals)...]))
+            }
+        }
+        let values = (try? Environment.merged()) ?? ProcessInfo.processInfo.environment
+        for key in SettingKey.all {
+            guard let value = values[key.name], !value.isEmpty else { continue }
+            found += key.isSecret || Redactor.isSecretKey(key.name) ? [value] : Redactor.secrets(in: value)
+        }
+        return Array(Set(found))
+    }
 }
 
 func printJSON(_ data: Data) {

@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import Lifestream
+import Redaction
 
 /// The embedding service over HTTP (contract: spec/embeddings.md, "Embedding service").
 ///
@@ -40,15 +41,10 @@ public final class ServiceClient: EmbeddingSource, @unchecked Sendable {
         return url
     }
 
-    /// The URL without user or password, for messages.
+    /// The URL with its password (and any secret query parameter) masked, for messages.
     public var displayName: String { Self.redact(baseURL.absoluteString) }
 
-    static func redact(_ text: String) -> String {
-        guard var components = URLComponents(string: text), components.password != nil || components.user != nil else { return text }
-        components.user = nil
-        components.password = nil
-        return components.string ?? text
-    }
+    static func redact(_ text: String) -> String { Redactor.text(text) }
 
     public func health() -> Result<ServiceHealth, EmbeddingsError> {
         switch send("GET", "/health", body: nil) {

@@ -120,7 +120,7 @@ struct EmbedCommand: ParsableCommand {
             }
         } catch let error as EmbeddingsError where error.code == .locked {
             progress.finish()
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("error: \(redacted("\(error)"))\n".utf8))
             throw ExitStatus.locked
         } catch {
             progress.finish()

@@ -257,7 +257,7 @@ private func reportingErrors(_ body: () throws -> Void) throws {
 }
 
 private func printError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
+    FileHandle.standardError.write(Data((redacted(line) + "\n").utf8))
 }
 
 /// `--tables a b` and `--tables a,b` both work; nil when none were given.

@@ -274,8 +274,8 @@ final class NightlyJob {
     private func fail(_ summary: inout NightlySummary, _ error: any Error) {
         summary.exitCode = 2
         summary.outcome = "error"
-        summary.error = "\(error)"
-        logger.error("nightly failed", metadata: ["error": "\(error)"])
+        summary.error = redacted("\(error)")
+        logger.error("nightly failed", metadata: ["error": "\(redacted("\(error)"))"])
     }
 
     /// A night that could not even start (a setting that does not parse, a missing broker list):
@@ -285,7 +285,7 @@ final class NightlyJob {
                                      liveSchema: settings.liveSchema, shadowSchema: settings.shadowSchema)
         summary.exitCode = 2
         summary.outcome = "error"
-        summary.error = "\(error)"
+        summary.error = redacted("\(error)")
         if let failure = writeOutputs(&summary, started: summary.startedAt, settings: settings) {
             logger.error("the nightly summary could not be written", metadata: ["error": "\(failure)"])
         }
