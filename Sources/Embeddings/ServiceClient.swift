@@ -41,8 +41,14 @@ public final class ServiceClient: EmbeddingSource, @unchecked Sendable {
         return url
     }
 
-    /// The URL with its password (and any secret query parameter) masked, for messages.
-    public var displayName: String { Self.redact(baseURL.absoluteString) }
+    /// The URL for messages: without user or password (nobody needs them to tell which service
+    /// was meant), and through the redactor for anything else secret (a token parameter).
+    public var displayName: String {
+        guard var components = URLComponents(url: baseURL, resolvingAgainstBaseURL: false) else { return Self.redact(baseURL.absoluteString) }
+        components.user = nil
+        components.password = nil
+        return Self.redact(components.string ?? baseURL.absoluteString)
+    }
 
     static func redact(_ text: String) -> String { Redactor.text(text) }
 
