@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Operations
+import Postgres
 import Redaction
 
 enum ToolInfo {
@@ -15,11 +16,12 @@ enum ExitStatus {
     static let locked = ExitCode(3)
 }
 
-/// Prints `error: <sentence>` and exits 2: every failure is one sentence on stderr, never a
+/// Prints `error: <sentence>` and exits 2 — or 3 when another command holds a lock this one
+/// needs (`WriterLockBusy`: nothing was done): every failure is one sentence on stderr, never a
 /// stack trace, and never a secret (`redacted`).
 func fail(_ error: any Error) -> ExitCode {
     FileHandle.standardError.write(Data("error: \(redacted("\(error)"))\n".utf8))
-    return ExitStatus.error
+    return error is WriterLockBusy ? ExitStatus.locked : ExitStatus.error
 }
 
 /// `text` as it may be printed, logged or written to a report: every secret the tool was given

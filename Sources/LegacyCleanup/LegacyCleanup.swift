@@ -27,6 +27,14 @@ public struct LegacyCleanup {
     public func run(now: Date = Date()) throws -> CleanupOutcome {
         try request.validate()
         let schema = request.schema
+        // Acting, it writes the schema: no run, import or replay of it meanwhile (a dry run
+        // writes nothing and takes no lock). Throws `WriterLockBusy`.
+        let lease = try request.confirm ? WriterLocks.acquire(
+            [WriterLocks.schema(schema)],
+            on: PostgresConnection.connect(request.postgres, applicationName: AdvisoryLease.holderName(job: "backfill cleanup-legacy"),
+                                           applicationNameOverridesURL: true),
+            wait: request.writerLockWait) : nil
+        defer { lease?.release() }
         let db = try PostgresConnection.connect(request.postgres, applicationName: "backfill cleanup-legacy")
         defer { db.close() }
 

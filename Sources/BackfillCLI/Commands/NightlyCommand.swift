@@ -19,7 +19,8 @@ struct NightlyCommand: ParsableCommand {
 
         Exit status: 0 all good, 1 diverged (the live tables differ from the rebuild), 2 error \
         (one sentence naming what to fix; the summary and metrics are still written), 3 another \
-        nightly holds the lock (nothing is written).
+        nightly holds the lock (nothing is written), or another command (an import, a replay, \
+        a run by hand) kept the shadow's locks for --lock-wait seconds (the summary says so).
 
         Settings come from flags, else the environment (and .env), else the config file; see \
         backfill config check.
@@ -35,6 +36,7 @@ struct NightlyCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var settings: NightlySettingsOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var lock: LockOptions
 
     @Option(help: ArgumentHelp("Stop before the first record at or after this instant (RFC 3339, 'now', -24h …). Default: now, the current end of each partition.", valueName: "instant"))
     var until: String?
@@ -64,7 +66,7 @@ struct NightlyCommand: ParsableCommand {
         }
         do {
             job = try NightlyJob(settings: effective, postgres: database.configuration(), kafka: kafka.configuration(),
-                                 until: until, snapshot: snapshot, batchSize: batchSize, logger: logger, progress: progress)
+                                 until: until, snapshot: snapshot, batchSize: batchSize, lockWait: try lock.seconds(), logger: logger, progress: progress)
         } catch {
             if !dryRun { NightlyJob.recordFailure(error, settings: effective, logger: logger) }
             throw fail(error)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Backfill
 import Foundation
+import Lifestream
 import Postgres
 import Snapshot
 import Zstd
@@ -89,6 +90,13 @@ extension SnapshotCommand {
             The tables are loaded into a new schema and checked before one transaction puts it in \
             place of --schema; any damage or mismatch rolls everything back. With --into-existing \
             the tables are created inside the existing schema instead, leaving its other tables alone.
+
+            The import holds the schema's lock, as every command that writes a schema does: a run, \
+            replay or cleanup of it waits, and the import waits for them (--lock-wait, then exit 3). \
+            When the schema is a run's target, its state schema is told in the same transaction: \
+            the subjects whose rows the snapshot may not match (those with events past the \
+            snapshot's checkpoint, or all of them when the snapshot has no checkpoint of that \
+            state schema) are refolded by the next run, so its tables are the event log's again.
             """)
 
         @OptionGroup var config: ConfigOptions
@@ -109,12 +117,32 @@ extension SnapshotCommand {
         @Flag(help: "Create the tables inside the existing schema instead of swapping in a whole new schema.")
         var intoExisting = false
 
+        @OptionGroup var lock: LockOptions
+
         func run() throws {
             try reportingErrors {
-                let connection = try PostgresConnection.connect(try database.configuration(), applicationName: "backfill snapshot import")
+                let configuration = try database.configuration()
+                let lease = try WriterLocks.acquire(
+                    [WriterLocks.schema(schema)],
+                    on: try PostgresConnection.connect(configuration, applicationName: AdvisoryLease.holderName(job: "backfill snapshot import"),
+                                                       applicationNameOverridesURL: true),
+                    wait: try lock.seconds())
+                defer { lease.release() }
+                let connection = try PostgresConnection.connect(configuration, applicationName: "backfill snapshot import")
                 defer { connection.close() }
                 var importer = SnapshotImporter(connection: connection)
                 importer.onTableImported = { table in printError("loaded \(table.name): \(table.rows) rows, digests match") }
+                var marked: [TargetReplacement.Marked] = []
+                // A run's target: its state schemas learn, in the import's transaction, what the
+                // tables now lack (`TargetReplacement`), so that the next run's tables are right.
+                importer.beforeCommit = { [schema, intoExisting] connection, manifest, tables in
+                    let names = Set(tables.map(\.name))
+                    marked = try TargetReplacement.markStale(
+                        target: schema, replacedTables: names,
+                        missingTables: !intoExisting && !Set(LifestreamTables.all.map(\.name)).isSubset(of: names),
+                        checkpoint: try? BoundsOptions.checkpoint(manifest, source: "the imported snapshot"), db: connection)
+                    try lease.confirm()
+                }
                 let started = Date()
                 let summary = try importer.importSnapshot(from: directory, options: .init(
                     schema: schema, tables: splitList(tables),
@@ -122,6 +150,10 @@ extension SnapshotCommand {
                 let rows = summary.tables.reduce(Int64(0)) { $0 + $1.rows }
                 print("Imported \(directory) into schema \(summary.schema): \(summary.tables.count) tables, \(rows) rows"
                       + "\(summary.replacedExisting ? " (replaced the previous contents)" : "") in \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
+                for state in marked {
+                    print("State schema \(state.stateSchema): \(state.subjects) subjects marked, the next run refolds them, and \(state.readings) sensor readings applied again"
+                          + (state.sinceCheckpoint ? " (those past the snapshot's checkpoint)" : " (all of its log: the snapshot has no checkpoint of it, or lacks some of the nine tables)"))
+                }
             }
         }
     }
@@ -241,12 +273,16 @@ private struct ListOutput: Encodable {
 
 // MARK: Output helpers
 
-/// Runs a subcommand body: any error becomes `error: <sentence>` on stderr and exit code 2.
+/// Runs a subcommand body: any error becomes `error: <sentence>` on stderr and exit code 2
+/// (3 when another command holds the schema's lock).
 private func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
     } catch let exit as ExitCode {
         throw exit
+    } catch let error as WriterLockBusy {
+        printError("error: \(error.description)")
+        throw ExitStatus.locked
     } catch let error as CustomStringConvertible & Error {
         printError("error: \(error.description)")
         throw ExitCode(2)
