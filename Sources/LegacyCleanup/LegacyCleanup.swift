@@ -125,7 +125,8 @@ public struct LegacyCleanup {
                                  compressedBytes: manifest.totalCompressedBytes, verified: true)
         outcome.restoreCommand = restore
 
-        // 4. The drop, all or nothing.
+        // 4. The drop, all or nothing (and only while the schema's lock is still held).
+        try lease?.confirm()
         step("dropping \(observed.tables.map(\.name).joined(separator: " and ")) in one transaction")
         let changed: String?
         do {

@@ -28,15 +28,6 @@ struct WriterLockTests {
                                [.text("backfill % lock, % pid \(pid)")]) ?? "0") ?? 0
     }
 
-    func eventually(within seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try condition() { return true }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        return try condition()
-    }
-
     func scratch() throws -> String {
         let directory = NSTemporaryDirectory() + TestEnvironment.uniqueName("writers")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -8,15 +8,6 @@ import Testing
 /// others try, and the test checks it was still running then.
 @Suite("backfill embed locks")
 struct EmbedLockTests {
-    func eventually(within seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try condition() { return true }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        return try condition()
-    }
-
     @Test("an embed at work turns away a second embed of its table and a run into its schema (exit 3, naming it), while an embed into another table of the schema goes on")
     func embedExcludesWritersOfItsTable() throws {
         let harness = try EmbedHarness(prefix: "embed_lock")
