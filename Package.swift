@@ -18,9 +18,11 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
 
-        .target(name: "Kafka", dependencies: ["CRdKafka"]),
+        // Hides secrets in connection strings, settings and messages; below everything that prints.
+        .target(name: "Redaction"),
+        .target(name: "Kafka", dependencies: ["CRdKafka", "Redaction"]),
         .target(name: "Display"),
-        .target(name: "Postgres", dependencies: ["CLibPQ", "Display"]),
+        .target(name: "Postgres", dependencies: ["CLibPQ", "Display", "Redaction"]),
         .target(name: "Zstd", dependencies: ["CZstd"]),
         .target(name: "Lifestream"),
         .target(name: "Pipeline"),
@@ -39,16 +41,16 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Embeddings", dependencies: [
-            "Kafka", "Postgres", "Lifestream", "Backfill", "Pipeline", "Display",
+            "Kafka", "Postgres", "Lifestream", "Backfill", "Pipeline", "Display", "Redaction",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "LegacyCleanup", dependencies: [
             "Kafka", "Postgres", "Lifestream", "Backfill", "Reconcile", "Snapshot", "Display",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "Operations", dependencies: ["Display"]),
+        .target(name: "Operations", dependencies: ["Display", "Redaction"]),
         .executableTarget(name: "BackfillCLI", dependencies: [
-            "Kafka", "Postgres", "Zstd", "Lifestream", "Backfill", "Reconcile", "Snapshot", "LegacyCleanup", "Operations", "Embeddings", "Display",
+            "Kafka", "Postgres", "Zstd", "Lifestream", "Backfill", "Reconcile", "Snapshot", "LegacyCleanup", "Operations", "Embeddings", "Display", "Redaction",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -57,6 +59,7 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "ZstdTests", dependencies: ["Zstd"]),
         .testTarget(name: "DisplayTests", dependencies: ["Display"]),
+        .testTarget(name: "RedactionTests", dependencies: ["Redaction"]),
         .testTarget(name: "LifestreamTests", dependencies: ["Lifestream", "TestSupport"]),
         .testTarget(name: "BackfillTests", dependencies: ["Backfill", "Kafka", "Postgres", "Lifestream", "TestSupport"]),
         .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "Backfill", "Postgres", "Lifestream", "Kafka", "Snapshot", "TestSupport"]),

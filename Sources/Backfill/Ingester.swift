@@ -213,31 +213,7 @@ public final class Ingester {
         ), new_readings as (
             -- only the record that became the event, not a duplicate of it in the same batch
             select r.* from pg_temp.stage_readings r join ins using (subject_id, event_id, partition, "offset")
-        ), readings as (
-            insert into \(target.table("temperature_readings")) as t (subject_id, occurred_at, celsius, humidity, event_id)
-            select distinct on (subject_id, occurred_at) subject_id, occurred_at, celsius, humidity, event_id
-            from new_readings order by subject_id, occurred_at, event_id collate "C" desc
-            on conflict (subject_id, occurred_at) do update
-                set celsius = excluded.celsius, humidity = excluded.humidity, event_id = excluded.event_id
-                where excluded.event_id collate "C" > t.event_id collate "C"
-            returning 1
-        ), latest as (
-            insert into \(target.table("temperature_latest")) as t (subject_id, celsius, humidity, occurred_at, event_id)
-            select distinct on (subject_id) subject_id, celsius, humidity, occurred_at, event_id
-            from new_readings order by subject_id, occurred_at desc, event_id collate "C" desc
-            on conflict (subject_id) do update
-                set celsius = excluded.celsius, humidity = excluded.humidity, occurred_at = excluded.occurred_at, event_id = excluded.event_id
-                where excluded.occurred_at > t.occurred_at
-                   or (excluded.occurred_at = t.occurred_at and excluded.event_id collate "C" > t.event_id collate "C")
-            returning 1
-        ), sensor_subjects as (
-            insert into \(target.table("subjects")) as t (subject_id, subject, visibility, created_at, updated_at)
-            select subject_id, 'sensor', 'private', min(occurred_at), max(occurred_at) from new_readings group by subject_id
-            on conflict (subject_id) do update
-                set created_at = least(t.created_at, excluded.created_at), updated_at = greatest(t.updated_at, excluded.updated_at)
-                where excluded.created_at < t.created_at or excluded.updated_at > t.updated_at
-            returning 1
-        ), first_seen as (
+        ), \(SensorProjection.upserts(from: "new_readings", into: target)), first_seen as (
             insert into \(state.table("run_sensor_subjects")) (run_id, subject_id)
             select distinct $1, subject_id from new_readings
             on conflict do nothing

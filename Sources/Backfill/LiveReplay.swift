@@ -11,6 +11,8 @@ public struct ReplaySummary: Sendable {
     public var skippedStatements = 0
     public var skippedByTable: [String: Int] = [:]
     public var rows: [String: Int] = [:]
+    /// State schemas of the target whose subjects the next run refolds (`TargetReplacement`).
+    public var marked: [TargetReplacement.Marked] = []
 }
 
 /// Emulates the live materializer into a schema (see `LiveMaterializerEmulator`), replacing
@@ -27,8 +29,16 @@ public struct LiveReplay {
         self.logger = logger
     }
 
-    public func run(topic: String, bounds: RunBounds, target: TargetSchema, legacyTables: Bool, legacyGroup: String = "materializer-v1") throws -> ReplaySummary {
+    /// Holds the target's `WriterLocks.schema` lock throughout (waiting up to `lockWait`
+    /// seconds for it), so no run, import or other replay writes the schema meanwhile.
+    public func run(topic: String, bounds: RunBounds, target: TargetSchema, legacyTables: Bool, legacyGroup: String = "materializer-v1",
+                    lockWait: Double = 30) throws -> ReplaySummary {
         try SQL.checkIdentifier(target.name, role: "the target schema")
+        let lease = try WriterLocks.acquire(
+            [WriterLocks.schema(target.name)],
+            on: try PostgresConnection.connect(postgres, applicationName: AdvisoryLease.holderName(job: "backfill replay"), applicationNameOverridesURL: true),
+            wait: lockWait)
+        defer { lease.release() }
         let plan = try RunPlanner(admin: KafkaAdmin(configuration: kafka)).plan(topic: topic, bounds: bounds)
         var emulator = LiveMaterializerEmulator()
         var summary = ReplaySummary()
@@ -52,7 +62,7 @@ public struct LiveReplay {
         let db = try PostgresConnection.connect(postgres)
         defer { db.close() }
         try db.execute("set client_min_messages = warning")
-        try db.execute(target.createStatements)
+        try db.createIfMissing(target.createStatements)
         try db.transaction { tx in
             for table in LifestreamTables.all {
                 let rows = emulator.tables[table.name] ?? [:]
@@ -81,6 +91,10 @@ public struct LiveReplay {
                         """, [.text(legacyGroup), .text(topic), .init(Int64(range.partition)), .init(range.end)])
                 }
             }
+            // The tables are no longer what the target's event logs say: the next run refolds.
+            summary.marked = try TargetReplacement.markStale(target: target.name, replacedTables: Set(LifestreamTables.all.map(\.name)),
+                                                             missingTables: false, checkpoint: nil, db: tx)
+            try lease.confirm()
         }
         logger.info("replayed in arrival order", metadata: [
             "records": "\(summary.records)", "skipped_statements": "\(summary.skippedStatements)", "schema": "\(target.name)",

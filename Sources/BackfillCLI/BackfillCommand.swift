@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import Redaction
 
 @main
 struct BackfillCommand: ParsableCommand {
@@ -41,8 +43,24 @@ struct BackfillCommand: ParsableCommand {
         ]
     )
 
-    /// `InstantArguments` first, so `--since -24h` is read as written.
+    /// ArgumentParser's own `main`, with two differences: `InstantArguments` goes first, so
+    /// `--since -24h` is read as written; and a parse error is redacted before it is printed: it
+    /// may quote an argument back (`Unexpected argument 'postgres://app:pw@db/x'` after a
+    /// mistyped `--database-url`). Help and other clean exits print as they are.
     static func main() {
-        main(InstantArguments.attached(Array(CommandLine.arguments.dropFirst())))
+        do {
+            var command = try parseAsRoot(InstantArguments.attached(Array(CommandLine.arguments.dropFirst())))
+            _ = KnownSecrets.all  // gathered once, on this thread, before any worker logs
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if code == .success {
+                if !message.isEmpty { print(message) }
+            } else if !message.isEmpty {
+                FileHandle.standardError.write(Data((redacted(message) + "\n").utf8))
+            }
+            Foundation.exit(code.rawValue)
+        }
     }
 }

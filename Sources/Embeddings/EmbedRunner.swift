@@ -19,8 +19,9 @@ public struct EmbedOptions: Sendable {
     public var concurrency = 4
     public var buildIndex = false
     public var retry = RetryPolicy()
-    /// Seconds to wait for another embedding run's lock on the same table, and then for a
-    /// killed run's statements still executing on the server (one budget for both).
+    /// Seconds to wait for the table's locks (another embedding run of it, a run or import of its
+    /// schema), and then for a killed run's statements still executing on the server (one
+    /// budget for both).
     public var lockWait: Double = 30
 
     public init(bounds: RunBounds, toolVersion: String, manifestDirectory: String) {
@@ -219,19 +220,21 @@ public final class EmbedRunner {
                                        applicationNameOverridesURL: true)
     }
 
-    /// The table's lock, held as `BackfillRunner` holds the run lock (an `AdvisoryLease`), then
-    /// the wait for a killed earlier run's statements, both within `lockWait`.
+    /// The table's locks (`WriterLocks`): its schema shared (other embeds into other tables of
+    /// the schema go on; a run, import or replay of the schema waits) and the table itself
+    /// exclusive, held as `BackfillRunner` holds the run's; then the wait for a killed earlier
+    /// run's statements, both within `lockWait`. Throws `WriterLockBusy`.
     private func takeLock(_ options: EmbedOptions) throws -> AdvisoryLease {
         let table = options.table.display
         let connection = try PostgresConnection.connect(postgres, applicationName: AdvisoryLease.holderName(job: "backfill embed"),
                                                         applicationNameOverridesURL: true)
-        switch try AdvisoryLease.acquire(on: connection, key: Self.lockKey(table), wait: options.lockWait, workName: Self.applicationName(table: table)) {
-        case .acquired(let lease):
-            return lease
-        case .taken(let holder):
-            throw EmbeddingsError(.locked, "another embedding backfill is already writing \(table)\(holder) (waited \(Int(options.lockWait)) s); wait for it or stop it")
-        case .stragglers(let pids):
-            throw EmbeddingsError(.locked, "statements of an earlier embedding backfill of \(table) are still executing on PostgreSQL (\(pids)) after \(Int(options.lockWait)) s; wait for them to end or end them with pg_terminate_backend(pid)")
+        let tableLock = WriterLocks.table(table)
+        return try WriterLocks.acquire(
+            [WriterLocks.schema(options.table.schema, shared: true), tableLock], on: connection, wait: options.lockWait,
+            workName: Self.applicationName(table: table), earlierJob: "an earlier embedding backfill of \(table)"
+        ) { lock, holder in
+            lock == tableLock ? "another embedding backfill is already writing \(table)\(holder)"
+                : "another backfill command is writing schema \(options.table.schema)\(holder)"
         }
     }
 
@@ -239,9 +242,9 @@ public final class EmbedRunner {
         ApplicationName.fitting("backfill embed \(table)")
     }
 
-    /// A stable 64-bit advisory lock key per table (FNV-1a).
+    /// A stable 64-bit advisory lock key per table (FNV-1a): `WriterLocks.table`'s.
     static func lockKey(_ table: String) -> Int64 {
-        AdvisoryLease.key("backfill-embed:\(table)")
+        WriterLocks.table(table).key
     }
 }
 

@@ -36,12 +36,13 @@ public struct EmbeddingTable: Sendable {
         let installed = try db.query("select 1 from pg_extension where extname = 'vector'").rowCount > 0
         if !installed {
             do {
-                try db.execute("create extension if not exists vector")
+                try db.createIfMissing("create extension if not exists vector")
             } catch let error as PostgresError {
                 throw EmbeddingsError(.table, "the pgvector extension is not installed in this database and could not be created (\(error.message)); install pgvector on the server and run `create extension vector` as a superuser")
             }
         }
-        try db.execute("""
+        // Two embeds into tables of one new schema may create it at once: createIfMissing.
+        try db.createIfMissing("""
             create schema if not exists \(SQL.quoteIdentifier(schema));
             create table if not exists \(qualified) (
                 id text primary key,

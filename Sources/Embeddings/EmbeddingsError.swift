@@ -10,8 +10,6 @@ public struct EmbeddingsError: Error, Sendable, CustomStringConvertible {
         /// The table or extension is not as the contract needs (dimension mismatch, no pgvector).
         public static let table = Code(name: "table")
         public static let manifest = Code(name: "manifest")
-        /// Another embedding backfill holds the table's lock.
-        public static let locked = Code(name: "locked")
     }
 
     public var code: Code

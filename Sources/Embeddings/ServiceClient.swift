@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import Lifestream
+import Redaction
 
 /// The embedding service over HTTP (contract: spec/embeddings.md, "Embedding service").
 ///
@@ -40,15 +41,16 @@ public final class ServiceClient: EmbeddingSource, @unchecked Sendable {
         return url
     }
 
-    /// The URL without user or password, for messages.
-    public var displayName: String { Self.redact(baseURL.absoluteString) }
-
-    static func redact(_ text: String) -> String {
-        guard var components = URLComponents(string: text), components.password != nil || components.user != nil else { return text }
+    /// The URL for messages: without user or password (nobody needs them to tell which service
+    /// was meant), and through the redactor for anything else secret (a token parameter).
+    public var displayName: String {
+        guard var components = URLComponents(url: baseURL, resolvingAgainstBaseURL: false) else { return Self.redact(baseURL.absoluteString) }
         components.user = nil
         components.password = nil
-        return components.string ?? text
+        return Self.redact(components.string ?? baseURL.absoluteString)
     }
+
+    static func redact(_ text: String) -> String { Redactor.text(text) }
 
     public func health() -> Result<ServiceHealth, EmbeddingsError> {
         switch send("GET", "/health", body: nil) {

@@ -1,5 +1,6 @@
 import CRdKafka
 import Foundation
+import Redaction
 
 /// Owns one `rd_kafka_t`: builds it from properties and destroys it when released.
 ///
@@ -25,15 +26,13 @@ final class ClientHandle: @unchecked Sendable {
             throw KafkaError(code: .init(.librdkafka), message: "rd_kafka_conf_new failed", context: context)
         }
         var errstr = [CChar](repeating: 0, count: 512)
+        // librdkafka's complaints may quote a value back: every one goes through the redactor.
+        let secrets = properties.filter { KafkaConfiguration.isSecret($0.key) && !$0.value.isEmpty }.map(\.value)
         for (key, value) in properties {
             let result = rd_kafka_conf_set(conf, key, value, &errstr, errstr.count)
             if result != RD_KAFKA_CONF_OK {
                 rd_kafka_conf_destroy(conf)
-                var text = String(errorBuffer: errstr)
-                if KafkaConfiguration.isSecret(key), !value.isEmpty {
-                    text = text.replacingOccurrences(of: value, with: "***")
-                }
-                throw KafkaError(code: .init(.configuration), message: text, context: context)
+                throw KafkaError(code: .init(.configuration), message: Redactor.text(String(errorBuffer: errstr), secrets: secrets), context: context)
             }
         }
         KafkaLog.install(on: conf)
@@ -41,7 +40,7 @@ final class ClientHandle: @unchecked Sendable {
         // On success rd_kafka_new takes ownership of conf; on failure it stays ours.
         guard let handle = rd_kafka_new(type, conf, &errstr, errstr.count) else {
             rd_kafka_conf_destroy(conf)
-            throw KafkaError(code: .init(.configuration), message: String(errorBuffer: errstr), context: context)
+            throw KafkaError(code: .init(.configuration), message: Redactor.text(String(errorBuffer: errstr), secrets: secrets), context: context)
         }
         pointer = handle
         self.keepAlive = keepAlive

@@ -1,4 +1,5 @@
 import Foundation
+import Redaction
 
 /// Where the cluster is and how to authenticate: the settings every client in this module shares.
 ///
@@ -80,19 +81,21 @@ public struct KafkaConfiguration: Sendable, CustomStringConvertible {
         return properties
     }
 
-    /// True for librdkafka properties whose values must never be shown.
-    static func isSecret(_ key: String) -> Bool {
-        let key = key.lowercased()
-        return key.contains("password") || key.contains("secret") || key.contains("jaas")
-            || key.hasPrefix("ssl.key") || key.hasPrefix("ssl_key") || key == "sasl.oauthbearer.config"
+    /// True for librdkafka properties whose values must never be shown (the tool's one rule,
+    /// `Redactor.isSecretKey`).
+    static func isSecret(_ key: String) -> Bool { Redactor.isSecretKey(key) }
+
+    /// The values of the secret properties, for scrubbing librdkafka's messages.
+    var secretValues: [String] {
+        librdkafkaProperties.filter { Self.isSecret($0.key) && !$0.value.isEmpty }.map(\.value)
     }
 
     public var description: String {
-        var parts = ["brokers \(brokers)", effectiveSecurityProtocol]
+        var parts = ["brokers \(Redactor.text(brokers, secrets: secretValues))", effectiveSecurityProtocol]
         if let saslUsername {
             parts.append("SASL \(saslMechanism) as \(saslUsername) with password \(saslPassword == nil ? "unset" : "***")")
         }
-        let extras = extra.keys.sorted().map { "\($0)=\(Self.isSecret($0) ? "***" : extra[$0]!)" }
+        let extras = extra.keys.sorted().map { "\($0)=\(Self.isSecret($0) ? Redactor.mask : Redactor.text(extra[$0]!))" }
         if !extras.isEmpty { parts.append("extra: " + extras.joined(separator: ", ")) }
         return "Kafka " + parts.joined(separator: ", ")
     }

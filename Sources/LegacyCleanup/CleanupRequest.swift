@@ -28,6 +28,9 @@ public struct CleanupRequest: Sendable {
     public var snapshotsDirectory = "snapshots"
     /// How long the drop waits for its ACCESS EXCLUSIVE lock before giving up.
     public var lockTimeout: TimeInterval = 10
+    /// With `confirm`: how long to wait for the schema's writer lock (`WriterLocks.schema`)
+    /// while a run, import or replay writes it, before giving up.
+    public var writerLockWait: TimeInterval = 30
     /// Recorded in the snapshot manifest.
     public var toolVersion = "0.1.0"
 

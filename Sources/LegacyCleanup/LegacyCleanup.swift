@@ -28,6 +28,14 @@ public struct LegacyCleanup {
     public func run(now: Date = Date()) throws -> CleanupOutcome {
         try request.validate()
         let schema = request.schema
+        // Acting, it writes the schema: no run, import or replay of it meanwhile (a dry run
+        // writes nothing and takes no lock). Throws `WriterLockBusy`.
+        let lease = try request.confirm ? WriterLocks.acquire(
+            [WriterLocks.schema(schema)],
+            on: PostgresConnection.connect(request.postgres, applicationName: AdvisoryLease.holderName(job: "backfill cleanup-legacy"),
+                                           applicationNameOverridesURL: true),
+            wait: request.writerLockWait) : nil
+        defer { lease?.release() }
         let db = try PostgresConnection.connect(request.postgres, applicationName: "backfill cleanup-legacy")
         defer { db.close() }
         guard try db.query("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1", [.text(schema)]).rowCount > 0 else {
@@ -138,7 +146,8 @@ public struct LegacyCleanup {
         intended.result = .dropped
         try CleanupIntent(writtenAt: Timestamps.iso(now), database: request.postgres.redactedURL, outcome: intended).write(to: intentPath)
 
-        // 4. The drop, all or nothing.
+        // 4. The drop, all or nothing (and only while the schema's lock is still held).
+        try lease?.confirm()
         step("dropping \(observed.tables.map(\.name).joined(separator: " and ")) in one transaction")
         let changed: String?
         do {

@@ -1,4 +1,5 @@
 import Foundation
+import Redaction
 
 /// The one parser for `KEY=value` files: the config file (`backfill.conf`) and `.env`.
 ///
@@ -23,12 +24,13 @@ public enum KeyValueFile {
             if line.isEmpty || line.hasPrefix("#") { continue }
             if line.hasPrefix("export ") { line.removeFirst("export ".count) }
             guard let eq = line.firstIndex(of: "=") else {
-                if strict { throw OperationsError(.configuration, "\(path):\(lineNumber): expected KEY=value, found '\(line.prefix(40))'") }
+                // The line is echoed to help find it, redacted: it may be a setting with its `=` missing.
+                if strict { throw OperationsError(.configuration, "\(path):\(lineNumber): expected KEY=value, found '\(Redactor.configLine(line).prefix(80))'") }
                 continue
             }
             let key = line[..<eq].trimmingCharacters(in: .whitespaces)
             guard isValidKey(key) else {
-                if strict { throw OperationsError(.configuration, "\(path):\(lineNumber): '\(key.prefix(40))' is not a setting name (letters, digits and _)") }
+                if strict { throw OperationsError(.configuration, "\(path):\(lineNumber): '\(Redactor.text(key).prefix(40))' is not a setting name (letters, digits and _)") }
                 continue
             }
             var value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)

@@ -1,4 +1,5 @@
 import Foundation
+import Redaction
 
 /// Where a setting's value came from, lowest precedence first: file < .env < environment < flag.
 public enum SettingSource: String, Sendable, Codable, Comparable {
@@ -86,9 +87,10 @@ public struct SettingLayers: Sendable {
         return (values, origins)
     }
 
-    /// The value as it may be shown: secrets as `***`, passwords inside URLs masked by `redact`.
-    public static func display(_ setting: ResolvedSetting, redact: (String) -> String) -> String {
-        if SettingKey.named(setting.key)?.isSecret == true { return "***" }
-        return redact(setting.value)
+    /// The value as it may be shown: secrets as `***`, secrets inside connection strings, URLs
+    /// and other values masked by `Redactor.setting`.
+    public static func display(_ setting: ResolvedSetting) -> String {
+        if SettingKey.named(setting.key)?.isSecret == true { return Redactor.mask }
+        return Redactor.setting(key: setting.key, value: setting.value)
     }
 }

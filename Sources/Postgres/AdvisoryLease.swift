@@ -31,17 +31,39 @@ import Darwin
 ///
 /// The lease's own connection carries a holder name (`holderName`: job, host, pid), which
 /// `describeHolder` shows to whoever is turned away.
+///
+/// A lease may hold several locks (`Lock`), taken together in one transaction: all of them or
+/// none. It never waits while holding some (a busy one rolls back the others before the next
+/// try), so two jobs cannot deadlock whatever they ask for; asking in one fixed order (see
+/// `WriterLocks`) also keeps two jobs from taking turns at failing.
 public final class AdvisoryLease {
-    public let key: Int64
+    /// The first lock's key.
+    public var key: Int64 { locks[0].key }
+    public let locks: [Lock]
     private let connection: PostgresConnection
+
+    /// One advisory lock a lease takes.
+    public struct Lock: Sendable, Equatable {
+        public var key: Int64
+        /// Share mode: any number of shared holders at once, but no exclusive one.
+        public var shared: Bool
+        /// What the lock protects, in words for messages: `target schema lifestream_shadow`.
+        public var name: String
+
+        public init(key: Int64, shared: Bool = false, name: String) {
+            self.key = key
+            self.shared = shared
+            self.name = name
+        }
+    }
 
     /// What `acquire` found.
     public enum Acquisition {
         case acquired(AdvisoryLease)
-        /// Someone held the lock for the whole wait. `holder` describes them, e.g.
+        /// Someone held `lock` for the whole wait. `holder` describes them, e.g.
         /// ` (held by backfill run lock, host pid 12, PostgreSQL pid 345, since 2026-…Z)`, or is
         /// empty when they could not be seen.
-        case taken(holder: String)
+        case taken(holder: String, lock: Lock)
         /// The lock was free, but backends of an earlier job (see `waitForOthers`) were still at
         /// work when the wait ran out; the lock has been let go again. `described` lists them
         /// for a message: `pid 123 active, pid 456 idle in transaction`.
@@ -55,8 +77,8 @@ public final class AdvisoryLease {
         public var state: String
     }
 
-    private init(key: Int64, connection: PostgresConnection) {
-        self.key = key
+    private init(locks: [Lock], connection: PostgresConnection) {
+        self.locks = locks
         self.connection = connection
     }
 
@@ -70,12 +92,26 @@ public final class AdvisoryLease {
     /// The lease owns `connection` from this call on: it is closed unless the result is
     /// `.acquired`, when this throws, and at `release`.
     public static func acquire(on connection: PostgresConnection, key: Int64, wait: Double, workName: String? = nil) throws -> Acquisition {
+        try acquire(on: connection, locks: [Lock(key: key, name: "advisory lock \(key)")], wait: wait, workName: workName)
+    }
+
+    /// Takes every lock of `locks`, in that order, all or none (see the type's comment); the
+    /// rest as `acquire(on:key:wait:workName:)`. `.taken` names the lock that was busy.
+    public static func acquire(on connection: PostgresConnection, locks: [Lock], wait: Double, workName: String? = nil) throws -> Acquisition {
+        precondition(!locks.isEmpty, "a lease needs a lock")
         let deadline = Date().addingTimeInterval(wait)
         do {
             while true {
                 try connection.execute("BEGIN; SET LOCAL idle_in_transaction_session_timeout = 0")
-                if try connection.tryAdvisoryTransactionLock(key) {
-                    let lease = AdvisoryLease(key: key, connection: connection)
+                var busy: Lock?
+                for lock in locks {
+                    if try !connection.tryAdvisoryTransactionLock(lock.key, shared: lock.shared) {
+                        busy = lock
+                        break
+                    }
+                }
+                guard let busy else {
+                    let lease = AdvisoryLease(locks: locks, connection: connection)
                     guard let workName else { return .acquired(lease) }
                     let stragglers = try lease.waitForOthers(applicationName: workName, wait: max(0, deadline.timeIntervalSinceNow))
                     guard stragglers.isEmpty else {
@@ -84,11 +120,11 @@ public final class AdvisoryLease {
                     }
                     return .acquired(lease)
                 }
-                let holder = Date() >= deadline ? ((try? describeHolder(connection, key: key)) ?? "") : nil
+                let holder = Date() >= deadline ? ((try? describeHolder(connection, key: busy.key)) ?? "") : nil
                 try connection.execute("ROLLBACK")
                 if let holder {
                     connection.close()
-                    return .taken(holder: holder)
+                    return .taken(holder: holder, lock: busy)
                 }
                 Thread.sleep(forTimeInterval: 0.25)
             }
@@ -147,7 +183,7 @@ public final class AdvisoryLease {
             guard connection.isInTransaction else { throw PostgresError(code: .connectionLost, message: "its transaction has ended") }
         } catch let error as PostgresError {
             throw PostgresError(code: error.code, message: "the advisory lock's session ended while the job was running (\(error.message)), so it no longer excludes another job",
-                                context: "confirming advisory lock \(key)")
+                                context: "confirming \(locks.map(\.name).joined(separator: " and "))")
         }
     }
 

@@ -1,5 +1,6 @@
 import CLibPQ
 import Foundation
+import Redaction
 
 /// Where to connect: a `postgres://`/`postgresql://` URL or a libpq key=value conninfo string,
 /// passed to libpq unchanged so every libpq option (sslmode, target_session_attrs, …) works.
@@ -44,18 +45,22 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible, CustomDe
         PQconninfoFree(options)
     }
 
-    /// The URL or conninfo with every password replaced by `***`.
-    public var redactedURL: String { ConnectionStringRedaction.redact(url) }
+    /// The URL or conninfo with every password replaced by `***` (`Redactor.connectionString`).
+    public var redactedURL: String { Redactor.connectionString(url) }
 
     public var description: String { redactedURL }
     public var debugDescription: String { "PostgresConfiguration(\(redactedURL))" }
     public var customMirror: Mirror { Mirror(self, children: ["url": redactedURL]) }
 
-    /// `message` with every spelling of this configuration's password hidden; for texts that
-    /// come from libpq, which may echo parts of the connection string it failed on.
+    /// `message` with every spelling of this configuration's password hidden, and anything
+    /// else that looks like a secret (`Redactor.text`); for texts that come from libpq, which
+    /// may echo the connection string it failed on, or a part of it.
     func scrub(_ message: String) -> String {
-        ConnectionStringRedaction.scrub(message, secrets: ConnectionStringRedaction.passwords(in: url) + libpqPasswords)
+        Redactor.text(message, secrets: secrets)
     }
+
+    /// Every spelling of a secret this configuration carries, as we and as libpq read it.
+    public var secrets: [String] { Redactor.secrets(in: url) + libpqPasswords }
 
     /// The password as libpq itself understands the string (catches spellings our parser misses).
     private var libpqPasswords: [String] {
@@ -64,7 +69,7 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible, CustomDe
         var found: [String] = []
         var option = options
         while let keyword = option.pointee.keyword {
-            if String(cString: keyword) == "password", let value = option.pointee.val {
+            if Redactor.isSecretKey(String(cString: keyword)), let value = option.pointee.val {
                 found.append(String(cString: value))
             }
             option += 1

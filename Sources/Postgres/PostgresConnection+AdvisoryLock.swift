@@ -24,11 +24,14 @@ extension PostgresConnection {
     /// Unlike a session lock this works through a transaction-mode pooler (PgBouncer): an open
     /// transaction keeps its server connection, and a client that goes away mid-transaction has
     /// it rolled back, so the lock can neither leak into another client's session nor outlive us.
-    public func tryAdvisoryTransactionLock(_ key: Int64) throws -> Bool {
+    ///
+    /// `shared` takes it in share mode: any number of shared holders, but no exclusive one.
+    public func tryAdvisoryTransactionLock(_ key: Int64, shared: Bool = false) throws -> Bool {
         guard isInTransaction else {
             throw PostgresError(code: .invalidConfiguration, message: "a transaction-level advisory lock needs an open transaction (BEGIN first)")
         }
-        let result = try query("SELECT pg_try_advisory_xact_lock($1::bigint)", [PostgresValue(key)])
+        let function = shared ? "pg_try_advisory_xact_lock_shared" : "pg_try_advisory_xact_lock"
+        let result = try query("SELECT \(function)($1::bigint)", [PostgresValue(key)])
         return result.rowCount == 1 && result[0, 0] == "t"
     }
 }

@@ -44,6 +44,11 @@ public struct SnapshotImporter {
     private let connection: PostgresConnection
     /// Called after each table's rows are loaded and checked (before the final commit).
     public var onTableImported: ((SnapshotManifest.Table) -> Void)?
+    /// Called in the import's transaction once every table is in place, just before the commit;
+    /// what it does commits with the import or rolls back with it. The CLI tells the target's
+    /// state schemas there that the tables were replaced.
+    /// It is given the tables imported.
+    public var beforeCommit: ((PostgresConnection, SnapshotManifest, [SnapshotManifest.Table]) throws -> Void)?
 
     /// Uses `connection` (which must not be inside a transaction) and changes its session
     /// settings to the fixed ones snapshots are written under.
@@ -90,6 +95,7 @@ public struct SnapshotImporter {
             } else {
                 try connection.execute("ALTER SCHEMA \(SQL.quoteIdentifier(staging)) RENAME TO \(SQL.quoteIdentifier(schema))")
             }
+            try beforeCommit?(connection, folder.manifest, files.map(\.table))
         }
         return Summary(manifest: folder.manifest, schema: schema, tables: files.map(\.table),
                        replacedExisting: existing.exists && !existing.objects.isEmpty)
@@ -111,6 +117,7 @@ public struct SnapshotImporter {
                 }
                 try load(file, into: schema)
             }
+            try beforeCommit?(connection, folder.manifest, files.map(\.table))
         }
         return Summary(manifest: folder.manifest, schema: schema, tables: files.map(\.table), replacedExisting: !present.isEmpty)
     }

@@ -17,11 +17,12 @@ final class Harness {
     private(set) var produced: [OracleRecord] = []
     private var nextOffset: [Int32: Int64] = [:]
 
-    init(prefix: String, partitions: Int32 = 4, kafka: KafkaConfiguration? = nil, createTopic: Bool = true) throws {
+    /// `databaseURL`: another server than the suite's PostgreSQL 18 (the PostgreSQL 15 smoke test's).
+    init(prefix: String, partitions: Int32 = 4, kafka: KafkaConfiguration? = nil, createTopic: Bool = true, databaseURL: String? = nil) throws {
         topic = TestEnvironment.uniqueName(prefix) + ".raw"
         target = TestEnvironment.uniqueName(prefix)
         self.kafka = try kafka ?? KafkaConfiguration(brokers: TestEnvironment.kafkaBrokers())
-        postgres = PostgresConfiguration(url: try TestEnvironment.databaseURL())
+        postgres = PostgresConfiguration(url: try databaseURL ?? TestEnvironment.databaseURL())
         manifestDirectory = NSTemporaryDirectory() + "/" + TestEnvironment.uniqueName("manifests")
         if createTopic {
             try KafkaAdmin(configuration: self.kafka).createTopic(topic, partitions: partitions,

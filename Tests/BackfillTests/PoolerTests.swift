@@ -26,16 +26,6 @@ struct PoolerTests {
         return try AdvisoryLease.holders(db, key: BackfillRunner.lockKey(StateSchema.defaultName(forTarget: target))).count
     }
 
-    /// Polls `condition` every 50 ms for up to `seconds`; true once it holds.
-    func eventually(within seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try condition() { return true }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        return try condition()
-    }
-
     @Test("two runs on one state schema through the pooler: one runs, the other is turned away as already running, and the next gets the lock at once")
     func mutualExclusion() throws {
         let bouncer = try PgBouncer()

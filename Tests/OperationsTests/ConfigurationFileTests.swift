@@ -65,8 +65,32 @@ struct ConfigurationFileTests {
     @Test("secrets display as *** and other values through the redactor")
     func display() {
         let secret = ResolvedSetting(key: "KAFKA_SASL_PASSWORD", value: "hunter2", source: .file, origin: nil)
-        #expect(SettingLayers.display(secret, redact: { $0 }) == "***")
+        #expect(SettingLayers.display(secret) == "***")
         let url = ResolvedSetting(key: "DATABASE_URL", value: "postgresql://u:pw@h/db", source: .file, origin: nil)
-        #expect(SettingLayers.display(url, redact: { $0.replacingOccurrences(of: "pw", with: "***") }) == "postgresql://u:***@h/db")
+        #expect(SettingLayers.display(url) == "postgresql://u:***@h/db")
+        let conninfo = ResolvedSetting(key: "DATABASE_URL", value: "host=h sslpassword=pw1 password=pw2", source: .file, origin: nil)
+        #expect(SettingLayers.display(conninfo) == "host=h sslpassword=*** password=***")
+        let service = ResolvedSetting(key: "EMBEDDING_SERVICE_URL", value: "http://u:pw@h:8080", source: .file, origin: nil)
+        #expect(SettingLayers.display(service) == "http://u:***@h:8080")
+        let plain = ResolvedSetting(key: "BACKFILL_LIVE_SCHEMA", value: "lifestream", source: .file, origin: nil)
+        #expect(SettingLayers.display(plain) == "lifestream")
+    }
+
+    @Test("a malformed line is echoed with its secret hidden")
+    func malformedLineRedacted() {
+        let cases = [
+            "DATABASE_URL postgres://app:PWline@db/x",
+            "KAFKA_SASL_PASSWORD PWline",
+            "export KAFKA_SASL_PASSWORD: PWline",
+            "DATABASE_URL host=db password=PWline",
+            "postgres://app:PWline@db/x",
+        ]
+        for line in cases {
+            let error = #expect(throws: OperationsError.self) { try KeyValueFile.parse(line + "\n", path: "b.conf", strict: true) }
+            #expect(error?.message.hasPrefix("b.conf:1: ") == true, "\(String(describing: error))")
+            #expect(error?.message.contains("PWline") == false, "\(String(describing: error))")
+        }
+        let key = #expect(throws: OperationsError.self) { try KeyValueFile.parse("postgres://app:PWkey@db/x=1\n", path: "b.conf", strict: true) }
+        #expect(key?.message.contains("PWkey") == false, "\(String(describing: key))")
     }
 }

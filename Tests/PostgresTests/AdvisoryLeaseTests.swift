@@ -22,7 +22,7 @@ struct AdvisoryLeaseTests {
         #expect(try !other.tryAdvisoryLock(key))
 
         let started = Date()
-        guard case .taken(let holder) = try lease(key, wait: 0.5) else { Issue.record("the held lock was taken twice"); return }
+        guard case .taken(let holder, _) = try lease(key, wait: 0.5) else { Issue.record("the held lock was taken twice"); return }
         #expect(Date().timeIntervalSince(started) >= 0.5)
         #expect(holder.hasPrefix(" (held by lease test lock, "), "\(holder)")
         #expect(holder.contains("pid \(getpid()), PostgreSQL pid \(try held.backendPID()), since 20"), "\(holder)")
@@ -32,6 +32,37 @@ struct AdvisoryLeaseTests {
         #expect(throws: PostgresError.self) { try held.confirm() }
         #expect(try other.tryAdvisoryLock(key))
         try other.advisoryUnlock(key)
+    }
+
+    @Test("a lease takes all its locks or none, shared locks admit each other but not an exclusive one, and the one turned away learns which lock was busy")
+    func severalLocks() throws {
+        func connection() throws -> PostgresConnection {
+            try PostgresConnection.connect(try TestDatabase.configuration(), applicationName: AdvisoryLease.holderName(job: "lease test"),
+                                           applicationNameOverridesURL: true)
+        }
+        let first = AdvisoryLease.Lock(key: Int64.random(in: 1...Int64.max), name: "first")
+        let schema = AdvisoryLease.Lock(key: Int64.random(in: 1...Int64.max), shared: true, name: "schema")
+        guard case .acquired(let reader) = try AdvisoryLease.acquire(on: connection(), locks: [schema], wait: 0) else {
+            Issue.record("the free shared lock was not taken"); return
+        }
+        defer { reader.release() }
+        // A second shared holder is admitted.
+        guard case .acquired(let otherReader) = try AdvisoryLease.acquire(on: connection(), locks: [first, schema], wait: 0) else {
+            Issue.record("a shared lock turned away another shared holder"); return
+        }
+        otherReader.release()
+        // An exclusive one is not, and its first lock is not kept: all or none.
+        var exclusive = schema
+        exclusive.shared = false
+        guard case .taken(let holder, let busy) = try AdvisoryLease.acquire(on: connection(), locks: [first, exclusive], wait: 0.3) else {
+            Issue.record("the exclusive lock was taken beside a shared holder"); return
+        }
+        #expect(busy == exclusive)
+        #expect(holder.hasPrefix(" (held by lease test lock, "), "\(holder)")
+        let probe = try TestDatabase.connect()
+        defer { probe.close() }
+        #expect(try probe.tryAdvisoryLock(first.key), "the lease kept its first lock after failing on the second")
+        try probe.advisoryUnlock(first.key)
     }
 
     @Test("a lease outlives the server's idle_in_transaction_session_timeout")

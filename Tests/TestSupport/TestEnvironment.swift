@@ -16,6 +16,11 @@ public enum TestEnvironment {
     /// `postgresql://…` of the local PostgreSQL 18 server (with pgvector).
     public static func databaseURL() throws -> String { try value("DATABASE_URL") }
 
+    /// `postgresql://…` of the local PostgreSQL 15 server (Debian's postgresql-15, no pgvector):
+    /// the other supported version, for the smoke test. Missing is a failure, not a skip: CI
+    /// installs it (scripts/setup.sh) and starts it (scripts/servers.sh).
+    public static func postgres15URL() throws -> String { try value("PG15_DATABASE_URL") }
+
     /// `host:port` of the local Kafka protocol broker (noida-db).
     public static func kafkaBrokers() throws -> String { try value("KAFKA_BROKERS") }
 

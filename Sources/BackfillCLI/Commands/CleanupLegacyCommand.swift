@@ -29,8 +29,11 @@ struct CleanupLegacyCommand: ParsableCommand {
         is written to <reports-dir>/cleanup-<time>.* with the command that restores them:
           backfill snapshot import <snapshot> --schema lifestream --into-existing
 
+        With --confirm it holds the schema's lock, as every command that writes a schema does: \
+        a run, replay or import of --schema waits, and the cleanup waits for them (--lock-wait).
+
         Exit status: 0 dropped, dry run with every check passing, or nothing to do; 1 a check failed \
-        (refused, the tables are untouched); 2 error.
+        (refused, the tables are untouched); 2 error; 3 another command is writing --schema.
 
         Examples:
           backfill cleanup-legacy
@@ -43,6 +46,7 @@ struct CleanupLegacyCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var kafka: KafkaOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var lock: LockOptions
 
     @Option(help: "The live schema holding the legacy tables.")
     var schema = "lifestream"
@@ -106,6 +110,7 @@ struct CleanupLegacyCommand: ParsableCommand {
             request.reportsDirectory = reportsDir
             request.snapshotsDirectory = snapshotsDir
             request.lockTimeout = lockTimeout
+            request.writerLockWait = try lock.seconds()
             request.toolVersion = ToolInfo.version
             outcome = try LegacyCleanup(request: request, logger: logger).run()
         } catch {

@@ -7,6 +7,7 @@ import Kafka
 import Operations
 import Postgres
 import Reconcile
+import Redaction
 
 /// `backfill config check`: what is in effect, where each value came from, and whether each
 /// connection works.
@@ -62,7 +63,7 @@ extension ConfigCommand {
                 guard let resolved = settings.layers.resolve(key.name) else {
                     return SettingRow(key: key.name, value: nil, source: nil, origin: nil)
                 }
-                return SettingRow(key: key.name, value: SettingLayers.display(resolved, redact: Self.redact(key)),
+                return SettingRow(key: key.name, value: SettingLayers.display(resolved),
                                   source: resolved.source.rawValue, origin: resolved.origin)
             }
             let checks = (noConnect ? [] : runChecks(settings)) + rulesCheck(settings)
@@ -125,7 +126,8 @@ extension ConfigCommand {
                     results.append(CheckResult(name: "embedding service", ok: false, setting: embeddingSource, detail: error.message))
                 }
             }
-            return results
+            // A check's detail quotes libpq, librdkafka or a URL: all of it through the redactor.
+            return results.map { CheckResult(name: $0.name, ok: $0.ok, setting: $0.setting, detail: redacted($0.detail)) }
         }
 
         /// BACKFILL_RULES, when set: the file parses and names only known tables, columns and causes.
@@ -154,7 +156,7 @@ extension ConfigCommand {
         static func health(_ base: String) -> Result<String, HealthError> {
             let trimmed = base.hasSuffix("/") ? String(base.dropLast()) : base
             guard let url = URL(string: trimmed + "/health"), url.scheme == "http" || url.scheme == "https" else {
-                return .failure(HealthError(message: "\(redactURL(base)) is not an http(s) URL"))
+                return .failure(HealthError(message: "\(redacted(base)) is not an http(s) URL"))
             }
             var request = URLRequest(url: url, timeoutInterval: 5)
             request.httpMethod = "GET"
@@ -162,27 +164,23 @@ extension ConfigCommand {
             let done = DispatchSemaphore(value: 0)
             URLSession.shared.dataTask(with: request) { _, response, error in
                 if let error {
-                    box.result = .failure(HealthError(message: "GET \(redactURL(url.absoluteString)) failed: \(error.localizedDescription)"))
+                    box.result = .failure(HealthError(message: "GET \(redacted(url.absoluteString)) failed: \(error.localizedDescription)"))
                 } else if let http = response as? HTTPURLResponse, (200..<300).contains(http.statusCode) {
-                    box.result = .success("GET \(redactURL(url.absoluteString)) answered \(http.statusCode)")
+                    box.result = .success("GET \(redacted(url.absoluteString)) answered \(http.statusCode)")
                 } else {
                     let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-                    box.result = .failure(HealthError(message: "GET \(redactURL(url.absoluteString)) answered \(status)"))
+                    box.result = .failure(HealthError(message: "GET \(redacted(url.absoluteString)) answered \(status)"))
                 }
                 done.signal()
             }.resume()
             if done.wait(timeout: .now() + 10) == .timedOut {
-                return .failure(HealthError(message: "GET \(redactURL(url.absoluteString)) did not answer within 10 s"))
+                return .failure(HealthError(message: "GET \(redacted(url.absoluteString)) did not answer within 10 s"))
             }
             return box.result ?? .failure(HealthError(message: "no answer"))
         }
 
         final class ResultBox: @unchecked Sendable { var result: Result<String, HealthError>? }
 
-        static func redact(_ key: SettingKey) -> (String) -> String {
-            if key == .databaseURL { return { PostgresConfiguration(url: $0).redactedURL } }
-            return { redactURL($0) }
-        }
     }
 
     struct SettingRow: Encodable {
@@ -205,14 +203,4 @@ extension ConfigCommand {
         var checks: [CheckResult]
         enum CodingKeys: String, CodingKey { case configFile = "config_file", settings, checks }
     }
-}
-
-/// `scheme://user:***@host/…`: hides a password in any URL's user-info (the embedding service's, say).
-func redactURL(_ text: String) -> String {
-    guard let schemeEnd = text.range(of: "://") else { return text }
-    let rest = text[schemeEnd.upperBound...]
-    let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
-    let authority = rest[..<authorityEnd]
-    guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else { return text }
-    return String(text[..<colon]) + ":***" + String(text[at...])
 }

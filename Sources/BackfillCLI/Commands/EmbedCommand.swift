@@ -25,6 +25,10 @@ struct EmbedCommand: ParsableCommand {
         Infinity or the wrong length is never stored. A killed run started again redoes nothing \
         that was committed. A manifest is written to --manifest-dir.
 
+        Locks: the table's own (a second embed of it waits) and its schema's in shared mode \
+        (embeds into other tables of the schema go on; a run, replay, import or cleanup of the \
+        schema waits, and this embed waits for them). After --lock-wait seconds: exit 3.
+
         Examples:
           backfill embed --from-beginning --build-index
           backfill embed --after snapshots/manifests/embeddings/latest.json
@@ -35,6 +39,7 @@ struct EmbedCommand: ParsableCommand {
     @OptionGroup var bounds: BoundsOptions
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var lock: LockOptions
 
     @Option(name: .customLong("brokers"), help: ArgumentHelp("Kafka bootstrap servers. Default: $KAFKA_BROKERS.", valueName: "host:port,…"))
     var brokers: String?
@@ -110,6 +115,7 @@ struct EmbedCommand: ParsableCommand {
             options.concurrency = concurrency
             options.buildIndex = buildIndex
             options.retry.maxRetries = maxRetries
+            options.lockWait = try lock.seconds()
             let manifest = try runner.run(options)
             progress.finish()
             if output.json {
@@ -117,10 +123,6 @@ struct EmbedCommand: ParsableCommand {
             } else {
                 print(EmbedSummary.text(manifest))
             }
-        } catch let error as EmbeddingsError where error.code == .locked {
-            progress.finish()
-            printErrorLine("\(error)")
-            throw ExitStatus.locked
         } catch {
             progress.finish()
             throw fail(error)

@@ -19,7 +19,8 @@ struct NightlyCommand: ParsableCommand {
 
         Exit status: 0 all good, 1 diverged (the live tables differ from the rebuild), 2 error \
         (one sentence naming what to fix; the summary and metrics are still written), 3 another \
-        nightly holds the lock (nothing is written).
+        nightly holds the lock (nothing is written), or another command (an import, a replay, \
+        a run by hand) kept the shadow's locks for --lock-wait seconds (the summary says so).
 
         With --rules FILE (or BACKFILL_RULES) the diff's verdict is decided after the verdict \
         rules, and the summary shows the differing rows raw and after the rules.
@@ -39,6 +40,7 @@ struct NightlyCommand: ParsableCommand {
     @OptionGroup var settings: NightlySettingsOptions
     @OptionGroup var rules: RulesOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var lock: LockOptions
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Stop before the first record at or after this instant (RFC 3339, 'now', -24h …). Default: now, the current end of each partition.", valueName: "instant"))
     var until: String?
@@ -70,7 +72,7 @@ struct NightlyCommand: ParsableCommand {
         do {
             job = try NightlyJob(settings: effective, postgres: database.configuration(), kafka: kafka.configuration(),
                                  until: until, snapshot: snapshot, batchSize: batchSize, rules: rules.load(),
-                                 logger: logger, progress: progress)
+                                 lockWait: try lock.seconds(), logger: logger, progress: progress)
         } catch {
             if !dryRun { NightlyJob.recordFailure(error, settings: effective, logger: logger) }
             throw fail(error)

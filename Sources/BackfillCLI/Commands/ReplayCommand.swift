@@ -14,6 +14,11 @@ struct ReplayCommand: ParsableCommand {
         schema are replaced in one transaction. Use it to make realistic "live" tables for a \
         demo or a diff test; to rebuild correctly use `backfill run`.
 
+        It holds the target schema's lock, as every command that writes a schema does (see \
+        `backfill run --help`). When a state schema belongs to the target (a repair run with \
+        --target-schema on it), its subjects are marked so that the next run refolds them all: \
+        the replayed tables are no longer what its event log says.
+
         Example:
           backfill replay --order arrival --from-beginning \\
               --target-schema lifestream --legacy-tables
@@ -30,6 +35,7 @@ struct ReplayCommand: ParsableCommand {
     @OptionGroup var kafka: KafkaOptions
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var lock: LockOptions
 
     @Option(help: "Schema to write the emulated live tables to.")
     var targetSchema = "lifestream"
@@ -44,17 +50,21 @@ struct ReplayCommand: ParsableCommand {
         do {
             let replay = LiveReplay(kafka: try kafka.configuration(), postgres: try database.configuration(), logger: output.makeLogger("replay"))
             let summary = try replay.run(topic: kafka.topic, bounds: try bounds.bounds(), target: .init(name: targetSchema),
-                                         legacyTables: legacyTables, legacyGroup: legacyGroup)
+                                         legacyTables: legacyTables, legacyGroup: legacyGroup, lockWait: try lock.seconds())
             if output.json {
                 let object: [String: Any] = [
                     "records": summary.records, "invalid_records": summary.invalidRecords,
                     "applied_statements": summary.appliedStatements, "skipped_statements": summary.skippedStatements,
                     "skipped_by_table": summary.skippedByTable, "rows": summary.rows, "schema": targetSchema,
+                    "refold_next_run": Dictionary(uniqueKeysWithValues: summary.marked.map { ($0.stateSchema, $0.subjects) }),
                 ]
                 printJSON(try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]))
             } else {
                 print("replayed \(summary.records) records into \(Display.name(targetSchema)) in arrival order: \(summary.appliedStatements) upserts applied, \(summary.skippedStatements) skipped on NOT NULL violations, \(summary.invalidRecords) invalid records ignored")
                 for (table, n) in summary.skippedByTable.sorted(by: { $0.key < $1.key }) { print("  skipped in \(table): \(n)") }
+                for marked in summary.marked {
+                    print("  state schema \(marked.stateSchema): \(marked.subjects) subjects marked, the next run refolds them; \(marked.readings) sensor readings applied again")
+                }
             }
         } catch {
             throw fail(error)

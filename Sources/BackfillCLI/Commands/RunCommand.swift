@@ -25,10 +25,12 @@ struct RunCommand: ParsableCommand {
         exactly where it stopped when started again with the same bounds. Running the same \
         bounds twice changes nothing. A manifest is written to --manifest-dir.
 
-        Two runs against the same state schema exclude each other with a PostgreSQL advisory \
-        lock, held by a transaction kept open on a connection of its own, so it holds \
-        directly and through a transaction-mode PgBouncer: the second run waits up to 30 s, \
-        then fails (exit 2) naming the holder. Within the same 30 s a run started after a \
+        A run holds PostgreSQL advisory locks on its state schema and its target schema, held \
+        by a transaction kept open on a connection of its own, so they hold directly and \
+        through a transaction-mode PgBouncer. Another run of the state schema, and any other \
+        command that writes the target (run, replay, snapshot import, cleanup-legacy, nightly, \
+        embed into it), waits up to --lock-wait seconds (30), then gives up with exit 3 \
+        naming the holder, having done nothing. Within the same wait a run started after a \
         killed one waits for the killed run's statements still executing on the server.
 
         Examples:
@@ -45,6 +47,7 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var kafka: KafkaOptions
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var lock: LockOptions
 
     @Option(help: "Schema the nine tables are written to: a shadow for verification, or 'lifestream' to repair the live tables.")
     var targetSchema = "lifestream_shadow"
@@ -78,6 +81,7 @@ struct RunCommand: ParsableCommand {
                                      bounds: try bounds.bounds(), toolVersion: ToolInfo.version, manifestDirectory: manifestDir)
             options.batchSize = batchSize
             options.ingestWorkers = ingestWorkers
+            options.lockWait = try lock.seconds()
             let manifest = try runner.run(options)
             progress.finish()
             if output.json {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Backfill
 import Display
 import Foundation
+import Lifestream
 import Postgres
 import Reconcile
 import Snapshot
@@ -107,6 +108,13 @@ extension SnapshotCommand {
             place of --schema; any damage or mismatch rolls everything back. With --into-existing \
             the tables are created inside the existing schema instead, leaving its other tables alone.
 
+            The import holds the schema's lock, as every command that writes a schema does: a run, \
+            replay or cleanup of it waits, and the import waits for them (--lock-wait, then exit 3). \
+            When the schema is a run's target, its state schema is told in the same transaction: \
+            the subjects whose rows the snapshot may not match (those with events past the \
+            snapshot's checkpoint, or all of them when the snapshot has no checkpoint of that \
+            state schema) are refolded by the next run, so its tables are the event log's again.
+
             Examples:
               backfill snapshot import snapshots/nightly-20261122T020000Z \\
                   --schema lifestream_restored
@@ -135,13 +143,33 @@ extension SnapshotCommand {
         @Flag(help: "Create the tables inside the existing schema instead of swapping in a whole new schema.")
         var intoExisting = false
 
+        @OptionGroup var lock: LockOptions
+
         func run() throws {
             let logger = output.makeLogger("snapshot import")
             try reportingErrors {
-                let connection = try PostgresConnection.connect(try database.configuration(), applicationName: "backfill snapshot import")
+                let configuration = try database.configuration()
+                let lease = try WriterLocks.acquire(
+                    [WriterLocks.schema(schema)],
+                    on: try PostgresConnection.connect(configuration, applicationName: AdvisoryLease.holderName(job: "backfill snapshot import"),
+                                                       applicationNameOverridesURL: true),
+                    wait: try lock.seconds())
+                defer { lease.release() }
+                let connection = try PostgresConnection.connect(configuration, applicationName: "backfill snapshot import")
                 defer { connection.close() }
                 var importer = SnapshotImporter(connection: connection)
                 importer.onTableImported = { table in logger.info("loaded \(Display.name(table.name)): \(table.rows) rows, digests match") }
+                var marked: [TargetReplacement.Marked] = []
+                // A run's target: its state schemas learn, in the import's transaction, what the
+                // tables now lack (`TargetReplacement`), so that the next run's tables are right.
+                importer.beforeCommit = { [schema, intoExisting] connection, manifest, tables in
+                    let names = Set(tables.map(\.name))
+                    marked = try TargetReplacement.markStale(
+                        target: schema, replacedTables: names,
+                        missingTables: !intoExisting && !Set(LifestreamTables.all.map(\.name)).isSubset(of: names),
+                        checkpoint: try? BoundsOptions.checkpoint(manifest, source: "the imported snapshot"), db: connection)
+                    try lease.confirm()
+                }
                 let started = Date()
                 let summary = try importer.importSnapshot(from: directory, options: .init(
                     schema: schema, tables: splitList(tables),
@@ -154,6 +182,10 @@ extension SnapshotCommand {
                 }
                 print("Imported \(Display.name(directory)) into schema \(Display.name(summary.schema)): \(summary.tables.count) tables, \(rows) rows"
                       + "\(summary.replacedExisting ? " (replaced the previous contents)" : "") in \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
+                for state in marked {
+                    print("State schema \(state.stateSchema): \(state.subjects) subjects marked, the next run refolds them, and \(state.readings) sensor readings applied again"
+                          + (state.sinceCheckpoint ? " (those past the snapshot's checkpoint)" : " (all of its log: the snapshot has no checkpoint of it, or lacks some of the nine tables)"))
+                }
             }
         }
     }
@@ -321,12 +353,16 @@ private struct ListOutput: Encodable {
 
 // MARK: Output helpers
 
-/// Runs a subcommand body: any error becomes `error: <sentence>` on stderr and exit code 2.
+/// Runs a subcommand body: any error becomes `error: <sentence>` on stderr and exit code 2
+/// (3 when another command holds the schema's lock).
 private func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
     } catch let exit as ExitCode {
         throw exit
+    } catch let error as WriterLockBusy {
+        printErrorLine(error.description)
+        throw ExitStatus.locked
     } catch let error as CustomStringConvertible & Error {
         printErrorLine(error.description)
         throw ExitCode(2)

@@ -19,6 +19,8 @@ final class NightlyJob {
     let end: RunBounds.End
     let exportSnapshot: Bool
     let batchSize: Int
+    /// How long the run waits for the shadow's locks (`RunOptions.lockWait`).
+    let lockWait: Double
     let logger: Logger
     let progress: ProgressReporter
     let policy: Retention.Policy
@@ -26,7 +28,7 @@ final class NightlyJob {
     let rules: VerdictRules?
 
     init(settings: EffectiveSettings, postgres: PostgresConfiguration, kafka: KafkaConfiguration, until: String?,
-         snapshot: Bool, batchSize: Int, rules: VerdictRules? = nil, logger: Logger, progress: ProgressReporter) throws {
+         snapshot: Bool, batchSize: Int, rules: VerdictRules? = nil, lockWait: Double = 30, logger: Logger, progress: ProgressReporter) throws {
         self.rules = rules
         self.settings = settings
         self.postgres = postgres
@@ -34,6 +36,7 @@ final class NightlyJob {
         self.end = try until.map { $0 == "now" ? .latest : .timestamp(try InstantParser.parse($0)) } ?? .latest
         self.exportSnapshot = snapshot
         self.batchSize = batchSize
+        self.lockWait = lockWait
         self.logger = logger
         self.progress = progress
         self.policy = Retention.Policy(keepDays: try settings.integer(.keepDays, minimum: 0), keepCount: try settings.integer(.keep, minimum: 1))
@@ -64,7 +67,7 @@ final class NightlyJob {
                 return try AdvisoryLease.acquire(on: connection, key: lockKey, wait: 0)
             }
             guard case .acquired(let lease) = acquisition else {
-                let holder = if case .taken(let holder) = acquisition { holder } else { "" }
+                let holder = if case .taken(let holder, _) = acquisition { holder } else { "" }
                 summary.exitCode = 3
                 summary.outcome = "locked"
                 summary.error = "another backfill nightly is running for shadow schema \(settings.shadowSchema)\(holder); this one did nothing"
@@ -123,6 +126,7 @@ final class NightlyJob {
         var options = RunOptions(topic: settings.topic, target: .init(name: settings.shadowSchema), state: .init(name: settings.stateSchema),
                                  bounds: RunBounds(start: start, end: end), toolVersion: ToolInfo.version, manifestDirectory: settings.manifestDir)
         options.batchSize = batchSize
+        options.lockWait = lockWait
         let began = Date()
         let manifest: RunManifest
         do {
@@ -288,11 +292,15 @@ final class NightlyJob {
         }
     }
 
+    /// A failure is exit 2, except another command holding the shadow's locks (an import, a
+    /// replay, a run by hand): the night did nothing, exit 3 as for a second night, but unlike
+    /// that one it writes its summary, since no running night will.
     private func fail(_ summary: inout NightlySummary, _ error: any Error) {
-        summary.exitCode = 2
-        summary.outcome = "error"
-        summary.error = "\(error)"
-        logger.error("nightly failed", metadata: ["error": "\(error)"])
+        let locked = error is WriterLockBusy
+        summary.exitCode = locked ? 3 : 2
+        summary.outcome = locked ? "locked" : "error"
+        summary.error = redacted("\(error)")
+        logger.error("nightly failed", metadata: ["error": "\(redacted("\(error)"))"])
     }
 
     /// A night that could not even start (a setting that does not parse, a missing broker list):
@@ -302,7 +310,7 @@ final class NightlyJob {
                                      liveSchema: settings.liveSchema, shadowSchema: settings.shadowSchema)
         summary.exitCode = 2
         summary.outcome = "error"
-        summary.error = "\(error)"
+        summary.error = redacted("\(error)")
         if let failure = writeOutputs(&summary, started: summary.startedAt, settings: settings) {
             logger.error("the nightly summary could not be written", metadata: ["error": "\(failure)"])
         }

@@ -65,6 +65,7 @@ struct LineLogHandler: LogHandler {
             let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
             line = String(decoding: data, as: UTF8.self)
         }
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        // Messages and metadata may quote libpq or librdkafka: the whole line is redacted.
+        FileHandle.standardError.write(Data((redacted(line) + "\n").utf8))
     }
 }
