@@ -41,3 +41,48 @@ struct HostileMessageTests {
         #expect(try harness.quarantine().count == 5)
     }
 }
+
+@Suite("Fuzzed text messages through embed")
+struct HostileMessageFuzzTests {
+    @Test("10,000 fuzzed messages through embed (synthetic vectors): the run completes, read = valid + quarantined, every invalid offset has a quarantine row with a reason, and the table holds the newest text of each valid id")
+    func fuzzedEmbed() throws {
+        let harness = try EmbedHarness(prefix: "embed_fuzz", partitions: 2)
+        defer { harness.dropSchema() }
+        var sources: [[UInt8]] = []
+        for index in 0..<600 {
+            let text = index % 7 == 0 ? "caf\\u00e9 \\ud83d\\ude00 number \(index)" : "message \(index) about nothing in particular"
+            sources.append(Array(#"{"id":"m\#(index % 400)","text":"\#(text)","sent_at":"2026-11-23T00:00:00Z","meta":{"n":\#(index)}}"#.utf8))
+        }
+        var hostile = HostileRecords(profile: .textMessage, seed: 77)
+        var partitions: [[[UInt8]?]] = [[], []]
+        for index in 0..<10_000 {
+            let value: [UInt8]? = index % 500 == 0 ? nil : (index % 4 == 0 ? sources[index % sources.count] : hostile.mutate(sources[(index &* 31) % sources.count]).value)
+            partitions[index % 2].append(value)
+        }
+        for partition in 0..<2 { try harness.produceRaw(partitions[partition], partition: Int32(partition)) }
+        let source = SyntheticVectors(dimension: 8)
+        let manifest = try harness.run(source, harness.options(batchSize: 256, concurrency: 2))
+
+        var records: [(partition: Int32, offset: Int64, value: [UInt8]?)] = []
+        for partition in 0..<2 {
+            for (offset, value) in partitions[partition].enumerated() { records.append((Int32(partition), Int64(offset), value)) }
+        }
+        let invalid = Set(records.filter { OracleTextMessages.validate($0.value) == nil }.map { "\($0.partition)/\($0.offset)" })
+        let c = manifest.counts
+        #expect(c.read == 10_000)
+        #expect(c.read == c.valid + c.quarantined)
+        #expect(c.quarantined == Int64(invalid.count))
+        let quarantine = try harness.quarantine()
+        #expect(Set(quarantine.map { "\($0.partition)/\($0.offset)" }) == invalid)
+        #expect(quarantine.allSatisfy { !$0.reason.isEmpty })
+        let expected = OracleTextMessages.expectedRows(records)
+        let rows = try harness.rows()
+        #expect(rows.mapValues(\.text) == expected)
+        #expect(rows.values.allSatisfy { $0.model == SyntheticVectors.modelName })
+        #expect(invalid.count > 2_000 && expected.count > 300)
+        // A second run finds every row current and quarantines nothing twice.
+        let again = try harness.run(source, harness.options(batchSize: 256, concurrency: 2))
+        #expect(again.counts.embedded == 0)
+        #expect(try harness.quarantine().count == invalid.count)
+    }
+}

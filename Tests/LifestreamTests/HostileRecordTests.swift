@@ -150,3 +150,53 @@ struct HostileRecordTests {
         #expect(Self.verdict(Self.link(#"{"url":"u","d":"# + nested + "}")) == nil)
     }
 }
+
+@Suite("Hostile records: fuzzed")
+struct HostileRecordFuzzTests {
+    @Test("the decoder and the oracle give the same verdict and reason for 20,000 fuzzed records, every kind of mutation among them")
+    func agreeOnFuzzedRecords() {
+        var options = GeneratorOptions()
+        options.events = 4_000
+        options.subjects = 300
+        options.invalidRate = 0.02
+        let base = Array(EventGenerator(options: options)).filter { $0.value.count < 100_000 }
+        var hostile = HostileRecords(profile: .lifestream, seed: 42)
+        var kinds: [HostileRecords.Kind: Int] = [:]
+        var reasons: [String: Int] = [:]
+        var disagreements = 0
+        for index in 0..<20_000 {
+            let (value, kind) = hostile.mutate(base[index % base.count].value)
+            kinds[kind, default: 0] += 1
+            let decoded = EventDecoder.decode(value).failureReason
+            let oracle = CanonicalOracle.evaluate([OracleRecord(offset: 0, partition: 0, key: nil, value: value)], parallel: false)
+                .quarantined.first?.reason
+            reasons[decoded ?? "valid", default: 0] += 1
+            if decoded != oracle {
+                disagreements += 1
+                if disagreements <= 10 {
+                    Issue.record("\(kind): decoder \(decoded ?? "valid"), oracle \(oracle ?? "valid"): \(String(decoding: value.prefix(600), as: UTF8.self).debugDescription)")
+                }
+            }
+        }
+        #expect(disagreements == 0)
+        #expect(kinds.count == HostileRecords.Kind.allCases.count)
+        print("hostile verdicts:", reasons.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        for reason in ["nul_character:payload", "bad_value:payload", "invalid_json", "not_an_object", "valid", "bad_timestamp:occurred_at"] {
+            #expect(reasons[reason, default: 0] > 0, "no record gave \(reason)")
+        }
+        #expect(reasons.keys.contains { $0.hasPrefix("duplicate_field:") })
+    }
+}
+
+extension HostileRecordFuzzTests {
+    @Test("the same seed gives the same hostile values; another seed other ones")
+    func deterministic() {
+        let base = Array(EventGenerator(options: { var o = GeneratorOptions(); o.events = 200; return o }())).map(\.value)
+        func values(_ seed: UInt64) -> [[UInt8]] {
+            var hostile = HostileRecords(profile: .lifestream, seed: seed)
+            return (0..<1_000).map { hostile.mutate(base[$0 % base.count]).value }
+        }
+        #expect(values(5) == values(5))
+        #expect(values(5) != values(6))
+    }
+}
