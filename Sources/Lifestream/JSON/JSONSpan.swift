@@ -24,10 +24,17 @@ struct JSONSpan: Sendable, Equatable {
     }
 
     var kind: Kind
+    /// For an object or array, the union of its members' (names included) and items' flags.
+    /// (Declared beside `kind`, so both fit in the word before `range`: spans stay 24 bytes.)
+    var flags: Flags
     /// The whole value's bytes; a string's without its quotes.
     var range: Range<Int>
-    /// For an object or array, the union of its members' (names included) and items' flags.
-    var flags: Flags = []
+
+    init(kind: Kind, range: Range<Int>, flags: Flags = []) {
+        self.kind = kind
+        self.flags = flags
+        self.range = range
+    }
 }
 
 /// One member of a scanned object.
