@@ -39,7 +39,10 @@ public struct TextMessage: Sendable, Equatable {
         guard let idValue = document["id"], idValue != .null else { return bad("'id' is missing") }
         guard case .string(let id) = idValue else { return bad("'id' is not a string") }
         guard !id.utf8.contains(0) else { return bad(nulReason("id")) }
-        let idLength = id.count
+        // Characters as PostgreSQL counts them (char_length: Unicode scalars), not Swift's graphemes:
+        // one grapheme can hold thousands of combining marks, and 256 scalars (at most 1 KiB)
+        // always fit the primary key's index, which refuses entries over 2704 bytes.
+        let idLength = id.unicodeScalars.count
         guard idLength >= 1 else { return bad("'id' is empty") }
         guard idLength <= maximumIDLength else { return bad("'id' has \(idLength) characters; at most \(maximumIDLength)") }
         guard let textValue = document["text"], textValue != .null else { return bad("'text' is missing") }

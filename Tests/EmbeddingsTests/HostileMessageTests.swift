@@ -42,6 +42,36 @@ struct HostileMessageTests {
     }
 }
 
+extension HostileMessageTests {
+    @Test("an id is at most 256 Unicode scalars, as PostgreSQL counts characters: one grapheme of 1,500 combining marks no longer passes as one character and breaks the primary key's index")
+    func longGraphemeID() throws {
+        let harness = try EmbedHarness(prefix: "embed_grapheme", partitions: 1)
+        defer { harness.dropSchema() }
+        // Combining marks from five blocks in a pseudo-random order, so the index entry does not compress.
+        let blocks: [ClosedRange<UInt32>] = [0x300...0x36F, 0x1AB0...0x1ABD, 0x1DC0...0x1DFF, 0x20D0...0x20F0, 0xFE20...0xFE2F]
+        let pool = blocks.flatMap { $0 }
+        var marks = "e"
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for _ in 0..<1_500 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            marks.unicodeScalars.append(Unicode.Scalar(pool[Int(state >> 33) % pool.count])!)
+        }
+        #expect(marks.count == 1 && marks.unicodeScalars.count == 1_501)
+        let atLimit = String(repeating: "\u{E9}", count: 254) + "e\u{301}"  // 256 scalars, 255 graphemes: valid
+        let values: [[UInt8]?] = [
+            Array(("{\"id\":\"" + marks + "\",\"text\":\"one grapheme, 1501 scalars\"}").utf8),
+            Array(("{\"id\":\"" + atLimit + "\",\"text\":\"256 scalars\"}").utf8),
+            Array(#"{"id":"ok","text":"fine"}"#.utf8),
+        ]
+        try harness.produceRaw(values)
+        let manifest = try harness.run(SyntheticVectors(dimension: 8))
+        #expect(manifest.counts.quarantined == 1 && manifest.counts.embedded == 2)
+        #expect(try harness.quarantine().map(\.reason) == ["'id' has 1501 characters; at most 256"])
+        #expect(Set(try harness.rows().keys) == [atLimit, "ok"])
+        #expect(OracleTextMessages.validate(values[0]) == nil && OracleTextMessages.validate(values[1]) != nil)
+    }
+}
+
 @Suite("Fuzzed text messages through embed")
 struct HostileMessageFuzzTests {
     @Test("10,000 fuzzed messages through embed (synthetic vectors): the run completes, read = valid + quarantined, every invalid offset has a quarantine row with a reason, and the table holds the newest text of each valid id")

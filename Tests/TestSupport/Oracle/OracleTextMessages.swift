@@ -2,8 +2,8 @@
 /// tests: which text-message values are valid, and which text each id ends with.
 ///
 /// A value is valid when it is a JSON object (as `OracleJSONReader` reads it) with exactly one
-/// `id` and at most one `text` member; `id` a string of 1…256 characters (counted as Swift
-/// counts them, as the tool's own tests settled) and `text` a non-empty string of at most
+/// `id` and at most one `text` member; `id` a string of 1…256 characters (Unicode scalars, as
+/// PostgreSQL's char_length counts them) and `text` a non-empty string of at most
 /// 32 KiB of UTF-8; neither holding U+0000, which PostgreSQL's text cannot store. Other members
 /// are ignored. Of the valid records of an id, the one at the higher offset (then partition) wins.
 public enum OracleTextMessages {
@@ -13,7 +13,7 @@ public enum OracleTextMessages {
         let (idNode, ids) = document.member(named: "id")
         let (textNode, texts) = document.member(named: "text")
         guard ids <= 1, texts <= 1 else { return nil }
-        guard case .string(let id)? = idNode, !id.holdsNUL, (1...256).contains(id.text.count) else { return nil }
+        guard case .string(let id)? = idNode, !id.holdsNUL, (1...256).contains(id.text.unicodeScalars.count) else { return nil }
         guard case .string(let text)? = textNode, !text.holdsNUL, !text.text.isEmpty, text.text.utf8.count <= 32 * 1024 else { return nil }
         return (id.text, text.text)
     }
