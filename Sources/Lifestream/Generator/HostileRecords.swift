@@ -240,7 +240,19 @@ public struct HostileRecords: Sendable {
     ].map { Array($0.utf8) } + [
         [0x22, 0xC3, 0x28, 0x22], [0x22, 0xC0, 0xAF, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0x01, 0x22],
         [0x22, 0xF0, 0x9F, 0x98, 0x80, 0x22], [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22], [0x22, 0xFF, 0x22], [0x22, 0x7F, 0x22], [0x22, 0x61, 0x09, 0x62, 0x22],
+        Array(("\"" + String(repeating: "\u{E9}", count: 254) + "e\u{301}\"").utf8),  // 256 scalars in 255 graphemes
+        longGrapheme,
     ]
+
+    /// One grapheme of 1,500 combining marks from five blocks in a scrambled order (3.8 kB that
+    /// barely compresses): one "character" to Swift, 1,501 to PostgreSQL, too big for an index entry.
+    static let longGrapheme: [UInt8] = {
+        let pool = [0x300...0x36F, 0x1AB0...0x1ABD, 0x1DC0...0x1DFF, 0x20D0...0x20F0, 0xFE20...0xFE2F].flatMap { $0 } as [UInt32]
+        var text = "\"e"
+        var rng = EventGenerator.Random(seed: 0x6A7E)
+        for _ in 0..<1_500 { text.unicodeScalars.append(Unicode.Scalar(pool[rng.below(pool.count)])!) }
+        return Array((text + "\"").utf8)
+    }()
 
     /// Member names as raw JSON strings: NULs, escapes that spell a known name, lone surrogates.
     static let names: [[UInt8]] = [
