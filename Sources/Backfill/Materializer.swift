@@ -169,8 +169,10 @@ public final class Materializer {
         var rows: Int
     }
 
-    /// Encodes a batch's rows for each of `tables` (the tables without rows left out).
-    static func encode(_ batch: [SubjectRows], tables: [TableDefinition]) -> [String: EncodedTable] {
+    /// Encodes a batch's rows for each of `tables` (the tables without rows left out). A value its
+    /// column cannot hold is an error here, never a placeholder stored in its place (validation
+    /// keeps such values out; this is the second line).
+    static func encode(_ batch: [SubjectRows], tables: [TableDefinition]) throws -> [String: EncodedTable] {
         var encoded: [String: EncodedTable] = [:]
         for table in tables {
             var w = CopyInWriter.buffering()
@@ -179,7 +181,7 @@ public final class Materializer {
             for subject in batch { rows += RowEncoding.write(subject, table: table.name, to: &w) }
             guard rows > 0 else { continue }
             w.binaryTrailer()
-            encoded[table.name] = EncodedTable(bytes: w.takeBytes(), rows: rows)
+            encoded[table.name] = EncodedTable(bytes: try w.takeBytes(), rows: rows)
         }
         return encoded
     }
@@ -260,7 +262,7 @@ public final class Materializer {
         let tables = bulk ? LifestreamTables.all : RowEncoding.refoldedTables
         func handOver(_ job: WriteJob) throws {
             var job = job
-            job.encoded = Self.encode(job.rows, tables: tables)
+            job.encoded = try Self.encode(job.rows, tables: tables)
             try pass(job)
         }
         var job = WriteJob(rows: [], ids: [], pending: 0)
@@ -392,7 +394,9 @@ public final class Materializer {
             return Event(eventID: eventID, type: type, occurredAt: Timestamp(microseconds: micros), subjectID: subjectID,
                          source: rows.string(row, 4), payload: payload)
         case .failure(let reason)?:
-            throw BackfillError(.materialize, "event \(eventID) of subject \(subjectID) in the log no longer validates (\(reason))")
+            // Only a log written by an earlier version, whose rules let this event in, can hold it.
+            throw BackfillError(.materialize, "event \(eventID) of subject \(subjectID) in the log no longer validates (\(reason)): "
+                                + "an earlier version logged it; rebuild into a fresh target with --from-beginning")
         case nil:
             throw BackfillError(.materialize, "event \(eventID) of subject \(subjectID) in the log has no payload")
         }

@@ -31,18 +31,32 @@ public struct TextMessage: Sendable, Equatable {
         } catch {
             return bad("the value is not JSON: \(error)")
         }
-        guard case .object = document else { return bad("the value is not a JSON object") }
+        guard case .object(let members) = document else { return bad("the value is not a JSON object") }
+        // Which of two `id`s (or `text`s) counts would depend on the reader (RFC 8259: names SHOULD be unique).
+        for name in ["id", "text"] where members.lazy.filter({ $0.key == name }).count > 1 {
+            return bad("'\(name)' appears more than once")
+        }
         guard let idValue = document["id"], idValue != .null else { return bad("'id' is missing") }
         guard case .string(let id) = idValue else { return bad("'id' is not a string") }
-        let idLength = id.count
+        guard !id.utf8.contains(0) else { return bad(nulReason("id")) }
+        // Characters as PostgreSQL counts them (char_length: Unicode scalars), not Swift's graphemes:
+        // one grapheme can hold thousands of combining marks, and 256 scalars (at most 1 KiB)
+        // always fit the primary key's index, which refuses entries over 2704 bytes.
+        let idLength = id.unicodeScalars.count
         guard idLength >= 1 else { return bad("'id' is empty") }
         guard idLength <= maximumIDLength else { return bad("'id' has \(idLength) characters; at most \(maximumIDLength)") }
         guard let textValue = document["text"], textValue != .null else { return bad("'text' is missing") }
         guard case .string(let text) = textValue else { return bad("'text' is not a string") }
+        guard !text.utf8.contains(0) else { return bad(nulReason("text")) }
         guard !text.isEmpty else { return bad("'text' is empty") }
         let bytes = text.utf8.count
         guard bytes <= maximumTextBytes else { return bad("'text' has \(bytes) bytes of UTF-8; at most \(maximumTextBytes)") }
         return .success(TextMessage(id: id, text: text, partition: record.partition, offset: record.offset))
+    }
+
+    /// PostgreSQL's text cannot hold U+0000: stored, the message would stop every later run.
+    private static func nulReason(_ field: String) -> String {
+        "'\(field)' holds a NUL character (\\u0000), which PostgreSQL text cannot store"
     }
 }
 

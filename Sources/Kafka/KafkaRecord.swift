@@ -5,7 +5,8 @@ public struct KafkaRecord: Sendable {
     public var partition: Int32
     public var offset: Int64
     /// Milliseconds since the epoch as stored in the record (CreateTime, or LogAppendTime when the
-    /// topic is configured so); `nil` when the broker has none (very old message formats).
+    /// topic is configured so); `nil` when the broker has none (very old message formats) or when
+    /// it is no instant a clock gives (`timestamp(milliseconds:)`).
     public var timestamp: Int64?
     /// `nil` when the record has a null key (distinct from an empty key).
     public var key: [UInt8]?
@@ -24,5 +25,18 @@ public struct KafkaRecord: Sendable {
         self.key = key
         self.value = value
         self.headers = headers
+    }
+}
+
+extension KafkaRecord {
+    /// The latest record timestamp kept: the last millisecond of year 9999.
+    public static let latestTimestamp: Int64 = 253_402_300_799_999
+
+    /// A record timestamp as kept: nil below zero (Kafka's "none") or after year 9999. A producer
+    /// may set any 64-bit CreateTime; one that large overflows microseconds and lies beyond what
+    /// PostgreSQL's timestamptz holds, so one such record would stop every run that stores it.
+    /// The record itself is read as any other: the timestamp is not its event time.
+    public static func timestamp(milliseconds: Int64) -> Int64? {
+        (0...latestTimestamp).contains(milliseconds) ? milliseconds : nil
     }
 }

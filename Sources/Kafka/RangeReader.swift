@@ -196,7 +196,7 @@ public final class RangeReader: @unchecked Sendable {
         }
         return KafkaRecord(
             topic: topic, partition: message.pointee.partition, offset: message.pointee.offset,
-            timestamp: type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE || timestamp < 0 ? nil : timestamp,
+            timestamp: type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : KafkaRecord.timestamp(milliseconds: timestamp),
             key: bytes(message.pointee.key, message.pointee.key_len),
             value: bytes(message.pointee.payload, message.pointee.len),
             headers: headers)

@@ -2,8 +2,13 @@
 ///
 /// Rules are checked in the order the contract lists them — envelope fields (`event_id`,
 /// `event_type`, `occurred_at`, `subject_id`, `subject`, `source`, `payload`), then the
-/// payload fields of the type in table order — and the first broken rule is the reason.
-/// Lengths count Unicode scalars (PostgreSQL's `char_length`).
+/// payload fields of the type in table order, then the payload as a whole — and the first
+/// broken rule is the reason. Each field is checked for a repeated name (`duplicate_field`),
+/// then absence, JSON type, a U+0000 in a string (`nul_character`) or a number beyond
+/// PostgreSQL's `numeric` (`bad_value`), then its value. The whole payload, stored as text
+/// and cast to jsonb, may hold neither anywhere (`nul_character:payload`, `bad_value:payload`);
+/// unknown envelope members are not stored, so they are ignored whatever they hold. Lengths
+/// count Unicode scalars (PostgreSQL's `char_length`).
 public enum EventDecoder {
     /// Values above this are `oversized` without being parsed.
     public static let maximumValueSize = 1 << 20
@@ -30,19 +35,20 @@ public enum EventDecoder {
         let fields = Fields(envelope)
         do {
             let eventID = try fields.string("event_id", length: 1...128)
-            guard let typeValue = fields["event_type"] else { throw QuarantineReason.missingField("event_type") }
-            guard case .string = typeValue.kind else { throw QuarantineReason.badType("event_type") }
+            guard let typeValue = try fields.value("event_type") else { throw QuarantineReason.missingField("event_type") }
+            try Fields.checkString(typeValue, "event_type")
             guard let type = envelope.withText(typeValue, { EventType(utf8: $0) }) else { throw QuarantineReason.unknownEventType }
             let occurredAt = try fields.timestamp("occurred_at")
             let subjectID = try fields.string("subject_id", length: 1...256)
-            if let subject = fields["subject"] {
-                guard case .string = subject.kind else { throw QuarantineReason.badType("subject") }
+            if let subject = try fields.value("subject") {
+                try Fields.checkString(subject, "subject")
                 guard envelope.textEquals(subject, type.kind.staticName) else { throw QuarantineReason.subjectMismatch }
             }
             let source = try fields.optionalString("source")
-            guard let payloadValue = fields["payload"] else { throw QuarantineReason.missingField("payload") }
+            guard let payloadValue = try fields.value("payload") else { throw QuarantineReason.missingField("payload") }
             guard case .object = payloadValue.kind else { throw QuarantineReason.badType("payload") }
             let payload = try decodePayload(type: type, Fields(envelope.object(payloadValue)))
+            try checkStorable(payloadValue)
             let event = Event(eventID: eventID, type: type, occurredAt: occurredAt, subjectID: subjectID, source: source, payload: payload)
             return .success(Decoded(event: event, payloadRange: payloadValue.range))
         } catch let reason as QuarantineReason {
@@ -56,12 +62,23 @@ public enum EventDecoder {
     public static func decodePayload(type: EventType, bytes: UnsafeRawBufferPointer) -> Result<Payload, QuarantineReason> {
         do {
             guard let payload = try ScannedObject(bytes) else { return .failure(.badType("payload")) }
-            return .success(try decodePayload(type: type, Fields(payload)))
+            let decoded = try decodePayload(type: type, Fields(payload))
+            var flags: JSONSpan.Flags = []
+            for member in payload.members { flags.formUnion(member.key.flags); flags.formUnion(member.value.flags) }
+            try checkStorable(JSONSpan(kind: .object, range: 0..<bytes.count, flags: flags))
+            return .success(decoded)
         } catch let reason as QuarantineReason {
             return .failure(reason)
         } catch {
             return .failure(.invalidJSON)
         }
+    }
+
+    /// The payload is stored as text and cast to jsonb: after its fields (which name their own
+    /// reasons), anything else in it that PostgreSQL would refuse is the payload's.
+    private static func checkStorable(_ payload: JSONSpan) throws(QuarantineReason) {
+        if payload.flags.contains(.nul) { throw .nulCharacter("payload") }
+        if payload.flags.contains(.beyondNumeric) { throw .badValue("payload") }
     }
 
     private static func decodePayload(type: EventType, _ fields: Fields) throws(QuarantineReason) -> Payload {
@@ -72,13 +89,15 @@ public enum EventDecoder {
             return .contentFetched(httpStatus: try fields.optionalInteger("http_status", range: 100...599),
                                    contentType: try fields.optionalString("content_type"),
                                    text: try fields.optionalString("text"),
-                                   wordCount: try fields.optionalInteger("word_count", range: 0...Int64.max))
+                                   // word_count's column is `integer`: beyond Int32 it would not be stored as given
+                                   wordCount: try fields.optionalInteger("word_count", range: 0...Int64(Int32.max)))
         case .enrichmentCompleted:
             let summary = try fields.optionalString("summary")
             var tags: String?
-            if let value = fields["tags"] {
+            if let value = try fields.value("tags") {
                 guard case .array = value.kind, case .array(let items) = fields.object.tree(value) else { throw QuarantineReason.badType("tags") }
                 for item in items { guard case .string = item else { throw QuarantineReason.badType("tags") } }
+                guard !value.flags.contains(.nul) else { throw QuarantineReason.nulCharacter("tags") }
                 tags = JSONValue.array(items).serialized
             }
             return .enrichmentCompleted(summary: summary, tags: tags,
@@ -98,7 +117,7 @@ public enum EventDecoder {
         case .todoCreated:
             let title = try fields.string("title", length: 1...Int.max)
             let notes = try fields.optionalString("notes")
-            let dueAt = fields["due_at"] == nil ? nil : try fields.timestamp("due_at")
+            let dueAt = try fields.optionalTimestamp("due_at")
             return .todoCreated(title: title, notes: notes, dueAt: dueAt)
         case .todoCompleted:
             return .todoCompleted
@@ -111,20 +130,35 @@ public enum EventDecoder {
 
     // MARK: - Field rules
 
-    /// An object's members under the contract's rules: a `null` member counts as absent, and each
-    /// rule names the field in the reason it gives.
+    /// An object's members under the contract's rules: a repeated name is `duplicate_field`, a
+    /// `null` member counts as absent, and each rule names the field in the reason it gives.
     private struct Fields {
         let object: ScannedObject
         init(_ object: ScannedObject) { self.object = object }
 
-        subscript(name: StaticString) -> JSONSpan? {
-            guard let value = object.value(name), value.kind != .null else { return nil }
+        /// The member `name`; nil when it is absent or `null`.
+        func value(_ name: StaticString) throws(QuarantineReason) -> JSONSpan? {
+            let (value, repeated) = object.lookup(name)
+            guard !repeated else { throw .duplicateField(name.description) }
+            guard let value, value.kind != .null else { return nil }
             return value
         }
 
-        func string(_ name: StaticString, length: ClosedRange<Int>) throws(QuarantineReason) -> String {
-            guard let value = self[name] else { throw .missingField(name.description) }
+        /// A string PostgreSQL can store as text: `bad_type` or `nul_character` otherwise.
+        static func checkString(_ value: JSONSpan, _ name: StaticString) throws(QuarantineReason) {
             guard case .string = value.kind else { throw .badType(name.description) }
+            guard !value.flags.contains(.nul) else { throw .nulCharacter(name.description) }
+        }
+
+        /// A number `numeric` holds (the jsonb cast of the stored payload reads it so).
+        static func checkNumber(_ value: JSONSpan, _ name: StaticString) throws(QuarantineReason) {
+            guard value.kind == .number else { throw .badType(name.description) }
+            guard !value.flags.contains(.beyondNumeric) else { throw .badValue(name.description) }
+        }
+
+        func string(_ name: StaticString, length: ClosedRange<Int>) throws(QuarantineReason) -> String {
+            guard let value = try self.value(name) else { throw .missingField(name.description) }
+            try Self.checkString(value, name)
             let s = object.string(value)
             if length != 0...Int.max {
                 // A string has at most as many scalars as UTF-8 bytes, and a non-empty one at least one,
@@ -137,21 +171,24 @@ public enum EventDecoder {
         }
 
         func optionalString(_ name: StaticString) throws(QuarantineReason) -> String? {
-            guard let value = self[name] else { return nil }
-            guard case .string = value.kind else { throw .badType(name.description) }
+            guard let value = try self.value(name) else { return nil }
+            try Self.checkString(value, name)
             return object.string(value)
         }
 
+        /// An integer in `range` (the column's type bounds it too: `integer` columns are int4). A
+        /// number written with a fraction or exponent counts when its value is whole; a whole value
+        /// too large for a double (`1e400`) is out of range, not a fraction.
         func optionalInteger(_ name: StaticString, range: ClosedRange<Int64>) throws(QuarantineReason) -> Int64? {
-            guard let value = self[name] else { return nil }
-            guard value.kind == .number else { throw .badType(name.description) }
+            guard let value = try self.value(name) else { return nil }
+            try Self.checkNumber(value, name)
             let (d, integer) = object.number(value)
             let exact: Int64
             if let integer {
                 exact = integer
             } else if d.isFinite, d.rounded(.towardZero) == d, let i = Int64(exactly: d) {
                 exact = i
-            } else if d.isFinite, d.rounded(.towardZero) == d {
+            } else if d.isInfinite || d.rounded(.towardZero) == d {
                 throw .badValue(name.description)  // integral but beyond Int64
             } else {
                 throw .badType(name.description)
@@ -161,16 +198,21 @@ public enum EventDecoder {
         }
 
         func optionalNumber(_ name: StaticString, range: ClosedRange<Double>) throws(QuarantineReason) -> Double? {
-            guard let value = self[name] else { return nil }
-            guard value.kind == .number else { throw .badType(name.description) }
+            guard let value = try self.value(name) else { return nil }
+            try Self.checkNumber(value, name)
             let d = object.number(value).0
             guard d.isFinite, range.contains(d) else { throw .badValue(name.description) }
             return d
         }
 
         func timestamp(_ name: StaticString) throws(QuarantineReason) -> Timestamp {
-            guard let value = self[name] else { throw .missingField(name.description) }
-            guard case .string = value.kind else { throw .badType(name.description) }
+            guard let t = try optionalTimestamp(name) else { throw .missingField(name.description) }
+            return t
+        }
+
+        func optionalTimestamp(_ name: StaticString) throws(QuarantineReason) -> Timestamp? {
+            guard let value = try self.value(name) else { return nil }
+            try Self.checkString(value, name)
             guard let t = object.withText(value, { Timestamp.parse($0.bindMemory(to: UInt8.self)) }) else { throw .badTimestamp(name.description) }
             return t
         }

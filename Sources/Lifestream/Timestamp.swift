@@ -11,7 +11,9 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     public static func < (a: Timestamp, b: Timestamp) -> Bool { a.microseconds < b.microseconds }
 
     /// Parses RFC 3339 (`2026-01-02T03:04:05.123456789+02:00`): `T` or `t`, 0 to 9 fraction
-    /// digits (extra precision truncated), `Z`/`z` or a `±HH:MM` offset. Returns nil otherwise.
+    /// digits (extra precision truncated), `Z`/`z` or a `±HH:MM` offset. Returns nil otherwise,
+    /// and for an instant outside `range` once the offset is applied. Seconds may be 60 (a leap
+    /// second, which RFC 3339 allows): as PostgreSQL reads it, the first second of the next minute.
     public init?(rfc3339 text: String) {
         var text = text
         guard let value = text.withUTF8({ Timestamp.parse($0) }) else { return nil }
@@ -38,7 +40,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
               let second = digits(17, 2)
         else { return nil }
         guard (1...12).contains(month), day >= 1, day <= daysInMonth(year: year, month: month),
-              hour <= 23, minute <= 59, second <= 59
+              hour <= 23, minute <= 59, second <= 60
         else { return nil }
         var i = 19
         var micros = 0
@@ -70,8 +72,15 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         guard i == b.count else { return nil }
         let days = daysFromCivil(year: year, month: month, day: day)
         let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetSeconds)
-        return Timestamp(microseconds: seconds * 1_000_000 + Int64(micros))
+        let instant = Timestamp(microseconds: seconds * 1_000_000 + Int64(micros))
+        return range.contains(instant) ? instant : nil
     }
+
+    /// The instants an event may carry: years 0001 to 9999 in UTC. An offset can carry a text's
+    /// year 9999 into 10000 (`9999-12-31T23:59:59-23:59`) or its year 0001 into year 0; such an
+    /// instant has no four-digit RFC 3339 form in UTC, and PostgreSQL's text input refuses year 0,
+    /// so the event is quarantined rather than stored as something no report can write back.
+    public static let range = Timestamp(microseconds: -62_135_596_800_000_000)...Timestamp(microseconds: 253_402_300_799_999_999)
 
     /// `2026-01-02 03:04:05.123456+00`: the text form PostgreSQL reads back exactly.
     public var postgresText: String {

@@ -38,9 +38,12 @@ public struct CopyInWriter {
     /// take (`takeBytes`) and hand to a connection's COPY later — say, encoded on another thread.
     public static func buffering() -> CopyInWriter { CopyInWriter() }
 
-    /// What a buffering writer holds, which it then forgets.
-    public mutating func takeBytes() -> [UInt8] {
+    /// What a buffering writer holds, which it then forgets. Throws instead when a field could not
+    /// be encoded (an integer too large for its column): the row holds a placeholder then, which
+    /// a connection's COPY would store as if it were the value.
+    public mutating func takeBytes() throws -> [UInt8] {
         defer { buffer.removeAll(keepingCapacity: true) }
+        if let failure { throw failure }
         return buffer
     }
 
@@ -204,7 +207,7 @@ public struct CopyInWriter {
                 failure = PostgresError(code: .invalidParameter, message: "the value \(value) is out of range for an integer column",
                                         context: "copying rows in")
             }
-            return binary(int32: 0)  // keeps the row well-formed; the COPY fails with the reason above
+            return binary(int32: 0)  // keeps the row well-formed; the COPY (or `takeBytes`) fails with the reason above
         }
         binary(int32: fitting)
     }

@@ -80,9 +80,9 @@ final class EmbedHarness {
     }
 
     /// Produces raw values to a partition, in order.
-    func produceRaw(_ values: [[UInt8]?], partition: Int32 = 0) throws {
+    func produceRaw(_ values: [[UInt8]?], partition: Int32 = 0, timestamp: Int64? = nil) throws {
         let producer = try KafkaProducer(configuration: kafka, extra: ["message.max.bytes": "4194304", "linger.ms": "5"])
-        for value in values { try producer.send(topic: topic, partition: partition, key: nil, value: value) }
+        for value in values { try producer.send(topic: topic, partition: partition, key: nil, value: value, timestamp: timestamp) }
         try producer.flush()
     }
 
@@ -142,6 +142,13 @@ final class EmbedHarness {
         defer { db.close() }
         let result = try db.query("select partition, \"offset\", reason, encode(value, 'escape') from \(table.quarantine) order by partition, \"offset\"")
         return (0..<result.rowCount).map { (Int32(result[$0, 0]!)!, Int64(result[$0, 1]!)!, result[$0, 2]!, result[$0, 3]) }
+    }
+
+    /// The first column of the first row of `sql`.
+    func scalar(_ sql: String) throws -> String? {
+        let db = try connect()
+        defer { db.close() }
+        return try db.query(sql).scalar
     }
 
     func dropSchema() {

@@ -39,16 +39,18 @@ struct EventDecoderTests {
         for kind in SubjectKind.allCases { #expect(kind.staticName.description == kind.rawValue) }
     }
 
-    @Test("a repeated payload member counts as its last value, object or not")
-    func repeatedPayload() throws {
+    @Test("a member the contract reads, given twice, is a duplicate whatever its values; repeats of other members are ignored")
+    func repeatedMembers() throws {
         let head = #"{"event_id":"e1","event_type":"link.added","occurred_at":"2026-01-01T00:00:00Z","subject_id":"l1","#
-        #expect(reason(head + #""payload":{"url":"https://a"},"payload":5}"#) == "bad_type:payload")
-        #expect(reason(head + #""payload":{"url":"https://a"},"payload":null}"#) == "missing_field:payload")
-        #expect(reason(head + #""payload":{"url":"https://a"},"payload":{"title":"t"}}"#) == "missing_field:url")
-        let json = head + #""payload":5,"payload":{"url":"https://b"},"p\u0061yload":{"url":"https://c"}}"#
-        let decoded = try EventDecoder.decode(Array(json.utf8)).get()
-        #expect(decoded.event.payload == .linkAdded(url: "https://c", title: nil))
-        #expect(String(decoding: Array(json.utf8)[decoded.payloadRange], as: UTF8.self) == #"{"url":"https://c"}"#)
+        #expect(reason(head + #""payload":{"url":"https://a"},"payload":5}"#) == "duplicate_field:payload")
+        #expect(reason(head + #""payload":{"url":"https://a"},"payload":null}"#) == "duplicate_field:payload")
+        #expect(reason(head + #""payload":5,"payload":{"url":"https://b"},"p\u0061yload":{"url":"https://c"}}"#) == "duplicate_field:payload")
+        #expect(reason(head + #""payload":{"url":"https://a","url":"https://a"}}"#) == "duplicate_field:url")
+        #expect(reason(head + #""payload":{"url":"https://a","title":null,"title":"t"}}"#) == "duplicate_field:title")
+        #expect(reason(head + #""event_id":"e1","payload":{"url":"https://a"}}"#) == "duplicate_field:event_id")
+        let ignored = head + #""x":1,"x":2,"payload":{"url":"https://a","y":[1],"y":{"z":1,"z":2}}}"#
+        let decoded = try EventDecoder.decode(Array(ignored.utf8)).get()
+        #expect(decoded.event.payload == .linkAdded(url: "https://a", title: nil))
     }
 
     @Test("escaped member names and values read as their text")

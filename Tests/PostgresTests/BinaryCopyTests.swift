@@ -118,4 +118,20 @@ struct BinaryCopyTests {
             #expect(try connection.query("SELECT count(*) FROM t").scalar == "2")
         }
     }
+
+    @Test("a buffering writer refuses to hand over rows holding an integer too large for its column, rather than a stand-in 0")
+    func bufferedOverflow() throws {
+        var w = CopyInWriter.buffering()
+        w.binaryHeader()
+        w.binaryRow(fields: 1); w.binary(int4: 2_147_483_647)
+        w.binaryTrailer()
+        #expect(try w.takeBytes().count > 0)
+        for value: Int64 in [2_147_483_648, 4_294_967_301, -2_147_483_649] {
+            var overflowing = CopyInWriter.buffering()
+            overflowing.binaryHeader()
+            overflowing.binaryRow(fields: 1); overflowing.binary(int4: value)
+            overflowing.binaryTrailer()
+            #expect(throws: PostgresError.self, "\(value)") { try overflowing.takeBytes() }
+        }
+    }
 }

@@ -16,6 +16,8 @@ public struct JSONParser: ~Copyable {
 
     private let bytes: UnsafeRawBufferPointer
     private var index = 0
+    /// Set by `decodeString` when the string it decoded holds U+0000 (a `\u0000` escape).
+    private var decodedNUL = false
 
     private init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
@@ -39,7 +41,8 @@ public struct JSONParser: ~Copyable {
     /// not an object. Every value is checked as strictly as `parse` checks it, yet nothing is
     /// allocated per value: the event decoder makes Strings only of the fields it keeps. When the
     /// member named `nested` is an object, its span and members come back too (the last such
-    /// member's, as a repeated key's value is the last), so it need not be scanned again.
+    /// member's, as a repeated key's value is the last), so it need not be scanned again. Spans
+    /// carry the `JSONSpan.Flags` of what they hold.
     static func scanObject(_ bytes: UnsafeRawBufferPointer, nested: StaticString? = nil)
         throws(JSONSyntaxError) -> (members: [JSONMember], nested: (span: JSONSpan, members: [JSONMember])?)? {
         var parser = JSONParser(bytes)
@@ -62,10 +65,14 @@ public struct JSONParser: ~Copyable {
             let start = parser.index
             var found: [JSONMember] = []
             found.reserveCapacity(8)
+            var flags: JSONSpan.Flags = []
             try parser.members { (parser: inout JSONParser, key: JSONSpan) throws(JSONSyntaxError) in
-                found.append(JSONMember(key: key, value: try parser.scanValue(depth: 2)))
+                let value = try parser.scanValue(depth: 2)
+                flags.formUnion(key.flags)
+                flags.formUnion(value.flags)
+                found.append(JSONMember(key: key, value: value))
             }
-            let span = JSONSpan(kind: .object, range: start..<parser.index)
+            let span = JSONSpan(kind: .object, range: start..<parser.index, flags: flags)
             members.append(JSONMember(key: key, value: span))
             inner = (span, found)
         }
@@ -160,21 +167,27 @@ public struct JSONParser: ~Copyable {
         guard let byte = peek() else { throw error("unexpected end of input") }
         let start = index
         let kind: JSONSpan.Kind
+        var flags: JSONSpan.Flags = []
         switch byte {
         case UInt8(ascii: "{"):
-            try members { (parser: inout JSONParser, _: JSONSpan) throws(JSONSyntaxError) in _ = try parser.scanValue(depth: depth + 1) }
+            try members { (parser: inout JSONParser, key: JSONSpan) throws(JSONSyntaxError) in
+                flags.formUnion(key.flags)
+                flags.formUnion(try parser.scanValue(depth: depth + 1).flags)
+            }
             kind = .object
         case UInt8(ascii: "["):
-            try items { (parser: inout JSONParser) throws(JSONSyntaxError) in _ = try parser.scanValue(depth: depth + 1) }
+            try items { (parser: inout JSONParser) throws(JSONSyntaxError) in flags.formUnion(try parser.scanValue(depth: depth + 1).flags) }
             kind = .array
         case UInt8(ascii: "\""): return try scanString()
         case UInt8(ascii: "t"): try literal("true"); kind = .bool(true)
         case UInt8(ascii: "f"): try literal("false"); kind = .bool(false)
         case UInt8(ascii: "n"): try literal("null"); kind = .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): _ = try scanNumber(); kind = .number
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            if !(try scanNumber().fitsNumeric) { flags = .beyondNumeric }
+            kind = .number
         default: throw error("unexpected character")
         }
-        return JSONSpan(kind: kind, range: start..<index)
+        return JSONSpan(kind: kind, range: start..<index, flags: flags)
     }
 
     /// Walks the object at the cursor: `member` gets each key and must consume its value.
@@ -220,7 +233,7 @@ public struct JSONParser: ~Copyable {
         // Escapes: decoded once to check them (rare in events), then only the span is kept.
         index = quote
         _ = try decodeString()
-        return JSONSpan(kind: .string(escaped: true), range: (quote + 1)..<(index - 1))
+        return JSONSpan(kind: .string(escaped: true), range: (quote + 1)..<(index - 1), flags: decodedNUL ? .nul : [])
     }
 
     private mutating func parseString() throws(JSONSyntaxError) -> String {
@@ -269,8 +282,9 @@ public struct JSONParser: ~Copyable {
         throw error("unterminated string")
     }
 
-    /// The string at the cursor, escapes decoded.
+    /// The string at the cursor, escapes decoded; notes in `decodedNUL` whether it holds U+0000.
     private mutating func decodeString() throws(JSONSyntaxError) -> String {
+        decodedNUL = false
         index += 1  // opening quote
         let start = index
         var buffer: [UInt8] = []
@@ -310,6 +324,7 @@ public struct JSONParser: ~Copyable {
                         throw error("unpaired surrogate")
                     }
                     guard let unicode = Unicode.Scalar(scalar) else { throw error("invalid code point") }
+                    if scalar == 0 { decodedNUL = true }
                     buffer.append(contentsOf: UTF8.encode(unicode)!)
                 default: throw error("invalid escape")
                 }
@@ -350,7 +365,7 @@ public struct JSONParser: ~Copyable {
 
     private mutating func parseNumber() throws(JSONSyntaxError) -> JSONValue {
         let start = index
-        if let integer = try scanNumber() { return .number(Double(integer), integer: integer) }
+        if let integer = try scanNumber().integer { return .number(Double(integer), integer: integer) }
         if let exact = Self.shortDecimal(UnsafeRawBufferPointer(rebasing: bytes[start..<index])) { return .number(exact, integer: nil) }
         let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         guard let double = Double(text) else { throw JSONSyntaxError(offset: start, reason: "unreadable number") }
@@ -385,14 +400,17 @@ public struct JSONParser: ~Copyable {
 
     private static let powersOfTen: [Double] = (0...15).map { exponent in (0..<exponent).reduce(1.0) { product, _ in product * 10 } }
 
-    /// Checks the number at the cursor; returns its value when it is written as an integer that
-    /// fits an Int64 (no fraction, no exponent), nil for any other number.
-    private mutating func scanNumber() throws(JSONSyntaxError) -> Int64? {
+    /// Checks the number at the cursor. `integer`: its value when it is written as an integer that
+    /// fits an Int64 (no fraction, no exponent), nil for any other number. `fitsNumeric`: whether
+    /// PostgreSQL's `numeric` takes it (`PostgresNumeric`), worked out from the digit counts this
+    /// loop has anyway.
+    private mutating func scanNumber() throws(JSONSyntaxError) -> (integer: Int64?, fitsNumeric: Bool) {
         var negative = false
         if peek() == UInt8(ascii: "-") { negative = true; index += 1 }
         guard let first = peek(), isDigit(first) else { throw error("invalid number") }
         var integer: Int64 = 0
         var overflow = false
+        let integerStart = index
         if first == UInt8(ascii: "0") {
             index += 1
             if let next = peek(), isDigit(next) { throw error("leading zero in a number") }
@@ -405,22 +423,41 @@ public struct JSONParser: ~Copyable {
                 index += 1
             }
         }
+        let integerDigits = index - integerStart
         var isInteger = true
+        var fractionDigits = 0
+        var fractionZeros = -1  // zeros before the first non-zero fraction digit; -1 while all are zero
         if peek() == UInt8(ascii: ".") {
             isInteger = false
             index += 1
+            let fractionStart = index
             guard let byte = peek(), isDigit(byte) else { throw error("digit expected after '.'") }
-            while let byte = peek(), isDigit(byte) { index += 1 }
+            while let byte = peek(), isDigit(byte) {
+                if fractionZeros < 0 && byte != UInt8(ascii: "0") { fractionZeros = index - fractionStart }
+                index += 1
+            }
+            fractionDigits = index - fractionStart
         }
+        var exponent = 0
         if let e = peek(), e == UInt8(ascii: "e") || e == UInt8(ascii: "E") {
             isInteger = false
             index += 1
-            if let sign = peek(), sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { index += 1 }
+            var negativeExponent = false
+            if let sign = peek(), sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") {
+                negativeExponent = sign == UInt8(ascii: "-")
+                index += 1
+            }
             guard let byte = peek(), isDigit(byte) else { throw error("digit expected in exponent") }
-            while let byte = peek(), isDigit(byte) { index += 1 }
+            while let byte = peek(), isDigit(byte) {
+                exponent = min(exponent * 10 + Int(byte - UInt8(ascii: "0")), PostgresNumeric.exponentLimit + 1)  // saturates
+                index += 1
+            }
+            if negativeExponent { exponent = -exponent }
         }
-        guard isInteger && !overflow else { return nil }
-        return negative ? -integer : integer
+        let fits = PostgresNumeric.fits(integerDigits: integerDigits, integerIsZero: first == UInt8(ascii: "0"),
+                                        fractionDigits: fractionDigits, fractionZeros: fractionZeros, exponent: exponent)
+        guard isInteger && !overflow else { return (nil, fits) }
+        return (negative ? -integer : integer, fits)
     }
 
     // MARK: - Bytes

@@ -22,15 +22,23 @@ struct ScannedObject {
     }
 
     /// The value of the last member named `name` (a repeated key: the last wins, as in `JSONValue`).
-    func value(_ name: StaticString) -> JSONSpan? {
+    func value(_ name: StaticString) -> JSONSpan? { lookup(name).value }
+
+    /// The value of the last member named `name`, and whether the name occurs more than once —
+    /// found in the one walk over the members a lookup makes anyway.
+    func lookup(_ name: StaticString) -> (value: JSONSpan?, repeated: Bool) {
         let count = name.utf8CodeUnitCount
         var found: JSONSpan?
+        var repeated = false
         for member in members {
             // Most names differ in length: an unescaped key's bytes are its text.
             if case .string(escaped: false) = member.key.kind, member.key.range.count != count { continue }
-            if textEquals(member.key, name) { found = member.value }
+            if textEquals(member.key, name) {
+                if found != nil { repeated = true }
+                found = member.value
+            }
         }
-        return found
+        return (found, repeated)
     }
 
     /// Whether a string span's text is `text`.

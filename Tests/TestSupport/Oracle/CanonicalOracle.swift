@@ -49,6 +49,14 @@ public enum CanonicalOracle {
         return OracleOutcome(state: state, quarantined: quarantined, duplicates: duplicates, valid: valid, pending: pending)
     }
 
+    /// The subject and its kind for a value the contract accepts; nil for one it quarantines.
+    /// (A subject_id whose events span two kinds is outside the contract — see `OracleFold` —
+    /// so a fuzz test can keep such records out with this.)
+    public static func subjectAndKind(of value: [UInt8]) -> (subjectID: String, kind: String)? {
+        guard case .valid(let event) = OracleValidator.validate(value) else { return nil }
+        return (event.subjectID, event.type.kind)
+    }
+
     /// Steps 2 and 3 for events of whole subjects, given in the records' order.
     private static func evaluateSubjects(of events: [OracleEvent])
         -> (tables: [String: [String: OracleRow]], duplicates: Int, pending: Int) {

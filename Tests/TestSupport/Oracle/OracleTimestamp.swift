@@ -3,9 +3,11 @@
 /// Accepted: `YYYY-MM-DDTHH:MM:SS[.f…]` followed by `Z` or `±HH:MM`, with 0..9 fraction
 /// digits (the contract's limit; RFC 3339 itself allows more). `T` and `Z` may be lower
 /// case, as RFC 3339 permits. Seconds may be 60 (a leap second, as in RFC 3339); it simply
-/// counts on into the next minute, as PostgreSQL does. Year 0000 is rejected because
-/// PostgreSQL cannot store it. The value is kept to the microsecond by dropping digits
-/// 7..9 of the fraction (truncation, never rounding).
+/// counts on into the next minute, as PostgreSQL does. The instant, once the offset is
+/// applied, must lie in years 0001 to 9999 of UTC: PostgreSQL's text form refuses year 0 and
+/// an RFC 3339 UTC form has four digits, so `9999-12-31T23:59:59-01:00` (year 10000 in UTC)
+/// is rejected while `0000-12-31T23:30:00-01:00` (0001-01-01T00:30Z) is not. The value is
+/// kept to the microsecond by dropping digits 7..9 of the fraction (truncation, never rounding).
 enum OracleTimestamp {
     /// Microseconds since the epoch, or nil when the text is not such a timestamp.
     static func parse(_ text: String) -> Int64? {
@@ -66,12 +68,17 @@ enum OracleTimestamp {
             offsetSeconds = (negative ? -1 : 1) * (offsetHour * 3600 + offsetMinute * 60)
         }
         guard r.atEnd else { return nil }
-        guard year >= 1, (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year),
+        guard (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year),
               hour <= 23, minute <= 59, second <= 60 else { return nil }
         let days = daysSinceEpoch(year: year, month: month, day: day)
         let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetSeconds)
-        return seconds * 1_000_000 + Int64(fractionMicros)
+        let micros = seconds * 1_000_000 + Int64(fractionMicros)
+        return earliest <= micros && micros < endOfYear9999 ? micros : nil
     }
+
+    /// 0001-01-01T00:00:00Z and 10000-01-01T00:00:00Z in microseconds.
+    private static let earliest = Int64(daysSinceEpoch(year: 1, month: 1, day: 1)) * 86_400_000_000
+    private static let endOfYear9999 = Int64(daysSinceEpoch(year: 10_000, month: 1, day: 1)) * 86_400_000_000
 
     /// `YYYY-MM-DDTHH:MM:SS.ffffffZ`, for messages and descriptions.
     static func render(micros: Int64) -> String {
@@ -105,11 +112,12 @@ enum OracleTimestamp {
         }
     }
 
-    /// Days from 1970-01-01 to the given proleptic Gregorian date (year >= 1).
+    /// Days from 1970-01-01 to the given proleptic Gregorian date (year >= 0; year 0 is a leap year).
     static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
+        func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
         func daysBeforeYear(_ y: Int) -> Int {
             let p = y - 1
-            return 365 * p + p / 4 - p / 100 + p / 400
+            return 365 * p + floorDiv(p, 4) - floorDiv(p, 100) + floorDiv(p, 400)
         }
         var days = daysBeforeYear(year) - daysBeforeYear(1970)
         for m in 1..<month { days += daysIn(month: m, year: year) }
