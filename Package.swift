@@ -26,31 +26,38 @@ let package = Package(
         .target(name: "Zstd", dependencies: ["CZstd"]),
         .target(name: "Lifestream"),
         .target(name: "Pipeline"),
+        // The shared vocabulary below every feature: the output tables and their encoders, the
+        // versioned state schema, planning and checkpoints, the table catalog and session
+        // settings, the writers' locks, and the snapshot format.
+        .target(name: "Store", dependencies: [
+            "Kafka", "Postgres", "Zstd", "Lifestream", "Display", "Redaction",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .target(name: "Backfill", dependencies: [
-            "Kafka", "Postgres", "Lifestream", "Pipeline", "Display",
+            "Store", "Kafka", "Postgres", "Lifestream", "Pipeline", "Display",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Reconcile", dependencies: [
-            "Postgres", "Lifestream", "Kafka", "Snapshot", "Pipeline", "Display",
+            "Store", "Postgres", "Lifestream", "Kafka", "Pipeline", "Display",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Snapshot", dependencies: [
-            "Postgres", "Zstd", "Lifestream", "Pipeline", "Display",
+            "Store", "Postgres", "Zstd", "Pipeline", "Display",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Embeddings", dependencies: [
-            "Kafka", "Postgres", "Lifestream", "Backfill", "Pipeline", "Display", "Redaction",
+            "Store", "Kafka", "Postgres", "Lifestream", "Pipeline", "Display", "Redaction",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "LegacyCleanup", dependencies: [
-            "Kafka", "Postgres", "Lifestream", "Backfill", "Reconcile", "Snapshot", "Display",
+            "Store", "Kafka", "Postgres", "Display",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Operations", dependencies: ["Display", "Redaction"]),
         .executableTarget(name: "BackfillCLI", dependencies: [
-            "Kafka", "Postgres", "Zstd", "Lifestream", "Backfill", "Reconcile", "Snapshot", "LegacyCleanup", "Operations", "Embeddings", "Display", "Redaction",
+            "Kafka", "Postgres", "Zstd", "Lifestream", "Store", "Backfill", "Reconcile", "Snapshot", "LegacyCleanup", "Operations", "Embeddings", "Display", "Redaction",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -61,13 +68,16 @@ let package = Package(
         .testTarget(name: "DisplayTests", dependencies: ["Display"]),
         .testTarget(name: "RedactionTests", dependencies: ["Redaction"]),
         .testTarget(name: "LifestreamTests", dependencies: ["Lifestream", "TestSupport"]),
-        .testTarget(name: "BackfillTests", dependencies: ["Backfill", "Kafka", "Postgres", "Lifestream", "TestSupport"]),
-        .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "Backfill", "Postgres", "Lifestream", "Kafka", "Snapshot", "TestSupport"]),
-        .testTarget(name: "SnapshotTests", dependencies: ["Snapshot", "Postgres", "Zstd", "Lifestream", "TestSupport"]),
-        .testTarget(name: "LegacyCleanupTests", dependencies: ["LegacyCleanup", "Backfill", "Kafka", "Postgres", "Lifestream", "Snapshot", "TestSupport"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Postgres", "Lifestream", "TestSupport"]),
+        .testTarget(name: "BackfillTests", dependencies: ["Store", "Backfill", "Kafka", "Postgres", "Lifestream", "Zstd", "TestSupport"],
+                    exclude: ["Fixtures/state-before-versions/README.md"],
+                    resources: [.copy("Fixtures/state-before-versions")]),
+        .testTarget(name: "ReconcileTests", dependencies: ["Store", "Reconcile", "Backfill", "Postgres", "Lifestream", "Kafka", "Snapshot", "TestSupport"]),
+        .testTarget(name: "SnapshotTests", dependencies: ["Store", "Snapshot", "Postgres", "Zstd", "Lifestream", "TestSupport"]),
+        .testTarget(name: "LegacyCleanupTests", dependencies: ["Store", "BackfillCLI", "LegacyCleanup", "Backfill", "Kafka", "Postgres", "Lifestream", "Snapshot", "TestSupport"]),
         .testTarget(name: "OperationsTests", dependencies: ["Operations"]),
-        .testTarget(name: "CLITests", dependencies: ["BackfillCLI", "Backfill", "Kafka", "Postgres", "Operations", "TestSupport"]),
-        .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "Backfill", "Kafka", "Postgres", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["Store", "BackfillCLI", "Backfill", "Kafka", "Postgres", "Operations", "TestSupport"]),
+        .testTarget(name: "EmbeddingsTests", dependencies: ["Store", "Embeddings", "Backfill", "Kafka", "Postgres", "TestSupport"]),
         // The README and docs/ (links resolve, commands named exist) and scripts/install.sh.
         .testTarget(name: "DocsTests", dependencies: ["TestSupport"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),

@@ -3,15 +3,11 @@ public struct BackfillError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         public let name: String
         public var description: String { name }
-        public static let plan = Code(name: "plan")
-        public static let manifest = Code(name: "manifest")
+        /// The state schema or the run lock does not let the run go on (another run holds it, the
+        /// schema belongs to another target).
         public static let state = Code(name: "state")
         public static let ingest = Code(name: "ingest")
         public static let materialize = Code(name: "materialize")
-        public static let bounds = Code(name: "bounds")
-        /// A checkpoint's start offset lies outside what the partition holds (below the low or
-        /// above the high watermark): nothing was read, the operator must choose a new start.
-        public static let checkpointOutOfRange = Code(name: "checkpointOutOfRange")
     }
 
     public var code: Code

@@ -1,5 +1,6 @@
 import Lifestream
 import Postgres
+import Store
 
 /// The fast path of a rebuild from nothing: when the event log and the target tables are
 /// empty, a run's records are appended to the log by plain COPY, without its primary key, and

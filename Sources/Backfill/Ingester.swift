@@ -1,6 +1,7 @@
 import Kafka
 import Lifestream
 import Postgres
+import Store
 
 /// What one batch (or a whole run) did to the event log.
 public struct IngestCounts: Sendable, Equatable {
@@ -138,17 +139,10 @@ public final class Ingester {
                 try apply(into: &counts, db: db)
             }
 
-            let partitions = nextOffsets.keys.sorted()
-            try db.query("""
-                insert into \(state.table("run_progress")) (run_id, partition, next_offset)
-                select $1, p, o from unnest($2::integer[], $3::bigint[]) as u(p, o)
-                on conflict (run_id, partition) do update set next_offset = greatest(run_progress.next_offset, excluded.next_offset)
-                """, [.text(runID), .text(postgresArray(partitions.map(Int64.init))), .text(postgresArray(partitions.map { nextOffsets[$0]! }))])
-            try db.query("""
-                update \(state.table("runs")) set read = read + $2, valid = valid + $3, duplicate = duplicate + $4,
-                    quarantined = quarantined + $5, new_events = new_events + $6 where run_id = $1
-                """, [.text(runID), .init(counts.read), .init(counts.valid), .init(counts.duplicate), .init(counts.quarantined),
-                      .init(counts.newEvents)])
+            let ledger = RunLedger(state: state)
+            try ledger.advance(runID, to: nextOffsets, db: db)
+            try ledger.addIngested(runID, read: counts.read, valid: counts.valid, duplicate: counts.duplicate,
+                                   quarantined: counts.quarantined, newEvents: counts.newEvents, db: db)
         }
         return counts
     }
@@ -156,14 +150,15 @@ public final class Ingester {
     /// The per-batch path: log the staged events that are new, record the duplicates, apply
     /// sensor readings; fills in the batch's valid, duplicate and new-event counts.
     private func apply(into counts: inout IngestCounts, db: PostgresConnection) throws {
-        let applied = try db.query(applyStatement, [.text(runID)])
-        counts.newEvents = Int64(applied[0, 0] ?? "0") ?? 0
-        try state.addRows([
-            "temperature_readings": Int64(applied[0, 1] ?? "0") ?? 0,
-            "temperature_latest": Int64(applied[0, 2] ?? "0") ?? 0,
-            "subjects": Int64(applied[0, 2] ?? "0") ?? 0,
+        let applied = try db.query(applyStatement, [.text(runID)]).single("the apply statement")
+        counts.newEvents = try applied.decode("new_events")
+        let sensorsFirstSeen: Int64 = try applied.decode("sensors_first_seen")
+        try RunLedger(state: state).addRows([
+            "temperature_readings": try applied.decode("new_readings"),
+            "temperature_latest": sensorsFirstSeen,
+            "subjects": sensorsFirstSeen,
         ], run: runID, db: db)
-        counts.duplicate = Int64(applied[0, 3] ?? "0") ?? 0
+        counts.duplicate = try applied.decode("duplicates")
         counts.valid = counts.read - counts.quarantined - counts.duplicate
     }
 
@@ -221,13 +216,8 @@ public final class Ingester {
         )
         -- Sensor row counts are per new reading and per sensor first touched in the run, so
         -- they do not depend on where batches happen to be cut (a resumed run counts the same).
-        select (select count(*) from ins), (select count(*) from new_readings), (select count(*) from first_seen),
-               (select count(*) from duplicate)
+        select (select count(*) from ins) as new_events, (select count(*) from new_readings) as new_readings,
+               (select count(*) from first_seen) as sensors_first_seen, (select count(*) from duplicate) as duplicates
         """
     }
-}
-
-/// `{1,2,3}`: integer arrays travel as one text parameter.
-func postgresArray(_ values: [Int64]) -> String {
-    "{" + values.map(String.init).joined(separator: ",") + "}"
 }

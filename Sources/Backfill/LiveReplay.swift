@@ -2,6 +2,7 @@ import Kafka
 import Lifestream
 import Logging
 import Postgres
+import Store
 
 /// What `backfill replay --order arrival` did.
 public struct ReplaySummary: Sendable {

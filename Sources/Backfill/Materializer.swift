@@ -2,6 +2,7 @@ import Foundation
 import Lifestream
 import Pipeline
 import Postgres
+import Store
 
 /// What a materialize pass did; rows written per table are committed to `run_rows` with each batch.
 public struct MaterializeCounts: Sendable, Equatable {
@@ -237,9 +238,9 @@ public final class Materializer {
                     }
                     try db.execute("analyze pg_temp.bulk_duplicates")
                     try BulkLoad(state: m.state, target: m.target).settle(runID: m.runID, db: db)
-                    try m.state.addRows(written, run: m.runID, db: db)
-                    try db.query("update \(m.state.table("runs")) set pending = pending + $2, subjects_refolded = subjects_refolded + $3 where run_id = $1",
-                                 [.text(m.runID), .init(progress.counts.pendingEvents), .init(progress.counts.subjects)])
+                    let ledger = RunLedger(state: m.state)
+                    try ledger.addRows(written, run: m.runID, db: db)
+                    try ledger.addMaterialized(m.runID, pending: progress.counts.pendingEvents, subjects: progress.counts.subjects, db: db)
                 }
             } catch {
                 failure = error
@@ -437,14 +438,14 @@ public final class Materializer {
 
     /// One batch in one transaction: rows, dirty-set removal and the run's counters.
     fileprivate func write(_ batch: [String: EncodedTable], ids: [String], pending: Int64, direct: Bool, on connection: PostgresConnection) throws {
-        try BackfillRunner.retryingDeadlocks { try connection.transaction { db in
+        try PostgresConnection.retryingDeadlocks { try connection.transaction { db in
             try db.execute("set local synchronous_commit = off")
             try stageSubjects(ids, db: db)
             let written = try writeTables(RowEncoding.refoldedTables, of: batch, direct: direct, db: db)
             try clearDirty(db: db)
-            try state.addRows(written, run: runID, db: db)
-            try db.query("update \(state.table("runs")) set pending = pending + $2, subjects_refolded = subjects_refolded + $3 where run_id = $1",
-                         [.text(runID), .init(pending), .init(Int64(ids.count))])
+            let ledger = RunLedger(state: state)
+            try ledger.addRows(written, run: runID, db: db)
+            try ledger.addMaterialized(runID, pending: pending, subjects: Int64(ids.count), db: db)
         } }
     }
 

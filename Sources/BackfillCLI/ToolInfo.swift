@@ -4,6 +4,7 @@ import Foundation
 import Operations
 import Postgres
 import Redaction
+import Store
 
 enum ToolInfo {
     /// Printed by `backfill --version` and written into every manifest and summary, so a file

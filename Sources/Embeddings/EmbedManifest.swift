@@ -1,6 +1,6 @@
-import Backfill
 import Foundation
 import Kafka
+import Store
 
 /// The checkpoint an embedding backfill leaves behind: the offset ranges it covered, what it did,
 /// and the model and dimension of the vectors.

@@ -1,9 +1,9 @@
-import Backfill
 import Foundation
 import Kafka
 import Logging
 import Pipeline
 import Postgres
+import Store
 
 /// Everything an embedding backfill needs besides the connections and the service.
 public struct EmbedOptions: Sendable {

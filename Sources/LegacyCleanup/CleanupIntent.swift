@@ -1,5 +1,5 @@
 import Foundation
-import Snapshot
+import Store
 
 /// What a confirmed cleanup is about to report, written durably beside the reports before the
 /// drop and removed once the report is written.

@@ -1,7 +1,7 @@
-import Backfill
 import Foundation
 import Kafka
 import Postgres
+import Store
 
 /// Everything `backfill cleanup-legacy` is told: where, which group, how strict, and whether to act.
 public struct CleanupRequest: Sendable {
@@ -31,8 +31,6 @@ public struct CleanupRequest: Sendable {
     /// With `confirm`: how long to wait for the schema's writer lock (`WriterLocks.schema`)
     /// while a run, import or replay writes it, before giving up.
     public var writerLockWait: TimeInterval = 30
-    /// Recorded in the snapshot manifest.
-    public var toolVersion = "0.1.0"
 
     public init(postgres: PostgresConfiguration, kafka: KafkaConfiguration, targetSchema: String = "lifestream_shadow", stateSchema: String? = nil) {
         self.postgres = postgres

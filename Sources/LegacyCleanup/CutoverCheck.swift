@@ -1,6 +1,6 @@
 import Foundation
 import Postgres
-import Reconcile
+import Store
 
 /// What `reports/cutover-latest.json` said, as far as this check needs it.
 public enum CutoverReportState: Sendable, Equatable {
@@ -18,6 +18,14 @@ public struct FreshDiff: Sendable, Equatable {
     public var rightRows: Int
     /// Tables with differences: "links: 3".
     public var tables: [String]
+
+    public init(verdict: String, differences: Int, leftRows: Int, rightRows: Int, tables: [String]) {
+        self.verdict = verdict
+        self.differences = differences
+        self.leftRows = leftRows
+        self.rightRows = rightRows
+        self.tables = tables
+    }
 }
 
 /// Check 3: the latest cutover report (or, when there is none recent enough, a fresh diff)
@@ -53,16 +61,6 @@ enum CutoverCheck {
     static func isUsable(_ state: CutoverReportState, now: Date, maxAge: TimeInterval) -> Bool {
         if case .found(_, let generatedAt) = state { return now.timeIntervalSince(generatedAt) <= maxAge }
         return false
-    }
-
-    /// Runs the diff of `live` against `shadow` (the nine tables, no cause analysis).
-    static func freshDiff(postgres: PostgresConfiguration, live: String, shadow: String, maxDiffRows: Int, now: Date) throws -> FreshDiff {
-        let report = try DiffRunner.run(DiffRequest(
-            left: DiffSide(configuration: postgres, schema: live), right: DiffSide(configuration: postgres, schema: shadow),
-            sampleLimit: 0, stateSchema: nil, maxDiffRows: maxDiffRows), now: now)
-        return FreshDiff(verdict: report.verdict.rawValue, differences: report.totals.differences,
-                         leftRows: report.totals.leftRows, rightRows: report.totals.rightRows,
-                         tables: report.tables.filter { $0.differences > 0 }.map { "\($0.name): \($0.differences)" })
     }
 
     /// Pure: the verdict. `fresh` is the diff run because the report was not usable (nil when

@@ -20,7 +20,6 @@ enum DependencyCheck {
 
     static func find(schema: String, tables: [String], on connection: PostgresConnection) throws -> Dependents {
         guard !tables.isEmpty else { return Dependents() }
-        let names = PostgresArray.text(tables)
         // Every description is schema-qualified and quoted, so it can be pasted into a DROP.
         let blocking = try connection.query("""
             WITH legacy AS (
@@ -78,7 +77,7 @@ enum DependencyCheck {
                   AND NOT (d.classid = 'pg_catalog.pg_class'::regclass AND d.objid IN (SELECT oid FROM legacy))
             )
             SELECT what FROM found ORDER BY what COLLATE "C"
-            """, [.text(schema), .text(names)]).compactMap { $0[0] }
+            """, [.text(schema), .array(tables)]).compactMap { $0[0] }
         let mentions = try connection.query("""
             SELECT what FROM (
             SELECT DISTINCT CASE p.prokind WHEN 'p' THEN 'procedure ' ELSE 'function ' END || p.oid::regprocedure::text AS what
@@ -91,7 +90,7 @@ enum DependencyCheck {
               AND pg_catalog.strpos(pg_catalog.lower(p.prosrc), pg_catalog.lower($1)) = 0
               AND pg_catalog.strpos(pg_catalog.lower(coalesce(pg_catalog.array_to_string(p.proconfig, ','), '')), pg_catalog.lower($1)) = 0
             ) m ORDER BY what COLLATE "C"
-            """, [.text(schema), .text(names)]).compactMap { $0[0] }
+            """, [.text(schema), .array(tables)]).compactMap { $0[0] }
         return Dependents(blocking: blocking, unqualifiedMentions: mentions)
     }
 
@@ -114,13 +113,5 @@ enum DependencyCheck {
         return CleanupCheck(number: number, name: name, status: .fail,
                             summary: "\(dependents.blocking.count) \(dependents.blocking.count == 1 ? "object depends" : "objects depend") on the tables; drop or change \(dependents.blocking.count == 1 ? "it" : "them") first",
                             evidence: evidence, details: details)
-    }
-}
-
-/// `{"a","b"}`: a text[] literal for a parameter, each element quoted and escaped.
-enum PostgresArray {
-    static func text(_ values: [String]) -> String {
-        "{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
-            .joined(separator: ",") + "}"
     }
 }

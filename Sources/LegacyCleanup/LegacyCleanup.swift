@@ -4,8 +4,7 @@ import Kafka
 import Lifestream
 import Logging
 import Postgres
-import Reconcile
-import Snapshot
+import Store
 
 /// Retires the older materializer's `event_ingest_dedupe` and `kafka_offsets` — only with proof
 /// that nothing is lost: four checks with their numbers, a verified zstd snapshot that restores
@@ -17,11 +16,14 @@ public struct LegacyCleanup {
     public static let tables = [LifestreamTables.legacyDedupe.name, LifestreamTables.legacyOffsets.name]
 
     public var request: CleanupRequest
+    /// The diff and the snapshot exporter the cleanup judges and archives with.
+    public var services: CleanupServices
     /// Each step and each check's verdict is logged here (the CLI's progress on stderr).
     public var logger: Logger
 
-    public init(request: CleanupRequest, logger: Logger) {
+    public init(request: CleanupRequest, services: CleanupServices, logger: Logger) {
         self.request = request
+        self.services = services
         self.logger = logger
     }
 
@@ -83,10 +85,11 @@ public struct LegacyCleanup {
         if !CutoverCheck.isUsable(reportState, now: now, maxAge: request.maxReportAge), request.force == nil {
             step("no current cutover report: diffing \(schema) against \(request.targetSchema)")
             do {
-                fresh = try CutoverCheck.freshDiff(postgres: request.postgres, live: schema, shadow: request.targetSchema,
-                                                   maxDiffRows: request.maxDiffRows, now: now)
-            } catch let error as ReconcileError {
-                diffError = error.description
+                fresh = try services.diff(schema, request.targetSchema, request.maxDiffRows, now)
+            } catch let error as WriterLockBusy {
+                throw error
+            } catch {
+                diffError = "\(error)"
             }
         }
         outcome.checks = [
@@ -121,8 +124,7 @@ public struct LegacyCleanup {
 
         // 3. The snapshot, held to the digests the checks saw.
         step("exporting the tables to \(directory)")
-        let manifest = try SnapshotExporter(connection: db).export(to: directory, options: .init(
-            schema: schema, tables: observed.tables.map(\.name), toolVersion: request.toolVersion))
+        let manifest = try services.export(db, schema, observed.tables.map(\.name), directory)
         for table in observed.tables {
             let exported = manifest.table(named: table.name)
             guard exported?.uncompressedSHA256 == table.sha256, exported?.rows == table.rows else {

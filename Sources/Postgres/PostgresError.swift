@@ -28,6 +28,9 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         public static let invalidParameter = Code("invalidParameter")
         /// COMMIT answered ROLLBACK: a statement in the transaction failed and its error was swallowed.
         public static let transactionRolledBack = Code("transactionRolledBack")
+        /// A result row holds NULL, or a value of another type, where the caller needs one (see
+        /// `PostgresRow.decode`): the schema is not what this version expects.
+        public static let unexpectedValue = Code("unexpectedValue")
         /// `transaction` was called while a transaction was already open on this connection.
         public static let transactionAlreadyOpen = Code("transactionAlreadyOpen")
 

@@ -50,3 +50,17 @@ extension PostgresValue: ExpressibleByBooleanLiteral {
 extension PostgresValue: ExpressibleByNilLiteral {
     public init(nilLiteral: ()) { self = .null }
 }
+
+extension PostgresValue {
+    /// `{1,2,3}`: an integer array as one text parameter (`$1::bigint[]`, `$1::integer[]`).
+    public static func array(_ values: [Int64]) -> PostgresValue {
+        .text("{" + values.map(String.init).joined(separator: ",") + "}")
+    }
+
+    /// `{"a","b\"c"}`: a text array as one text parameter (`$1::text[]`), every element quoted so
+    /// commas, braces, quotes and backslashes in it stay part of it.
+    public static func array(_ values: [String]) -> PostgresValue {
+        .text("{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+            .joined(separator: ",") + "}")
+    }
+}

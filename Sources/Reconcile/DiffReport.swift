@@ -1,4 +1,5 @@
 import Foundation
+import Store
 
 /// Where one side's tables were read: schema and database URL with the password masked.
 public struct DiffSource: Sendable, Codable, Equatable {
@@ -117,4 +118,13 @@ public struct DiffReport: Sendable, Codable, Equatable {
     public var differencesAfterRules: Int { verdictRules?.totals.remaining ?? totals.differences }
 
     public func table(_ name: String) -> TableDiff? { tables.first { $0.name == name } }
+}
+
+extension ReportFiles {
+    /// Markdown, JSON and HTML of a diff, written as `write(_:prefix:latestName:into:at:)` writes.
+    @discardableResult
+    public static func write(_ report: DiffReport, into directory: URL) throws -> Written {
+        try write([("md", MarkdownReport.render(report)), ("json", try JSONReport.render(report)), ("html", HTMLReport.render(report))],
+                  into: directory, at: report.generatedAt)
+    }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import Postgres
-import Snapshot
+import Store
 
 /// Runs a whole diff: checks both sides, compares every table in the chosen mode, explains
 /// the differences with the event log, and returns the report. It writes nothing; rendering

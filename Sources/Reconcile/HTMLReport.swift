@@ -1,3 +1,4 @@
+import Store
 /// The diff as one self-contained HTML page: inline CSS and an inline SVG chart, no scripts,
 /// no fonts, no links to fetch, so it opens the same offline, in a mail, or as a CI artifact.
 /// Sections are separate functions so a cutover report can assemble its own page from them.

@@ -1,4 +1,5 @@
 import Foundation
+import Store
 
 /// The diff as Markdown, for a pull request or a chat message. Every section is its own
 /// function so a cutover report can embed the ones it needs.

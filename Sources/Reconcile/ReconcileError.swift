@@ -26,8 +26,6 @@ public struct ReconcileError: Error, Sendable, CustomStringConvertible, Equatabl
         public static let malformedCopyData = Code("malformedCopyData")
         /// An option value that cannot work (negative sample count, …).
         public static let invalidOption = Code("invalidOption")
-        /// A report file could not be written.
-        public static let reportNotWritten = Code("reportNotWritten")
         /// A JSON report could not be read back (wrong shape or format version).
         public static let unreadableReport = Code("unreadableReport")
         /// A verdict rules file that cannot be read, does not parse, or names a table, column

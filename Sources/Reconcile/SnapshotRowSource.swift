@@ -1,5 +1,5 @@
 import Postgres
-import Snapshot
+import Store
 
 /// A snapshot folder as one side of a streamed diff: each table's zstd file is decompressed,
 /// checked against the manifest (SHA-256 of both forms, sizes, row count) as it is read, parsed

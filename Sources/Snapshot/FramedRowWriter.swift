@@ -1,3 +1,4 @@
+import Store
 import Zstd
 
 /// Feeds COPY text to a zstd writer, ending a frame after every `rowsPerFrame` rows.

@@ -1,4 +1,5 @@
 import Foundation
+import Store
 
 extension SnapshotManifest.Checkpoint {
     /// The checkpoint a backfill run manifest describes: per partition the exclusive `end` of the

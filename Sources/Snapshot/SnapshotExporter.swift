@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import Store
 import Zstd
 
 /// Writes tables of one schema to a snapshot folder: one zstd file of COPY text per table,

@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import Store
 
 /// Loads a snapshot into PostgreSQL, checking every byte against the manifest on the way in.
 ///

@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import Store
 
 extension SnapshotManifest.Source {
     /// Where the connection goes, for the manifest: the host and port as configured (a name an

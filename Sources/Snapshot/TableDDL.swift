@@ -1,4 +1,5 @@
 import Postgres
+import Store
 
 /// `CREATE TABLE schema.table (columns…, PRIMARY KEY (…))` from a manifest's description.
 /// The types are written as given: callers check untrusted ones first (import does, with

@@ -1,6 +1,7 @@
 import Foundation
 import Pipeline
 import Postgres
+import Store
 import Zstd
 
 /// Exports one table to its file: COPY → SHA-256 of the text → zstd → SHA-256 of the file,

@@ -1,10 +1,11 @@
 import Backfill
 import Foundation
 import Lifestream
-import Synchronization
 import Logging
-import Testing
+import Store
+import Synchronization
 import TestSupport
+import Testing
 
 @Suite("Backfill against the contract", .serialized)
 struct CanonicalStateTests {

@@ -4,8 +4,9 @@ import Kafka
 import Lifestream
 import Logging
 import Postgres
-import Testing
+import Store
 import TestSupport
+import Testing
 
 @Suite("Crashes and faults", .serialized)
 struct CrashAndFaultTests {

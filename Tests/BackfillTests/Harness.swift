@@ -4,6 +4,7 @@ import Kafka
 import Lifestream
 import Logging
 import Postgres
+import Store
 import TestSupport
 
 /// A topic on the real broker, the records produced to it (with the offsets they got), and

@@ -2,8 +2,9 @@ import Backfill
 import Foundation
 import Lifestream
 import Postgres
-import Testing
+import Store
 import TestSupport
+import Testing
 
 /// The promise that no record, however malformed, stops the pipeline, tested on the real servers
 /// with records no one wrote by hand: a damaged generated stream with 10,000 hostile variants of

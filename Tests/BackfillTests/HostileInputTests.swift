@@ -2,8 +2,9 @@ import Backfill
 import Foundation
 import Lifestream
 import Postgres
-import Testing
+import Store
 import TestSupport
+import Testing
 
 /// Records that PostgreSQL would refuse, or would store as something else, are quarantined at
 /// validation time with their own reason, on the bulk path (COPY into the keyless log, then the

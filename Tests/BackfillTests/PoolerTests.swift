@@ -3,8 +3,9 @@ import Foundation
 import Lifestream
 import Logging
 import Postgres
-import Testing
+import Store
 import TestSupport
+import Testing
 
 @Suite("Through PgBouncer in transaction mode", .serialized)
 struct PoolerTests {
@@ -23,7 +24,7 @@ struct PoolerTests {
     func lockHolds(_ harness: Harness, target: String) throws -> Int {
         let db = try PostgresConnection.connect(harness.postgres)
         defer { db.close() }
-        return try AdvisoryLease.holders(db, key: BackfillRunner.lockKey(StateSchema.defaultName(forTarget: target))).count
+        return try AdvisoryLease.holders(db, key: WriterLocks.state(StateSchema.defaultName(forTarget: target)).key).count
     }
 
     @Test("two runs on one state schema through the pooler: one runs, the other is turned away as already running, and the next gets the lock at once")
@@ -121,7 +122,7 @@ struct PoolerTests {
         defer { harness.dropSchemas() }
         try harness.produce(Array(EventGenerator(options: .damaged(events: 2_000, subjects: 300, seed: 83))))
         let state = StateSchema.defaultName(forTarget: harness.target)
-        let name = BackfillRunner.applicationName(stateSchema: state)
+        let name = RunLock.applicationName(stateSchema: state)
         let pooled = PostgresConfiguration(url: bouncer.url)
 
         /// A killed run's statement through the pooler on a connection named like the run's work

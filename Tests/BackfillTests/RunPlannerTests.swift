@@ -2,8 +2,9 @@ import Backfill
 import Foundation
 import Kafka
 import Lifestream
-import Testing
+import Store
 import TestSupport
+import Testing
 
 @Suite("Run planning", .serialized)
 struct RunPlannerTests {
@@ -54,7 +55,7 @@ struct RunPlannerTests {
         #expect(plan.notes[2]?.hasPrefix("new partition since run") == true)
 
         manifest.ranges.append(OffsetRange(partition: 7, start: 0, end: 1))
-        #expect(throws: BackfillError.self) {
+        #expect(throws: StoreError.self) {
             try planner.plan(topic: harness.topic, bounds: RunBounds(start: .after(manifest, path: "m.json"), end: .latest))
         }
     }
@@ -65,7 +66,7 @@ struct RunPlannerTests {
         defer { harness.dropSchemas() }
         var manifest = try harness.run(RunBounds(start: .beginning, end: .latest))
         manifest.ranges[1].end = 25  // as if a run had read 25 records of a partition that now holds 10
-        let error = #expect(throws: BackfillError.self) {
+        let error = #expect(throws: StoreError.self) {
             try planner.plan(topic: harness.topic, bounds: RunBounds(start: .after(manifest, path: "m.json"), end: .latest))
         }
         #expect(error?.code == .checkpointOutOfRange)
@@ -74,7 +75,7 @@ struct RunPlannerTests {
 
         manifest.ranges[1].end = 10
         manifest.ranges.append(OffsetRange(partition: 1, start: 0, end: 3))
-        let twice = #expect(throws: BackfillError.self) {
+        let twice = #expect(throws: StoreError.self) {
             try planner.plan(topic: harness.topic, bounds: RunBounds(start: .after(manifest, path: "m.json"), end: .latest))
         }
         #expect(twice?.description.contains("lists partition 1 twice") == true)
@@ -87,7 +88,7 @@ struct RunPlannerTests {
         #expect(try InstantParser.parse("-24h", now: now) == 1_800_000_000_000 - 86_400_000)
         #expect(try InstantParser.parse("-90m", now: now) == 1_800_000_000_000 - 5_400_000)
         #expect(try InstantParser.parse("2026-01-01T00:00:00Z", now: now) == 1_767_225_600_000)
-        #expect(throws: BackfillError.self) { try InstantParser.parse("yesterday", now: now) }
+        #expect(throws: StoreError.self) { try InstantParser.parse("yesterday", now: now) }
     }
 
     @Test("a manifest round-trips through JSON with snake_case keys and no secrets")

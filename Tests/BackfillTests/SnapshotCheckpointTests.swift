@@ -3,6 +3,7 @@ import Foundation
 import Kafka
 import Lifestream
 import Postgres
+import Store
 import TestSupport
 import Testing
 
@@ -98,7 +99,7 @@ struct SnapshotCheckpointTests {
         defer { db.close() }
         let schema = StateSchema(name: state)
         try db.execute("set client_min_messages = warning")
-        try db.execute(schema.createStatements)
+        try schema.migrate(on: db, toolVersion: "test")
         try db.query("insert into \(schema.table("binding")) (target_schema, topic) values ($1, $2)", [.text(target), .text(topic)])
         for table in ["events", "duplicates"] {
             try db.execute("insert into \(schema.table(table)) select * from \(SQL.quoteIdentifier(source)).\(SQL.quoteIdentifier(table))")

@@ -2,8 +2,9 @@ import Backfill
 import Foundation
 import Lifestream
 import Postgres
-import Testing
+import Store
 import TestSupport
+import Testing
 
 /// Every command that writes a schema holds its lock (`WriterLocks`): the second writer is
 /// turned away with exit 3 naming the first. Each test holds the first writer *inside* its
@@ -56,7 +57,7 @@ struct WriterLockTests {
                                              "--manifest-dir", harness.manifestDirectory, "--quiet"],
                                             environment: environment(harness, lockWait: "30"))
         defer { running.stop() }
-        let work = BackfillRunner.applicationName(stateSchema: StateSchema.defaultName(forTarget: harness.target))
+        let work = RunLock.applicationName(stateSchema: StateSchema.defaultName(forTarget: harness.target))
         try #require(try eventually(within: 30) { try blocked(harness, work) == 1 }, "the run never reached the held table")
 
         let target = harness.target
@@ -177,7 +178,7 @@ struct WriterLockTests {
         }
         defer { runs.forEach { $0.stop() } }
         // Both started: one waits at the gate, the other either at the gate too or for the lock.
-        let work = states.map { BackfillRunner.applicationName(stateSchema: $0) }
+        let work = states.map { RunLock.applicationName(stateSchema: $0) }
         try #require(try eventually(within: 30) {
             try work.map { try blocked(harness, $0) }.reduce(0, +) >= 1 && runs.allSatisfy { (try? leases(harness, pid: $0.pid)) == 1 }
         }, "the runs never reached the gate")

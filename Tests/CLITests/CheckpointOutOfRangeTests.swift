@@ -2,6 +2,7 @@ import Backfill
 import Foundation
 import Kafka
 import Postgres
+import Store
 import TestSupport
 import Testing
 

@@ -1,6 +1,7 @@
 import Backfill
 import Foundation
 import Postgres
+import Store
 import TestSupport
 
 /// A generated topic on the real broker, unique schemas and a scratch folder for one test of

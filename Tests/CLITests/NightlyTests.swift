@@ -1,6 +1,7 @@
 import Backfill
 import Foundation
 import Postgres
+import Store
 import TestSupport
 import Testing
 
@@ -126,7 +127,7 @@ struct NightlyTests {
         defer { fixture.dropSchemas() }
         let holder = try PostgresConnection.connect(PostgresConfiguration(url: fixture.databaseURL))
         defer { holder.close() }
-        #expect(try holder.tryAdvisoryLock(BackfillRunner.lockKey("nightly:\(fixture.shadow)")))
+        #expect(try holder.tryAdvisoryLock(WriterLocks.nightly(fixture.shadow).key))
 
         let outcome = try fixture.nightly()
         #expect(outcome.status == 3, "\(outcome.everything)")
@@ -136,7 +137,7 @@ struct NightlyTests {
         #expect(!FileManager.default.fileExists(atPath: fixture.reports))
 
         // Released: the lock no longer turns a night away (it fails later, on the missing topic).
-        try holder.advisoryUnlock(BackfillRunner.lockKey("nightly:\(fixture.shadow)"))
+        try holder.advisoryUnlock(WriterLocks.nightly(fixture.shadow).key)
         let after = try fixture.nightly()
         #expect(after.status == 2, "\(after.everything)")
     }

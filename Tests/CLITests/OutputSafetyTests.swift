@@ -1,6 +1,7 @@
 import Backfill
 import Foundation
 import Postgres
+import Store
 import TestSupport
 import Testing
 

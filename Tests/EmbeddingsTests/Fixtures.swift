@@ -4,6 +4,7 @@ import Foundation
 import Kafka
 import Logging
 import Postgres
+import Store
 import TestSupport
 
 /// An embedding service on the scripted HTTP server: by default it answers like the real one,

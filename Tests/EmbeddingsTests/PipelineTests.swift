@@ -2,6 +2,7 @@ import Backfill
 import Embeddings
 import Foundation
 import Postgres
+import Store
 import Testing
 
 @Suite("Embedding backfill pipeline")

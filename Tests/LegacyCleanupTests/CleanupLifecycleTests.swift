@@ -6,8 +6,9 @@ import Lifestream
 import Logging
 import Postgres
 import Snapshot
-import Testing
+import Store
 import TestSupport
+import Testing
 
 @Suite("cleanup-legacy drops, restores and stays atomic")
 struct CleanupLifecycleTests {

@@ -2,8 +2,9 @@ import Foundation
 import LegacyCleanup
 import Postgres
 import Snapshot
-import Testing
+import Store
 import TestSupport
+import Testing
 
 /// A cleanup that stops between its drop and its report, and the mistakes an operator makes
 /// on the command line, never end in a silent "nothing to do".

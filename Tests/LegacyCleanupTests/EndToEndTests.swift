@@ -5,8 +5,9 @@ import LegacyCleanup
 import Lifestream
 import Logging
 import Postgres
-import Testing
+import Store
 import TestSupport
+import Testing
 
 @Suite("cleanup-legacy after a real replay and rebuild")
 struct EndToEndTests {

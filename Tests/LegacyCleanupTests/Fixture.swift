@@ -1,10 +1,12 @@
 import Backfill
+@testable import BackfillCLI
 import Foundation
 import Kafka
 import LegacyCleanup
 import Lifestream
 import Logging
 import Postgres
+import Store
 import TestSupport
 
 /// A live schema with the two legacy tables (Lifestream's DDL), an event log (Backfill's state
@@ -76,7 +78,7 @@ final class Fixture: @unchecked Sendable {
 
     /// Event log rows for `ids` (one subject each), as `backfill run` would have logged them.
     func logEvents(_ ids: [String]) throws {
-        try db.execute(StateSchema(name: state).createStatements)
+        try StateSchema(name: state).migrate(on: db, toolVersion: "test")
         for (index, id) in ids.enumerated() {
             try db.query("""
                 insert into \(SQL.qualifiedName(state, "events"))
@@ -120,12 +122,12 @@ final class Fixture: @unchecked Sendable {
         request.reportsDirectory = reports
         request.snapshotsDirectory = snapshots
         request.lockTimeout = 5
-        request.toolVersion = "test"
         return request
     }
 
     func cleanup(_ request: CleanupRequest) throws -> CleanupOutcome {
-        try LegacyCleanup(request: request, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }).run()
+        try LegacyCleanup(request: request, services: .standard(postgres: request.postgres, toolVersion: "test"),
+                          logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }).run()
     }
 
     func table(_ name: String) -> String { SQL.qualifiedName(schema, name) }

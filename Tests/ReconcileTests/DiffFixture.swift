@@ -2,8 +2,9 @@ import Backfill
 import Foundation
 import Lifestream
 import Postgres
-import TestSupport
 @testable import Reconcile
+import Store
+import TestSupport
 
 /// Two schemas holding the nine lifestream tables on the test server (live on the left,
 /// shadow on the right), plus the state schema when a test creates it; all dropped afterwards.
@@ -85,7 +86,7 @@ final class DiffFixture {
     // MARK: Event log
 
     func createStateSchema() throws {
-        try connection.execute(StateSchema(name: state).createStatements)
+        try StateSchema(name: state).migrate(on: connection, toolVersion: "test")
     }
 
     /// Logs the first arrival of an event; `minute` is its occurred_at (minutes after a base).

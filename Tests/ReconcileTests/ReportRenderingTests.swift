@@ -1,7 +1,8 @@
 import Foundation
 import Postgres
-import Testing
 @testable import Reconcile
+import Store
+import Testing
 
 @Suite("Report rendering")
 struct ReportRenderingTests {

@@ -1,10 +1,11 @@
 import Foundation
 import Lifestream
 import Postgres
+@testable import Reconcile
 import Snapshot
+import Store
 import TestSupport
 import Testing
-@testable import Reconcile
 
 @Suite("diff --snapshot: a snapshot folder streamed and merged against a schema")
 struct SnapshotDiffTests {

@@ -2,6 +2,7 @@ import Foundation
 import Lifestream
 import Postgres
 import Snapshot
+import Store
 import Testing
 
 /// One way a snapshot can be broken, applied to a copy of a good one.

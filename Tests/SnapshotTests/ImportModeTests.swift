@@ -2,6 +2,7 @@ import Foundation
 import Lifestream
 import Postgres
 import Snapshot
+import Store
 import Testing
 
 @Suite("snapshot import modes")

@@ -1,9 +1,9 @@
 import Foundation
 import Postgres
 import Snapshot
+import Store
 import TestSupport
 import Testing
-import TestSupport
 
 @Suite("snapshot memory")
 struct MemoryTests {

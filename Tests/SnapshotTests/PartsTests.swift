@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 @testable import Snapshot
+import Store
 import Testing
 import Zstd
 

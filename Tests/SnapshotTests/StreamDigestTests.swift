@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 @testable import Snapshot
+import Store
 import Testing
 
 @Suite("stream digests")

@@ -1,4 +1,5 @@
 @testable import Snapshot
+import Store
 import Testing
 
 @Suite("Manifest column types")

@@ -111,8 +111,8 @@ struct CleanupLegacyCommand: ParsableCommand {
             request.snapshotsDirectory = snapshotsDir
             request.lockTimeout = lockTimeout
             request.writerLockWait = try lock.seconds()
-            request.toolVersion = ToolInfo.version
-            outcome = try LegacyCleanup(request: request, logger: logger).run()
+            outcome = try LegacyCleanup(request: request, services: .standard(postgres: request.postgres, toolVersion: ToolInfo.version),
+                                        logger: logger).run()
         } catch {
             throw fail(error)
         }

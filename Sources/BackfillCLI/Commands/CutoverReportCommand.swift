@@ -3,6 +3,7 @@ import Backfill
 import Foundation
 import Kafka
 import Reconcile
+import Store
 
 /// `backfill cutover-report`: lag, the diff with causes, the legacy tables and thresholds in one
 /// report with a verdict; exits 0 pass, 1 diverged, 2 error.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Reconcile
+import Store
 
 /// `backfill diff`: compares the lifestream tables of two schemas (or databases, or a snapshot
 /// and a schema), explains the differences with the event log, writes Markdown/JSON/HTML

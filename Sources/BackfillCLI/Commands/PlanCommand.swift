@@ -2,6 +2,7 @@ import ArgumentParser
 import Backfill
 import Foundation
 import Kafka
+import Store
 
 struct PlanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

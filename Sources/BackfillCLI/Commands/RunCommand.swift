@@ -2,6 +2,7 @@ import ArgumentParser
 import Backfill
 import Display
 import Foundation
+import Store
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -6,6 +6,7 @@ import Lifestream
 import Postgres
 import Reconcile
 import Snapshot
+import Store
 import Zstd
 
 /// `backfill snapshot …`: archive tables as zstd COPY files with a manifest, check and restore them.

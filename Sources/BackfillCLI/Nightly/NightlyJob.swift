@@ -7,6 +7,7 @@ import Operations
 import Postgres
 import Reconcile
 import Snapshot
+import Store
 
 /// The nightly steps in order, each timed into the summary: lock → run → diff → reports →
 /// snapshot → prune → summary and metrics. A failure stops the steps after it and becomes the
@@ -48,7 +49,7 @@ final class NightlyJob {
     /// `backfill run` takes on its state schema (which the night's run takes as well), so a
     /// second night is turned away at once instead of waiting for the run lock.
     static func lockKey(shadowSchema: String) -> Int64 {
-        BackfillRunner.lockKey("nightly:\(shadowSchema)")
+        WriterLocks.nightly(shadowSchema).key
     }
 
     func run() -> NightlySummary {
@@ -131,7 +132,7 @@ final class NightlyJob {
         let manifest: RunManifest
         do {
             manifest = try runner.run(options)
-        } catch var error as BackfillError where error.code == .checkpointOutOfRange {
+        } catch var error as StoreError where error.code == .checkpointOutOfRange {
             progress.finish()
             summary.steps.append(.init(name: "run", seconds: Date().timeIntervalSince(began), status: "failed"))
             // The nightly has no start flags of its own: say how to give it a new start.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Backfill
 import Foundation
 import Snapshot
+import Store
 
 /// Which records: a start (`--since`, `--from-beginning` or `--after`) and an optional `--until`.
 struct BoundsOptions: ParsableArguments {
@@ -74,7 +75,7 @@ struct BoundsOptions: ParsableArguments {
 
     static func checkpoint(_ manifest: SnapshotManifest, source: String) throws -> RunCheckpoint {
         guard let checkpoint = manifest.checkpoint else {
-            throw BackfillError(.manifest, "the snapshot \(source) has no checkpoint (it was exported without --checkpoint), "
+            throw StoreError(.manifest, "the snapshot \(source) has no checkpoint (it was exported without --checkpoint), "
                 + "so it does not say where the next run starts; use the run manifest it was made after")
         }
         return try RunCheckpoint(source: source, topic: checkpoint.topic, runID: checkpoint.runID,

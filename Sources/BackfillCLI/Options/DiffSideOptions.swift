@@ -3,6 +3,7 @@ import Backfill
 import Foundation
 import Postgres
 import Reconcile
+import Store
 
 /// What two schemas to compare and how: shared by `diff` and `cutover-report`.
 struct DiffSideOptions: ParsableArguments {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Backfill
 import Foundation
 import Operations
+import Store
 
 /// The nightly job's settings as flags; each also comes from the config file or environment
 /// under its BACKFILL_* name (see `SettingKey`), flags winning.

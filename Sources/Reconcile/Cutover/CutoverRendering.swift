@@ -1,5 +1,6 @@
 import Display
 import Foundation
+import Store
 
 /// The cutover report as Markdown, JSON, a self-contained HTML page (inline CSS and SVG, no
 /// network) and a few terminal lines. The diff's sections come from `MarkdownReport` and

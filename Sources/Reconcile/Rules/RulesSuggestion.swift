@@ -1,4 +1,5 @@
 import Foundation
+import Store
 
 /// A starting rules file from a diff (`backfill rules suggest`): one rule per cause and per
 /// changed column the numbers make plausible, each commented with those numbers, and
