@@ -20,9 +20,9 @@ public enum DiffRunner {
         try SessionSettings.apply(to: leftConnection)
         if rightConnection !== leftConnection { try SessionSettings.apply(to: rightConnection) }
 
-        try TableCatalog.requireSchema(request.left.schema, on: leftConnection, side: "left")
-        try TableCatalog.requireSchema(request.right.schema, on: rightConnection, side: "right")
-        let tables = try TableCatalog.resolve(request.tables, left: (leftConnection, request.left.schema),
+        try TableResolver.requireSchema(request.left.schema, on: leftConnection, side: "left")
+        try TableResolver.requireSchema(request.right.schema, on: rightConnection, side: "right")
+        let tables = try TableResolver.resolve(request.tables, left: (leftConnection, request.left.schema),
                                               right: (rightConnection, request.right.schema))
         try request.rules?.validate(against: RulesCatalog.lifestream.overlaid(with: tables))
 
@@ -46,7 +46,7 @@ public enum DiffRunner {
         let connection = try PostgresConnection.connect(request.right.configuration, applicationName: "backfill-diff")
         defer { connection.close() }
         try SessionSettings.apply(to: connection)
-        try TableCatalog.requireSchema(request.right.schema, on: connection, side: "right")
+        try TableResolver.requireSchema(request.right.schema, on: connection, side: "right")
         let tables = try SnapshotRowSource.resolve(request.tables, snapshot: snapshot, schema: request.right.schema, on: connection)
         try request.rules?.validate(against: RulesCatalog.lifestream.overlaid(with: tables))
         var accumulators: [DiffAccumulator] = []

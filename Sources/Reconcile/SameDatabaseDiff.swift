@@ -1,4 +1,5 @@
 import Postgres
+import Store
 
 /// Compares two schemas of one database with one set-based query per table.
 ///
@@ -18,7 +19,7 @@ struct SameDatabaseDiff {
 
     /// Diffs every table inside one read-only snapshot.
     func diff(_ tables: [ResolvedTable]) throws -> [DiffAccumulator] {
-        try connection.execute(SessionSettings.beginSnapshot)
+        try connection.execute(DiffSession.beginSnapshot)
         do {
             try connection.execute(SessionSettings.localStatements)
             let results = try tables.map(diff)

@@ -22,7 +22,7 @@ enum SnapshotRowSource {
                 throw ReconcileError(code: .tableMissing, message: "the snapshot has no table \(spec.name)",
                                      context: "snapshot \(snapshot.path)")
             }
-            guard let columns = try TableCatalog.columns(of: spec.name, in: schema, on: connection) else {
+            guard let shape = try TableCatalog.shape(of: spec.name, in: schema, on: connection, kinds: TableCatalog.readableKinds) else {
                 throw ReconcileError(code: .tableMissing, message: "table \(schema).\(spec.name) does not exist",
                                      context: "right side \(connection.configuration.redactedURL)")
             }
@@ -33,10 +33,10 @@ enum SnapshotRowSource {
                         + "not by its key (\(spec.primaryKey.joined(separator: ", ")))",
                     context: "snapshot \(snapshot.path)")
             }
-            var resolved = try TableCatalog.resolve(
-                spec, leftColumns: table.columns.map { DiffColumn(name: $0.name, type: $0.type) }, rightColumns: columns,
+            var resolved = try TableResolver.resolve(
+                spec, leftColumns: table.columns.map { DiffColumn(name: $0.name, type: $0.type) }, rightColumns: shape.diffColumns,
                 leftSchema: "the snapshot", rightSchema: schema)
-            resolved.rightByteOrdered = try TableCatalog.byteOrderedColumns(of: spec.name, in: schema, on: connection)
+            resolved.rightByteOrdered = shape.byteOrderedColumns
             return resolved
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
-import Postgres
 import Pipeline
+import Postgres
+import Store
 
 /// One side of a streamed diff: a thread that produces each table's rows in key order and
 /// hands them over in batches through a bounded queue.
@@ -72,9 +73,9 @@ final class TableStream: Sendable {
         let connection = try PostgresConnection.connect(configuration, applicationName: "backfill-diff")
         defer { connection.close() }
         try SessionSettings.apply(to: connection)
-        try connection.execute(SessionSettings.streamingStatements)
-        try connection.execute(SessionSettings.beginSnapshot)
-        try connection.execute(SessionSettings.localStatements + ";\n" + SessionSettings.streamingStatements.replacingOccurrences(of: "SET ", with: "SET LOCAL "))
+        try connection.execute(DiffSession.streamingStatements)
+        try connection.execute(DiffSession.beginSnapshot)
+        try connection.execute(SessionSettings.localStatements + ";\n" + DiffSession.streamingStatements.replacingOccurrences(of: "SET ", with: "SET LOCAL "))
         for statement in statements {
             var reader = CopyTextReader(fieldCount: statement.fieldCount, source: statement.source)
             try connection.copyOut(statement.sql) { chunk in

@@ -95,10 +95,10 @@ public struct SnapshotExporter {
 
     private func writeSnapshot(into staging: String, name: String, options: Options) throws -> SnapshotManifest {
         let createdAt = Self.timestamp(Date())
-        try SnapshotSession.apply(on: connection)
+        try SessionSettings.apply(to: connection)
         return try connection.transaction { connection in
             try connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            try SnapshotSession.applyLocally(on: connection)
+            try SessionSettings.applyLocally(to: connection)
             // Taken before anything is read, so helper connections see exactly this transaction's data.
             let snapshotID = options.parallel > 1 ? try connection.query("SELECT pg_catalog.pg_export_snapshot()")[0, 0] : nil
             let shapes = try resolveTables(options, snapshot: name)

@@ -67,7 +67,7 @@ public struct SnapshotImporter {
         try folder.checkSchemaScript()
         for file in files { try file.checkPresence() }
 
-        try SnapshotSession.apply(on: connection)
+        try SessionSettings.apply(to: connection)
         try checkTypes(files.map(\.table), snapshot: directory)
         switch options.mode {
         case .swapSchema(let replace):
@@ -83,7 +83,7 @@ public struct SnapshotImporter {
         let existing = try checkTargetSchema(schema, replace: replace, snapshot: folder.path)
         let staging = Self.stagingName(for: schema)
         try connection.transaction { connection in
-            try SnapshotSession.applyLocally(on: connection)
+            try SessionSettings.applyLocally(to: connection)
             try connection.execute("CREATE SCHEMA \(SQL.quoteIdentifier(staging))")
             for file in files { try load(file, into: staging) }
             // Again under the transaction: something may have been created since the first check.
@@ -109,7 +109,7 @@ public struct SnapshotImporter {
                                 message: "schema \(schema) already has \(present.count == 1 ? "table" : "tables") \(present.joined(separator: ", ")); pass --replace to replace \(present.count == 1 ? "it" : "them")")
         }
         try connection.transaction { connection in
-            try SnapshotSession.applyLocally(on: connection)
+            try SessionSettings.applyLocally(to: connection)
             try connection.execute("CREATE SCHEMA IF NOT EXISTS \(SQL.quoteIdentifier(schema))")
             for file in files {
                 if replace {

@@ -46,11 +46,11 @@ struct TableExport {
             let partPath = Self.partPath(path, part)
             let helper = try PostgresConnection.connect(configuration, applicationName: "backfill snapshot export")
             defer { helper.close() }
-            try SnapshotSession.apply(on: helper)
+            try SessionSettings.apply(to: helper)
             return try helper.transaction { helper in
                 try helper.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 try helper.execute("SET TRANSACTION SNAPSHOT \(SQL.quoteLiteral(snapshotID ?? ""))")
-                try SnapshotSession.applyLocally(on: helper)
+                try SessionSettings.applyLocally(to: helper)
                 // The planner cannot estimate a range that starts at a subquery's key and would
                 // often sort it; the whole table's plan (an index scan) is the one wanted.
                 try helper.execute("SET LOCAL enable_sort = off")

@@ -97,7 +97,7 @@ struct PoolerTests {
         let pooledFirst = try run(harness, through: bouncer, target: pooled)
 
         try harness.produce(Array(records.suffix(from: 7_000)))  // the second runs take the per-batch path
-        options.bounds = RunBounds(start: .after(directFirst, path: "direct.json"), end: .latest)
+        options.bounds = RunBounds(start: try .after(directFirst, path: "direct.json"), end: .latest)
         let directSecond = try runner.run(options)
         let pooledSecond = try run(harness, through: bouncer, target: pooled, bounds: RunBounds(start: .after(pooledFirst, path: "pooled.json"), end: .latest))
 

@@ -8,7 +8,7 @@ struct TableCatalogTests {
 
     @Test("accepts the same columns in another order and keeps the left order")
     func reordered() throws {
-        let table = try TableCatalog.resolve(Self.spec, leftColumns: Self.columns, rightColumns: Self.columns.reversed(),
+        let table = try TableResolver.resolve(Self.spec, leftColumns: Self.columns, rightColumns: Self.columns.reversed(),
                                              leftSchema: "l", rightSchema: "r")
         #expect(table.keyColumns.map(\.name) == ["id"])
         #expect(table.valueColumns.map(\.name) == ["v"])
@@ -20,11 +20,11 @@ struct TableCatalogTests {
         let extra = Self.columns + [DiffColumn(name: "w", type: "text")]
         #expect(throws: ReconcileError(code: .columnMismatch,
                                        message: "table t differs in shape between the sides: column w exists only on the right (r)")) {
-            try TableCatalog.resolve(Self.spec, leftColumns: Self.columns, rightColumns: extra, leftSchema: "l", rightSchema: "r")
+            try TableResolver.resolve(Self.spec, leftColumns: Self.columns, rightColumns: extra, leftSchema: "l", rightSchema: "r")
         }
         let retyped = [DiffColumn(name: "id", type: "text"), DiffColumn(name: "v", type: "numeric")]
         do {
-            _ = try TableCatalog.resolve(Self.spec, leftColumns: Self.columns, rightColumns: retyped, leftSchema: "l", rightSchema: "r")
+            _ = try TableResolver.resolve(Self.spec, leftColumns: Self.columns, rightColumns: retyped, leftSchema: "l", rightSchema: "r")
             Issue.record("a type mismatch was accepted")
         } catch let error as ReconcileError {
             #expect(error.code == .columnMismatch)
@@ -36,7 +36,7 @@ struct TableCatalogTests {
     func missingKey() {
         let spec = TableSpec(name: "t", primaryKey: ["id", "at"])
         #expect(throws: ReconcileError.self) {
-            try TableCatalog.resolve(spec, leftColumns: Self.columns, rightColumns: Self.columns, leftSchema: "l", rightSchema: "r")
+            try TableResolver.resolve(spec, leftColumns: Self.columns, rightColumns: Self.columns, leftSchema: "l", rightSchema: "r")
         }
     }
 

@@ -83,7 +83,7 @@ struct ManifestTests {
                  "counts": {"read": 1495}}
                 """.utf8).write(to: URL(fileURLWithPath: runManifest))
             let checkpoint = try SnapshotManifest.Checkpoint.fromRunManifest(path: runManifest)
-            #expect(checkpoint.runManifest == "run-42.json")
+            #expect(checkpoint.source == "run-42.json")
             #expect(checkpoint.runID == "run-42")
             #expect(checkpoint.topic == "events.raw")
             #expect(checkpoint.offsets == [.init(partition: 0, end: 1000), .init(partition: 1, end: 5), .init(partition: 2, end: 250)])

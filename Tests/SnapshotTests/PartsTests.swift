@@ -57,14 +57,21 @@ struct PartsTests {
             try scratch.createSchema(source)
             try scratch.connection.execute("""
                 CREATE TABLE \(SQL.qualifiedName(source, "plain")) (a text, b text COLLATE "C", c text COLLATE "POSIX", n int, PRIMARY KEY (a, b, c, n));
-                CREATE TABLE \(SQL.qualifiedName(source, "other")) (a text COLLATE "ucs_basic" PRIMARY KEY)
+                CREATE TABLE \(SQL.qualifiedName(source, "other")) (a text COLLATE "C.utf8" PRIMARY KEY);
+                CREATE TABLE \(SQL.qualifiedName(source, "builtin")) (a text COLLATE "ucs_basic" PRIMARY KEY, b text COLLATE "pg_c_utf8")
                 """)
             let cDatabase = try scratch.connection.query(
                 "SELECT datlocprovider = 'c' AND datcollate IN ('C', 'POSIX') FROM pg_database WHERE datname = current_database()")[0, 0] == "t"
             let plain = try #require(try TableCatalog.shape(of: "plain", in: source, on: scratch.connection))
             #expect(plain.collatableColumns == (cDatabase ? [] : ["a"]))
+            // A libc collation other than C or POSIX is not known to order by bytes (its order is the
+            // C library's): the key is sorted with COLLATE "C".
             let other = try #require(try TableCatalog.shape(of: "other", in: source, on: scratch.connection))
             #expect(other.collatableColumns == ["a"])
+            // The builtin provider (PostgreSQL 17+: ucs_basic, pg_c_utf8) orders by code point, which is
+            // UTF-8 byte order: one catalog for the diff and snapshots says so (they used to disagree).
+            let builtin = try #require(try TableCatalog.shape(of: "builtin", in: source, on: scratch.connection))
+            #expect(builtin.collatableColumns == [] && builtin.byteOrderedColumns == ["a", "b"])
             if cDatabase {
                 #expect(!plain.copyOutStatement.contains("COLLATE"))
                 let select = plain.copyOutStatement.dropFirst("COPY (".count).dropLast(") TO STDOUT".count)

@@ -168,7 +168,7 @@ extension SnapshotCommand {
                     marked = try TargetReplacement.markStale(
                         target: schema, replacedTables: names,
                         missingTables: !intoExisting && !Set(LifestreamTables.all.map(\.name)).isSubset(of: names),
-                        checkpoint: try? BoundsOptions.checkpoint(manifest, source: "the imported snapshot"), db: connection)
+                        checkpoint: try? Checkpoint.fromSnapshot(manifest, source: "the imported snapshot"), db: connection)
                     try lease.confirm()
                 }
                 let started = Date()

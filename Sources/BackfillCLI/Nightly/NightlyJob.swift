@@ -166,7 +166,7 @@ final class NightlyJob {
             let path = FileManager.default.fileExists(atPath: manifestPath(previous.runID)) ? manifestPath(previous.runID) : latestManifestPath
             summary.startedAfter = path
             logger.info("starting where the last run ended", metadata: ["manifest": "\(path)", "after_run_id": "\(previous.runID)"])
-            return .after(previous, path: path)
+            return try .after(previous, path: path)
         }
         summary.notes.append("first night: no manifest at \(latestManifestPath), so the run starts from the beginning of the topic")
         logger.info("first night: no manifest, starting from the beginning", metadata: ["manifest_dir": "\(settings.manifestDir)"])
@@ -260,7 +260,7 @@ final class NightlyJob {
         let start = try resolveStart(&summary)
         let plan = try BackfillRunner(kafka: kafka, postgres: postgres, logger: logger).plan(topic: settings.topic, bounds: RunBounds(start: start, end: end))
         var protected: Set<String> = [latestManifestPath]
-        if case .after(let previous, _) = start { protected.insert(manifestPath(previous.runID)) }
+        if case .checkpoint(let previous) = start, let runID = previous.runID { protected.insert(manifestPath(runID)) }
         let prune = prunable(protected: protected, started: started,
                              upcoming: [.diffReport, .manifest] + (exportSnapshot ? [.snapshot] : []))
         var lines = ["dry run: nothing is locked, run, written or deleted",

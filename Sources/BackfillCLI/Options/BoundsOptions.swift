@@ -53,32 +53,9 @@ struct BoundsOptions: ParsableArguments {
         return RunBounds(start: start, end: end)
     }
 
-    /// `--after PATH`: a snapshot folder, a snapshot's `manifest.json`, or a run manifest.
+    /// `--after PATH`: a snapshot folder, a snapshot's `manifest.json`, or a run (or embedding)
+    /// manifest — whatever `Checkpoint.read` reads.
     static func afterStart(_ path: String) throws -> RunBounds.Start {
-        var isDirectory: ObjCBool = false
-        let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-        if exists && isDirectory.boolValue {
-            return .checkpoint(try checkpoint(SnapshotManifest.read(snapshot: path), source: path))
-        }
-        if exists, let data = FileManager.default.contents(atPath: path), isSnapshotManifest(data) {
-            let folder = (path as NSString).deletingLastPathComponent
-            return .checkpoint(try checkpoint(SnapshotManifest.decode(data, snapshot: folder.isEmpty ? "." : folder), source: path))
-        }
-        return .after(try RunManifest.load(path: path), path: path)
-    }
-
-    /// A snapshot manifest has `tables` and `compression`; a run manifest has `run_id` and `ranges`.
-    static func isSnapshotManifest(_ data: Data) -> Bool {
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return false }
-        return object["tables"] != nil && object["compression"] != nil && object["run_id"] == nil
-    }
-
-    static func checkpoint(_ manifest: SnapshotManifest, source: String) throws -> RunCheckpoint {
-        guard let checkpoint = manifest.checkpoint else {
-            throw StoreError(.manifest, "the snapshot \(source) has no checkpoint (it was exported without --checkpoint), "
-                + "so it does not say where the next run starts; use the run manifest it was made after")
-        }
-        return try RunCheckpoint(source: source, topic: checkpoint.topic, runID: checkpoint.runID,
-                                 offsets: checkpoint.offsets.map { (Int32(clamping: $0.partition), $0.end) })
+        .checkpoint(try Checkpoint.read(path: path))
     }
 }

@@ -12,6 +12,19 @@ public struct TableShape: Sendable, Equatable {
     /// collation is C or POSIX (also through a C database's default) sort bytewise as they are
     /// and are left alone, so their primary-key index can deliver the order without a sort.
     public var collatableColumns: Set<String>
+    /// The character columns whose collation already sorts bytewise (the others of those with a
+    /// collation: see `TableCatalog.byteOrderedExpression`).
+    public var byteOrderedColumns: Set<String>
+
+    public init(schema: String, name: String, columns: [SnapshotManifest.Column], primaryKey: [String],
+                collatableColumns: Set<String>, byteOrderedColumns: Set<String>) {
+        self.schema = schema
+        self.name = name
+        self.columns = columns
+        self.primaryKey = primaryKey
+        self.collatableColumns = collatableColumns
+        self.byteOrderedColumns = byteOrderedColumns
+    }
 
     /// `COPY (SELECT … ORDER BY …) TO STDOUT`: the rows in primary-key order, so equal tables give
     /// equal bytes. A table without a primary key is ordered by every column's text instead,
@@ -44,8 +57,8 @@ public struct TableShape: Sendable, Equatable {
     }
 }
 
-/// Reads table shapes from `pg_class`, `pg_attribute`, `format_type` and `pg_index`, so snapshots
-/// work for any table, not only the nine the contract defines.
+/// Reads table shapes from `pg_class`, `pg_attribute`, `format_type` and `pg_index` — one catalog
+/// for snapshots and the diff alike, for any table, not only the nine the contract defines.
 public enum TableCatalog {
     /// The tables of `schema` (ordinary tables and partitioned roots, not their partitions),
     /// sorted by name.
@@ -58,22 +71,24 @@ public enum TableCatalog {
             """, [.text(schema)]).compactMap { $0[0] }
     }
 
-    /// The shape of `schema.table`, or nil when there is no such table.
-    public static func shape(of table: String, in schema: String, on connection: PostgresConnection) throws -> TableShape? {
+    /// Relation kinds that hold rows to copy: ordinary tables and partitioned roots.
+    public static let tableKinds = ["r", "p"]
+    /// Relation kinds whose rows can be read and compared: tables, views, materialized and foreign tables.
+    public static let readableKinds = ["r", "p", "v", "m", "f"]
+
+    /// The shape of `schema.table` among relations of `kinds`, or nil when there is none.
+    public static func shape(of table: String, in schema: String, on connection: PostgresConnection,
+                             kinds: [String] = tableKinds) throws -> TableShape? {
         let columns = try connection.query("""
-            SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,
-                   a.attcollation <> 0 AND NOT coalesce(
-                       CASE WHEN co.collprovider = 'd'
-                            THEN (SELECT d.datlocprovider = 'c' AND d.datcollate IN ('C', 'POSIX')
-                                  FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database())
-                            ELSE co.collprovider = 'c' AND co.collcollate IN ('C', 'POSIX') END, false)
+            SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull,
+                   a.attcollation <> 0 AS collatable, \(byteOrderedExpression) AS byte_ordered
             FROM pg_catalog.pg_class c
             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
             JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
             LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
-            WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')
+            WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind = ANY($3::"char"[])
             ORDER BY a.attnum
-            """, [.text(schema), .text(table)])
+            """, [.text(schema), .text(table), .array(kinds)])
         guard !columns.isEmpty else { return nil }
         let primaryKey = try connection.query("""
             SELECT a.attname
@@ -84,21 +99,47 @@ public enum TableCatalog {
             JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
             WHERE n.nspname = $1 AND c.relname = $2 AND i.indisprimary
             ORDER BY k.position
-            """, [.text(schema), .text(table)]).compactMap { $0[0] }
-        return TableShape(
-            schema: schema, name: table,
-            columns: columns.map { row in
-                SnapshotManifest.Column(name: row[0] ?? "", type: row[1] ?? "", nullable: row[2] != "t")
-            },
-            primaryKey: primaryKey,
-            collatableColumns: Set(columns.filter { $0[3] == "t" }.compactMap { $0[0] }))
+            """, [.text(schema), .text(table)]).map { try $0.decode("attname", as: String.self) }
+        var shape = TableShape(schema: schema, name: table, columns: [], primaryKey: primaryKey, collatableColumns: [], byteOrderedColumns: [])
+        for row in columns {
+            let name: String = try row.decode("attname")
+            shape.columns.append(SnapshotManifest.Column(name: name, type: try row.decode("type"), nullable: !(try row.decode("attnotnull", as: Bool.self))))
+            guard try row.decode("collatable", as: Bool.self) else { continue }
+            if try row.decode("byte_ordered", as: Bool.self) { shape.byteOrderedColumns.insert(name) } else { shape.collatableColumns.insert(name) }
+        }
+        return shape
+    }
+
+    /// The character columns of `schema.table` whose collation already orders by bytes (see
+    /// `byteOrderedExpression`).
+    public static func byteOrderedColumns(of table: String, in schema: String, on connection: PostgresConnection) throws -> Set<String> {
+        try shape(of: table, in: schema, on: connection, kinds: readableKinds)?.byteOrderedColumns ?? []
+    }
+
+    /// Whether a column's collation (`co`, left-joined on `a.attcollation`) orders text by its
+    /// bytes: C or POSIX under libc, the builtin provider (C and C.UTF-8 both order by code
+    /// point, which is UTF-8 byte order), or the database default when that is one of these.
+    /// Such a column sorts bytewise as it is, so its index can deliver the order; any other
+    /// collation needs `COLLATE "C"` (and a sort) for a locale-independent order. The builtin
+    /// provider exists from PostgreSQL 17; on 15 the branch never matches.
+    static let byteOrderedExpression = """
+        coalesce(CASE co.collprovider
+                    WHEN 'd' THEN (SELECT d.datlocprovider = 'b' OR (d.datlocprovider = 'c' AND d.datcollate IN ('C', 'POSIX'))
+                                   FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database())
+                    WHEN 'b' THEN true
+                    WHEN 'c' THEN co.collcollate IN ('C', 'POSIX')
+                    ELSE false END, false)
+        """
+
+    /// Whether `schema` exists.
+    public static func schemaExists(_ schema: String, on connection: PostgresConnection) throws -> Bool {
+        try connection.query("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1", [.text(schema)]).rowCount > 0
     }
 
     /// Whether the schema exists, and what in it an import would destroy: relations, functions
     /// and stand-alone types (row types of tables and array types come with their owners).
     public static func objectsIn(schema: String, on connection: PostgresConnection) throws -> (exists: Bool, objects: [String]) {
-        let exists = try connection.query("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1", [.text(schema)]).rowCount > 0
-        guard exists else { return (false, []) }
+        guard try schemaExists(schema, on: connection) else { return (false, []) }
         let objects = try connection.query("""
             SELECT kind || ' ' || name FROM (
                 SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view'

@@ -8,10 +8,14 @@ public struct RunBounds: Sendable, Equatable {
         case beginning
         /// The first record whose timestamp is at or after this instant (ms since epoch).
         case timestamp(Int64)
-        /// Exactly where an earlier run ended.
-        case after(RunManifest, path: String)
-        /// Exactly at a checkpoint's offsets: where the run a snapshot's tables reflect ended.
-        case checkpoint(RunCheckpoint)
+        /// Exactly at a checkpoint's offsets: where an earlier run ended (its manifest), or the run
+        /// a snapshot's tables reflect.
+        case checkpoint(Checkpoint)
+
+        /// Exactly where the run of `manifest` (read from `path`) ended.
+        public static func after(_ manifest: RunManifest, path: String) throws -> Start {
+            .checkpoint(try Checkpoint(manifest: manifest, path: path))
+        }
     }
 
     public enum End: Sendable, Equatable {
@@ -47,54 +51,10 @@ public struct RunBounds: Sendable, Equatable {
         switch start {
         case .beginning: d.fromBeginning = true
         case .timestamp(let ms): d.since = InstantParser.format(ms)
-        case .after(let manifest, let path): d.after = path; d.afterRunID = manifest.runID
         case .checkpoint(let checkpoint): d.after = checkpoint.source; d.afterRunID = checkpoint.runID
         }
         if case .timestamp(let ms) = end { d.until = InstantParser.format(ms) }
         return d
-    }
-}
-
-/// Where an earlier run left off, however it was recorded (a run manifest, or the checkpoint
-/// a snapshot's manifest carries): per partition the offset the next run starts at.
-public struct RunCheckpoint: Sendable, Equatable {
-    /// The file or folder it came from, as given (recorded in the next run's manifest).
-    public var source: String
-    /// The topic it is for; nil when the record does not say (then it is taken to be the run's).
-    public var topic: String?
-    /// The run that ended there, when known.
-    public var runID: String?
-    /// Per partition, the exclusive end of the range already applied.
-    public var ends: [Int32: Int64]
-
-    public init(source: String, topic: String?, runID: String?, ends: [Int32: Int64]) {
-        self.source = source
-        self.topic = topic
-        self.runID = runID
-        self.ends = ends
-    }
-
-    /// A checkpoint from a list of (partition, end) as a file records it. A partition listed
-    /// twice, or a negative offset, means the file was edited or damaged: which of two ends is
-    /// right cannot be told, so it is refused rather than one of them picked.
-    public init(source: String, topic: String?, runID: String?, offsets: [(partition: Int32, end: Int64)]) throws {
-        var ends: [Int32: Int64] = [:]
-        for (partition, end) in offsets {
-            guard end >= 0 else {
-                throw StoreError(.manifest, "\(source) gives partition \(partition) the negative end offset \(end); it is not a checkpoint this tool wrote")
-            }
-            if let earlier = ends[partition] {
-                throw StoreError(.manifest, "\(source) lists partition \(partition) twice (end offsets \(earlier) and \(end)), so where the next run starts is ambiguous; fix or replace the file")
-            }
-            ends[partition] = end
-        }
-        self.init(source: source, topic: topic, runID: runID, ends: ends)
-    }
-
-    /// A run manifest's checkpoint: its ranges' ends.
-    public init(manifest: RunManifest, path: String) throws {
-        try self.init(source: path, topic: manifest.topic, runID: manifest.runID,
-                      offsets: manifest.ranges.map { ($0.partition, $0.end) })
     }
 }
 

@@ -16,7 +16,7 @@ public struct RunPlanner {
         var starts: [Int32: Int64] = [:]
         /// Where each checkpoint start came from, for the error when it no longer fits.
         var checkpointSource: String?
-        func start(at checkpoint: RunCheckpoint) throws {
+        func start(at checkpoint: Checkpoint) throws {
             checkpointSource = checkpoint.source
             if let recorded = checkpoint.topic, recorded != topic {
                 throw StoreError(.plan, "\(checkpoint.source) is for topic \(recorded), not \(topic)")
@@ -41,8 +41,6 @@ public struct RunPlanner {
         case .timestamp(let ms):
             let found = try admin.offsets(forTimestamp: ms, topic: topic, partitions: partitions)
             for p in partitions { starts[p] = found[p] ?? watermarks[p]!.high }
-        case .after(let manifest, let path):
-            try start(at: try RunCheckpoint(manifest: manifest, path: path))
         case .checkpoint(let checkpoint):
             try start(at: checkpoint)
         }

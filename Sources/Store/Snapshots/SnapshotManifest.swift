@@ -54,35 +54,9 @@ public struct SnapshotManifest: Codable, Sendable, Equatable {
         }
     }
 
-    public struct Checkpoint: Codable, Sendable, Equatable {
-        /// File name of the run manifest the tables reflect.
-        public var runManifest: String?
-        public var runID: String?
-        public var topic: String?
-        /// Per partition, the offset the next run starts at (the run's exclusive `end`).
-        public var offsets: [PartitionOffset]
-
-        public init(runManifest: String?, runID: String?, topic: String?, offsets: [PartitionOffset]) {
-            self.runManifest = runManifest
-            self.runID = runID
-            self.topic = topic
-            self.offsets = offsets
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case runManifest = "run_manifest", runID = "run_id", topic, offsets
-        }
-    }
-
-    public struct PartitionOffset: Codable, Sendable, Equatable {
-        public var partition: Int
-        public var end: Int64
-
-        public init(partition: Int, end: Int64) {
-            self.partition = partition
-            self.end = end
-        }
-    }
+    /// The checkpoint type every manifest shares (`Store.Checkpoint`), as the snapshot records it.
+    public typealias Checkpoint = Store.Checkpoint
+    public typealias PartitionOffset = Checkpoint.PartitionOffset
 
     /// Recorded because zstd's output depends on both: equal bytes need equal settings.
     public struct Compression: Codable, Sendable, Equatable {
@@ -202,6 +176,13 @@ public struct SnapshotManifest: Codable, Sendable, Equatable {
             manifest = try JSONDecoder().decode(SnapshotManifest.self, from: data)
         } catch let error as DecodingError {
             throw SnapshotError(code: .invalidManifest, snapshot: snapshot, message: error.sentence)
+        } catch let problem as Checkpoint.Problem {
+            let reason = switch problem {
+            case .notAPartition(let partition): "its checkpoint names partition \(partition), which is not a partition number"
+            case .negativeEnd(let partition, let end): "its checkpoint gives partition \(partition) the negative offset \(end)"
+            case .listedTwice(let partition, _, _): "its checkpoint lists partition \(partition) twice, so where the next run starts is ambiguous"
+            }
+            throw SnapshotError(code: .invalidManifest, snapshot: snapshot, message: reason)
         }
         try manifest.validate(snapshot: snapshot)
         return manifest
@@ -245,18 +226,6 @@ public struct SnapshotManifest: Codable, Sendable, Equatable {
             }
             for digest in [table.uncompressedSHA256, table.compressedSHA256] where !Self.isSHA256(digest) {
                 throw invalid("table \(table.name) has \"\(digest)\" where a SHA-256 (64 hex digits) belongs")
-            }
-        }
-        if let checkpoint {
-            var partitions = Set<Int>()
-            for offset in checkpoint.offsets {
-                guard (0...Int(Int32.max)).contains(offset.partition) else {
-                    throw invalid("its checkpoint names partition \(offset.partition), which is not a partition number")
-                }
-                guard offset.end >= 0 else { throw invalid("its checkpoint gives partition \(offset.partition) the negative offset \(offset.end)") }
-                guard partitions.insert(offset.partition).inserted else {
-                    throw invalid("its checkpoint lists partition \(offset.partition) twice, so where the next run starts is ambiguous")
-                }
             }
         }
         guard Self.isSHA256(schemaSQLSHA256) else {

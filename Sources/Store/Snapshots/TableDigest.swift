@@ -20,7 +20,7 @@ public enum TableDigest {
     /// any). Sets the snapshot session settings for the rest of the session, as export does.
     /// Nil when there is no such table.
     public static func compute(table: String, schema: String, on connection: PostgresConnection) throws -> Value? {
-        try SnapshotSession.apply(on: connection)
+        try SessionSettings.apply(to: connection)
         guard let shape = try TableCatalog.shape(of: table, in: schema, on: connection) else { return nil }
         let digest = StreamDigest()
         let rows = try connection.copyOut(shape.copyOutStatement) { digest.update($0) }

@@ -50,7 +50,7 @@ public enum TargetReplacement {
     /// the nine may be gone (a whole schema swapped in without them). Run it in the replacing
     /// transaction, holding the target's `WriterLocks.schema` lock, so no run of those state
     /// schemas is at work.
-    public static func markStale(target: String, replacedTables: Set<String>, missingTables: Bool, checkpoint: RunCheckpoint?,
+    public static func markStale(target: String, replacedTables: Set<String>, missingTables: Bool, checkpoint: Checkpoint?,
                                  db: PostgresConnection) throws -> [Marked] {
         let lifestream = Set(LifestreamTables.all.map(\.name))
         guard !replacedTables.isDisjoint(with: lifestream) || missingTables else { return [] }
@@ -94,7 +94,7 @@ public enum TargetReplacement {
     }
 
     /// True when `checkpoint` is where a complete run of `state` ended, on the state's topic.
-    private static func isOwnCheckpoint(_ checkpoint: RunCheckpoint, of state: StateSchema, db: PostgresConnection) throws -> Bool {
+    private static func isOwnCheckpoint(_ checkpoint: Checkpoint, of state: StateSchema, db: PostgresConnection) throws -> Bool {
         guard let runID = checkpoint.runID, !checkpoint.ends.isEmpty else { return false }
         let topic = try db.query("select topic from \(state.table("binding"))").scalar
         guard checkpoint.topic == nil || checkpoint.topic == topic else { return false }
