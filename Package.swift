@@ -11,6 +11,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        // Prometheus registry and text exposition (the Telemetry target).
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Thin module maps over Debian's -dev packages: the only places C headers enter.
@@ -46,7 +48,9 @@ let package = Package(
             "Kafka", "Postgres", "Lifestream", "Backfill", "Reconcile", "Snapshot", "Display",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "Operations", dependencies: ["Display"]),
+        // Prometheus registry and text exposition: the nightly's textfile and the daemons' /metrics.
+        .target(name: "Telemetry", dependencies: [.product(name: "Prometheus", package: "swift-prometheus")]),
+        .target(name: "Operations", dependencies: ["Display", "Telemetry", .product(name: "Prometheus", package: "swift-prometheus")]),
         .executableTarget(name: "BackfillCLI", dependencies: [
             "Kafka", "Postgres", "Zstd", "Lifestream", "Backfill", "Reconcile", "Snapshot", "LegacyCleanup", "Operations", "Embeddings", "Display",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -63,6 +67,7 @@ let package = Package(
         .testTarget(name: "SnapshotTests", dependencies: ["Snapshot", "Postgres", "Zstd", "Lifestream", "TestSupport"]),
         .testTarget(name: "LegacyCleanupTests", dependencies: ["LegacyCleanup", "Backfill", "Kafka", "Postgres", "Lifestream", "Snapshot", "TestSupport"]),
         .testTarget(name: "OperationsTests", dependencies: ["Operations"]),
+        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", .product(name: "Prometheus", package: "swift-prometheus")]),
         .testTarget(name: "CLITests", dependencies: ["BackfillCLI", "Backfill", "Kafka", "Postgres", "Operations", "TestSupport"]),
         .testTarget(name: "EmbeddingsTests", dependencies: ["Embeddings", "Backfill", "Kafka", "Postgres", "TestSupport"]),
         // The README and docs/ (links resolve, commands named exist) and scripts/install.sh.
