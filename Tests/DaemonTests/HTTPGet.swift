@@ -12,7 +12,7 @@ struct HTTPReply: Sendable {
 
 func get(_ url: String) async throws -> HTTPReply {
     var request = URLRequest(url: URL(string: url)!)
-    request.timeoutInterval = 10
+    request.timeoutInterval = 600
     let (data, response) = try await URLSession.shared.data(for: request)
     let http = response as! HTTPURLResponse
     return HTTPReply(status: http.statusCode, contentType: http.value(forHTTPHeaderField: "Content-Type"),

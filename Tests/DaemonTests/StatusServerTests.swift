@@ -7,6 +7,10 @@ import Testing
 
 /// The status server and the runner in this process, on real sockets; stopped through the token
 /// (signals belong to LifecycleTests, which start a process).
+///
+/// The server is async and shares this process's two pool threads with every synchronous test
+/// of the suite, which can hold them for minutes: waits here are long, and end as soon as the
+/// server answers.
 @Suite("Status server")
 struct StatusServerTests {
     static let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
@@ -116,7 +120,7 @@ struct StatusServerTests {
         runner.onListening = { address in bound.withLock { $0 = address } }
         let stop = runner.stop
         let run = Task { [runner] in await runner.run { stop in while stop.sleep(for: .seconds(60)) {} } }
-        let deadline = ContinuousClock.now + .seconds(30)
+        let deadline = ContinuousClock.now + .seconds(600)
         while bound.withLock({ $0 }) == nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
         let address = try #require(bound.withLock { $0 })
         do {
