@@ -47,10 +47,11 @@ public final class StopToken: Sendable {
         sleepers.wait(until: .now + duration) == .timedOut
     }
 
-    /// Runs `action` when a stop is asked for (at once if it already was). For waits of other
-    /// kinds that must end with the stop; kept for the token's life, so register once per wait
-    /// object, not once per wait.
-    func onStop(_ action: @escaping @Sendable () -> Void) {
+    /// Runs `action` when a stop is asked for (at once if it already was), on the thread that asks.
+    /// For waits of other kinds that must end with the stop (a queue between a consumer thread
+    /// and the loop, say); kept for the token's life, so register once per wait object, not once
+    /// per wait. `action` must not block.
+    public func onStop(_ action: @escaping @Sendable () -> Void) {
         let now = state.withLock { state -> Bool in
             guard state.reason == nil else { return true }
             state.observers.append(action)
