@@ -4,21 +4,6 @@ import Postgres
 /// The bulk pass's own steps (`Materializer.Scope.bulk`): duplicates settled per subject as its
 /// records come by, large sensors streamed, and each batch written inside the pass's one transaction.
 extension Materializer {
-    /// Where a record lies in the log: the lowest (partition, offset) of an event's records is
-    /// the event; `tid` finds the row again (nothing else writes the log while the run holds its lock).
-    struct LogPosition {
-        var partition: Int64
-        var offset: Int64
-        var tid: String
-    }
-
-    static func position(_ rows: CopyRows, _ row: Int) throws -> LogPosition {
-        guard let partition = rows.bigEndianInt32(row, 6), let offset = rows.bigEndianInt64(row, 7),
-              let tid = rows.tidText(row, 8)
-        else { throw BackfillError(.materialize, "the event log holds a row without its partition and offset") }
-        return LogPosition(partition: Int64(partition), offset: offset, tid: tid)
-    }
-
     /// Keeps one record per event id (by UTF-8 bytes, as the log's key compares) — the one at the
     /// lowest (partition, offset) — and lists the others with the record they duplicate.
     static func settleDuplicates(_ events: inout [Event], origins: [LogPosition], into duplicates: inout [(loser: String, winner: String)]) {
@@ -45,7 +30,9 @@ extension Materializer {
         for index in events.indices where keep[index] { kept.append(events[index]) }
         events = kept
     }
+}
 
+extension FoldPass {
     /// A sensor with more readings than a subject may hold in memory, streamed: the server
     /// settles its duplicates (lowest partition and offset of each event id) and returns its
     /// events in event order; an instant's reading (its largest event id) is final once the next
@@ -54,7 +41,7 @@ extension Materializer {
     func foldSensor(_ id: String, reader: PostgresConnection, stage: (PostgresConnection) throws -> Void,
                     _ handOver: (WriteJob) throws -> Void) throws {
         let events = state.table("events")
-        var job = WriteJob(rows: [], ids: [], pending: 0)
+        var job = WriteJob()
         var chunk = SubjectRows()
         var duplicates = CopyRows(fieldCount: 2)
         var duplicateReader = CopyBinaryReader(fieldCount: 2, source: "the event log")
@@ -97,10 +84,10 @@ extension Materializer {
                     else { throw BackfillError(.materialize, "a reading of sensor \(id) in the log no longer validates") }
                     if let final = sensor.add(eventID: eventID, occurredAt: Timestamp(microseconds: micros), celsius: celsius, humidity: humidity) {
                         chunk.temperatureReadings.append(final)
-                        if chunk.temperatureReadings.count >= batchEvents {
+                        if chunk.temperatureReadings.count >= limits.events {
                             job.rows.append(chunk)
                             try handOver(job)
-                            job = WriteJob(rows: [], ids: [], pending: 0)
+                            job = WriteJob()
                             chunk = SubjectRows()
                         }
                     }
@@ -118,7 +105,9 @@ extension Materializer {
         job.ids.append(id)
         try handOver(job)
     }
+}
 
+extension TableWriter {
     /// One batch of a bulk pass, inside its transaction: the rows of all nine tables and the
     /// batch's duplicates; returns rows written per table.
     func writeBulk(_ job: WriteJob, direct: Bool, db: PostgresConnection) throws -> [String: Int64] {
