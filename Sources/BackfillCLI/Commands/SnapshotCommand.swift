@@ -224,54 +224,6 @@ extension SnapshotCommand {
             }
         }
     }
-
-    struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "List the snapshots in a folder (from their manifests), and exports that never finished.",
-            discussion: """
-            A folder without a readable manifest is listed with its problem. An export that was \
-            killed leaves a hidden .<name>.partial-<n> folder: it is listed as PARTIAL with the \
-            time it was last written to (the nightly removes one untouched for a day; remove it \
-            by hand with rm -r).
-
-            Examples:
-              backfill snapshot list
-              backfill snapshot list --dir /backups/snapshots --json
-            """)
-
-        @OptionGroup var output: OutputOptions
-
-        @Option(help: ArgumentHelp("The folder holding snapshots.", valueName: "dir"))
-        var dir = "snapshots"
-
-        func run() throws {
-            _ = output.makeLogger("snapshot list")
-            try reportingErrors {
-                let entries = try SnapshotListing.list(directory: dir)
-                let partials = SnapshotListing.partials(directory: dir)
-                if output.json {
-                    FileHandle.standardOutput.write(try jsonData(entries.map(ListOutput.init) + partials.map(ListOutput.init)))
-                    return
-                }
-                var lines = [["NAME", "CREATED", "TABLES", "ROWS", "SIZE", "COMPRESSED", "OFFSETS"]]
-                for entry in entries {
-                    guard let manifest = entry.manifest else {
-                        lines.append([Display.name(entry.name), "-", "-", "-", "-", "-", "unreadable: \(Display.line(entry.problem.map(String.init(describing:)) ?? ""))"])
-                        continue
-                    }
-                    let offsets = manifest.checkpoint.map { $0.offsets.map { "\($0.partition):\($0.end)" }.joined(separator: " ") } ?? "-"
-                    lines.append([Display.name(entry.name), Display.line(manifest.createdAt), String(manifest.tables.count), String(manifest.totalRows),
-                                  formatBytes(manifest.totalUncompressedBytes), formatBytes(manifest.totalCompressedBytes),
-                                  offsets.isEmpty ? "-" : offsets])
-                }
-                for partial in partials {
-                    lines.append([Display.name(partial.name), "-", "-", "-", "-", "-",
-                                  "PARTIAL: an export of \(Display.name(partial.snapshot)) that did not finish, last written \(Timestamps.iso(partial.lastWritten))"])
-                }
-                if entries.isEmpty && partials.isEmpty { print("No snapshots in \(Display.name(dir)).") } else { print(alignColumns(lines)) }
-            }
-        }
-    }
 }
 
 // MARK: JSON shapes of verify and list
@@ -310,53 +262,11 @@ private struct ImportOutput: Encodable {
     }
 }
 
-private struct ListOutput: Encodable {
-    var name: String
-    var path: String
-    var createdAt: String?
-    var tables: [String]?
-    var rows: Int64?
-    var uncompressedBytes: Int64?
-    var compressedBytes: Int64?
-    var checkpoint: SnapshotManifest.Checkpoint?
-    var problem: String?
-
-    init(_ entry: SnapshotListing.Entry) {
-        name = entry.name
-        path = entry.path
-        createdAt = entry.manifest?.createdAt
-        tables = entry.manifest?.tables.map(\.name)
-        rows = entry.manifest?.totalRows
-        uncompressedBytes = entry.manifest?.totalUncompressedBytes
-        compressedBytes = entry.manifest?.totalCompressedBytes
-        checkpoint = entry.manifest?.checkpoint
-        problem = entry.problem.map(String.init(describing:))
-    }
-
-    init(_ partial: SnapshotListing.Partial) {
-        name = partial.name
-        path = partial.path
-        self.partial = true
-        lastWritten = Timestamps.iso(partial.lastWritten)
-        problem = "an export of \(partial.snapshot) that did not finish"
-    }
-
-    /// Only for the folder of an export that did not finish.
-    var partial: Bool?
-    var lastWritten: String?
-
-    enum CodingKeys: String, CodingKey {
-        case name, path, tables, rows, checkpoint, problem, partial
-        case lastWritten = "last_written"
-        case createdAt = "created_at", uncompressedBytes = "uncompressed_bytes", compressedBytes = "compressed_bytes"
-    }
-}
-
 // MARK: Output helpers
 
 /// Runs a subcommand body: any error becomes `error: <sentence>` on stderr and exit code 2
 /// (3 when another command holds the schema's lock).
-private func reportingErrors(_ body: () throws -> Void) throws {
+func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
     } catch let exit as ExitCode {
@@ -374,19 +284,19 @@ private func reportingErrors(_ body: () throws -> Void) throws {
 }
 
 /// `--tables a b` and `--tables a,b` both work; nil when none were given.
-private func splitList(_ values: [String]) -> [String]? {
+func splitList(_ values: [String]) -> [String]? {
     let names = values.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
     return names.isEmpty ? nil : names
 }
 
-private func jsonData<T: Encodable>(_ value: T) throws -> Data {
+func jsonData<T: Encodable>(_ value: T) throws -> Data {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     return try encoder.encode(value) + Data("\n".utf8)
 }
 
 /// Decimal units, as `ls -h --si` and the benchmarks: 74.6 MB.
-private func formatBytes(_ bytes: Int64) -> String {
+func formatBytes(_ bytes: Int64) -> String {
     let units = ["B", "kB", "MB", "GB", "TB"]
     var value = Double(bytes)
     var unit = 0
@@ -397,11 +307,11 @@ private func formatBytes(_ bytes: Int64) -> String {
     return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
 }
 
-private func ratio(_ uncompressed: Int64, _ compressed: Int64) -> String {
+func ratio(_ uncompressed: Int64, _ compressed: Int64) -> String {
     compressed > 0 ? String(format: "%.2f", Double(uncompressed) / Double(compressed)) : "-"
 }
 
-private func alignColumns(_ rows: [[String]]) -> String {
+func alignColumns(_ rows: [[String]]) -> String {
     let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
     return rows.map { row in
         row.enumerated().map { index, cell in
