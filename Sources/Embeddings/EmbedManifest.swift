@@ -5,9 +5,8 @@ import Store
 /// The checkpoint an embedding backfill leaves behind: the offset ranges it covered, what it did,
 /// and the model and dimension of the vectors.
 ///
-/// Its keys are a superset of a `RunManifest`'s (target_schema is the table's schema, counts carry
-/// read/valid/duplicate/quarantined and `rows_written` for the table), so `--after` reads it with
-/// the same planner as `backfill run`: the next run starts at each partition's `end`.
+/// `--after` reads its ranges with the one checkpoint reader (`Checkpoint.read`), as it reads a
+/// run manifest: the next run starts at each partition's `end`.
 public struct EmbedManifest: Codable, Sendable, Equatable, CheckpointFile {
     public var formatVersion: Int = RunManifest.currentFormatVersion
     public var kind = "embed"
@@ -16,7 +15,6 @@ public struct EmbedManifest: Codable, Sendable, Equatable, CheckpointFile {
     public var topic: String
     public var targetSchema: String
     public var table: String
-    public var stateSchema = ""
     public var model: String
     public var dimension: Int
     public var bounds: RunBounds.Description
@@ -44,22 +42,17 @@ public struct EmbedManifest: Codable, Sendable, Equatable, CheckpointFile {
         public var quarantined: Int64 = 0
         /// Requests to the service that were retried (429, 5xx, dropped connections).
         public var retries: Int64 = 0
-        /// RunManifest compatibility: always 0 here.
-        public var pending: Int64 = 0
-        public var subjectsRefolded: Int64 = 0
-        /// RunManifest compatibility: `embedded` under the table's name.
-        public var rowsWritten: [String: Int64] = [:]
         public init() {}
 
         enum CodingKeys: String, CodingKey {
-            case read, valid, duplicate, quarantined, pending, retries, embedded
-            case skippedCurrent = "skipped_current", subjectsRefolded = "subjects_refolded", rowsWritten = "rows_written"
+            case read, valid, duplicate, quarantined, retries, embedded
+            case skippedCurrent = "skipped_current"
         }
     }
 
     enum CodingKeys: String, CodingKey {
         case formatVersion = "format_version", kind, runID = "run_id", toolVersion = "tool_version", topic
-        case targetSchema = "target_schema", table, stateSchema = "state_schema", model, dimension, bounds, ranges, notes, counts
+        case targetSchema = "target_schema", table, model, dimension, bounds, ranges, notes, counts
         case indexBuilt = "index_built", durations, startedAt = "started_at", finishedAt = "finished_at", status
     }
 }

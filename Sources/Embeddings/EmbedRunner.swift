@@ -97,7 +97,6 @@ public final class EmbedRunner {
         counts.embedded = embedded.embedded
         counts.quarantined += embedded.quarantined
         counts.retries = embedded.retries
-        counts.rowsWritten = [table.name: embedded.embedded]
 
         var notes = plan.notes.sorted { $0.key < $1.key }.map { "partition \($0.key): \($0.value)" }
         if options.buildIndex {
