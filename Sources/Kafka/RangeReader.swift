@@ -154,7 +154,7 @@ public final class RangeReader: @unchecked Sendable {
         let err = message.pointee.err
         if err == RD_KAFKA_RESP_ERR_NO_ERROR {
             if progress.accept(partition, offset: offset) {
-                batch.append(Self.record(message, topic: topic))
+                batch.append(KafkaMessage.record(message, topic: topic))
             }
             return nil
         }
@@ -162,7 +162,7 @@ public final class RangeReader: @unchecked Sendable {
             progress.reachedEnd(partition, at: offset)
             return nil
         }
-        let text = Self.errorText(message)
+        let text = KafkaMessage.errorText(message)
         switch err {
         case RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET, RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE:
             return outOfRangeError(topic: topic, partition: partition, progress: progress, err: err)
@@ -176,48 +176,6 @@ public final class RangeReader: @unchecked Sendable {
             progress.noteTransientError(partition, KafkaError(err, context: "", message: text))
             return nil
         }
-    }
-
-    /// Copies one message out of librdkafka's buffers.
-    private static func record(_ message: UnsafeMutablePointer<rd_kafka_message_t>, topic: String) -> KafkaRecord {
-        var type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
-        let timestamp = rd_kafka_message_timestamp(message, &type)
-        var headers: [KafkaHeader] = []
-        var list: OpaquePointer?
-        if rd_kafka_message_headers(message, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list {
-            let count = rd_kafka_header_cnt(list)
-            headers.reserveCapacity(count)
-            var name: UnsafePointer<CChar>?
-            var value: UnsafeRawPointer?
-            var size = 0
-            for index in 0..<count where rd_kafka_header_get_all(list, index, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
-                headers.append(KafkaHeader(name: name == nil ? "" : String(cString: name!), value: bytes(value, size)))
-            }
-        }
-        return KafkaRecord(
-            topic: topic, partition: message.pointee.partition, offset: message.pointee.offset,
-            timestamp: type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : KafkaRecord.timestamp(milliseconds: timestamp),
-            key: bytes(message.pointee.key, message.pointee.key_len),
-            value: bytes(message.pointee.payload, message.pointee.len),
-            headers: headers)
-    }
-
-    @inline(__always)
-    private static func bytes(_ pointer: UnsafeRawPointer?, _ count: Int) -> [UInt8]? {
-        guard let pointer else { return nil }
-        return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            if count > 0 { buffer.baseAddress!.initialize(from: pointer.assumingMemoryBound(to: UInt8.self), count: count) }
-            initialized = count
-        }
-    }
-
-    private static func errorText(_ message: UnsafeMutablePointer<rd_kafka_message_t>) -> String {
-        // For error messages the payload, if any, is a human-readable description.
-        if let payload = message.pointee.payload, message.pointee.len > 0 {
-            let text = String(decoding: UnsafeRawBufferPointer(start: payload, count: message.pointee.len), as: UTF8.self)
-            if !text.isEmpty { return text }
-        }
-        return String(cString: rd_kafka_err2str(message.pointee.err))
     }
 
     // MARK: Errors

@@ -1,0 +1,169 @@
+import CRdKafka
+import Foundation
+
+/// Reads a topic's partitions on and on from given offsets: the source of a follower, which
+/// applies whatever arrived, a micro-batch at a time, as long as it runs.
+///
+/// Like `RangeReader` it reads by explicit offsets on a queue of its own with no `group.id`, so no
+/// consumer group is joined or disturbed (a follower commits its progress as a group of its own
+/// through `KafkaAdmin.commitOffsets`, without joining). The partitions stay started between
+/// batches: librdkafka keeps fetching in the background (a long poll while nothing arrives, so an
+/// idle follower costs next to nothing), and `poll` blocks on the queue's condition variable until
+/// a record comes — no busy polling.
+///
+/// Synchronous on purpose: `poll` blocks, so it runs on a thread of its own, never on Swift's
+/// cooperative pool. One caller at a time (the follower's loop); `@unchecked Sendable` because
+/// the librdkafka handle is thread-safe and the reader's own state is touched only by that caller.
+public final class TailReader: @unchecked Sendable {
+    public let topic: String
+    private let handle: ClientHandle
+    private let clientErrors = ClientErrors()
+    private let queue: OpaquePointer
+    private let topicHandle: OpaquePointer
+    /// Per partition, the offset after the last record handed out (or reached as the end).
+    private var next: [Int32: Int64] = [:]
+
+    /// Properties applied before the configuration's. `auto.offset.reset=error` turns a start that
+    /// is no longer (or not yet) in the partition into an error instead of a silent jump; the
+    /// fetch queue is kept small because a follower's batches are small; a fetch waits up to
+    /// half a second on the broker when there is nothing new (a long poll, not a busy one).
+    public static let defaultProperties: [(key: String, value: String)] = [
+        ("client.id", "backfill-follower"),
+        ("enable.partition.eof", "true"),
+        ("enable.auto.commit", "false"),
+        ("enable.auto.offset.store", "false"),
+        ("auto.offset.reset", "error"),
+        ("fetch.wait.max.ms", "500"),
+        ("fetch.error.backoff.ms", "200"),
+        ("max.partition.fetch.bytes", "1048576"),
+        ("queued.max.messages.kbytes", "4096"),
+        ("receive.message.max.bytes", "536870912"),
+    ]
+
+    /// Starts reading each partition of `start` at its offset.
+    public init(configuration: KafkaConfiguration, topic: String, start: [Int32: Int64]) throws {
+        self.topic = topic
+        handle = try ClientHandle(
+            type: RD_KAFKA_CONSUMER,
+            properties: Self.defaultProperties + configuration.librdkafkaProperties,
+            purpose: "create a follower's reader for \(configuration.brokers)",
+            keepAlive: clientErrors, configure: clientErrors.install(on:))
+        guard let queue = rd_kafka_queue_new(handle.pointer) else {
+            throw KafkaError(code: .init(.librdkafka), message: "rd_kafka_queue_new failed", context: "Kafka could not follow \(topic)")
+        }
+        guard let topicHandle = rd_kafka_topic_new(handle.pointer, topic, nil) else {
+            rd_kafka_queue_destroy(queue)
+            throw KafkaError(rd_kafka_last_error(), context: "Kafka could not follow \(topic)")
+        }
+        self.queue = queue
+        self.topicHandle = topicHandle
+        for (partition, offset) in start.sorted(by: { $0.key < $1.key }) { try add(partition: partition, at: offset) }
+    }
+
+    deinit {
+        for partition in next.keys { rd_kafka_consume_stop(topicHandle, partition) }
+        rd_kafka_topic_destroy(topicHandle)
+        rd_kafka_queue_destroy(queue)
+    }
+
+    /// Per partition, where the records handed out so far end: the offset the next batch starts at.
+    public var positions: [Int32: Int64] { next }
+
+    /// Starts reading `partition` at `offset` (for a partition added to the topic while following).
+    public func add(partition: Int32, at offset: Int64) throws {
+        guard next[partition] == nil else { return }
+        if rd_kafka_consume_start_queue(topicHandle, partition, offset, queue) == -1 {
+            throw KafkaError(rd_kafka_last_error(), context: "Kafka could not start reading partition \(partition) of \(topic)")
+        }
+        next[partition] = offset
+    }
+
+    /// Waits up to `maxWait` for a record; once one is there, gathers more for up to `linger`
+    /// (or until `maxRecords`), and returns them in offset order per partition — an empty array
+    /// when nothing arrived. Records before a partition's position (a re-fetch) are not handed
+    /// out again.
+    ///
+    /// Transient trouble (a broker restarting, a leader moving) is waited out by librdkafka and
+    /// shows as nothing arriving; a position that is no longer in its partition
+    /// (`.offsetOutOfRange`: the topic was recreated or retention deleted it), a topic or partition
+    /// that no longer exists, and fatal client errors throw.
+    public func poll(maxRecords: Int, maxWait: Duration, linger: Duration) throws -> [KafkaRecord] {
+        var records: [KafkaRecord] = []
+        var failure: KafkaError?
+        guard let first = rd_kafka_consume_queue(queue, maxWait.clampedMilliseconds) else {
+            try checkClient()
+            return []
+        }
+        failure = take(first, into: &records)
+        rd_kafka_message_destroy(first)
+        if let failure { throw failure }
+        let chunk = max(1, min(maxRecords - records.count, 10_000))
+        let messages = UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>.allocate(capacity: chunk)
+        defer { messages.deallocate() }
+        let deadline = ContinuousClock.now + linger
+        while records.count < maxRecords {
+            let remaining = deadline - ContinuousClock.now
+            let wanted = min(chunk, maxRecords - records.count)
+            let count = rd_kafka_consume_batch_queue(queue, max(0, remaining.clampedMilliseconds), messages, wanted)
+            if count < 0 { throw KafkaError(rd_kafka_last_error(), context: "Kafka could not read \(topic)") }
+            for index in 0..<count {
+                guard let message = messages[index] else { continue }
+                if failure == nil { failure = take(message, into: &records) }
+                rd_kafka_message_destroy(message)
+            }
+            if let failure { throw failure }
+            if count < wanted || ContinuousClock.now >= deadline { break }
+        }
+        try checkClient()
+        return records
+    }
+
+    /// The high watermark of each partition as the last fetch response reported it (no request);
+    /// nil for a partition nothing was fetched from yet.
+    public func cachedHighWatermarks() -> [Int32: Int64] {
+        var marks: [Int32: Int64] = [:]
+        for partition in next.keys {
+            var low: Int64 = -1
+            var high: Int64 = -1
+            if rd_kafka_get_watermark_offsets(handle.pointer, topic, partition, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 {
+                marks[partition] = high
+            }
+        }
+        return marks
+    }
+
+    /// Hands out a record (or notes a partition's end); returns an error that ends the poll.
+    private func take(_ message: UnsafeMutablePointer<rd_kafka_message_t>, into records: inout [KafkaRecord]) -> KafkaError? {
+        let partition = message.pointee.partition
+        let offset = message.pointee.offset
+        switch message.pointee.err {
+        case RD_KAFKA_RESP_ERR_NO_ERROR:
+            guard let position = next[partition], offset >= position else { return nil }
+            records.append(KafkaMessage.record(message, topic: topic))
+            next[partition] = offset + 1
+            return nil
+        case RD_KAFKA_RESP_ERR__PARTITION_EOF:
+            // The end may lie past the last record (transaction markers): the next batch starts there.
+            if let position = next[partition], offset > position { next[partition] = offset }
+            return nil
+        case RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET, RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE:
+            return KafkaError(message.pointee.err, context: "Kafka could not read partition \(partition) of \(topic)",
+                              message: "offset \(next[partition].map(String.init) ?? "?") is not in the partition any more (or not yet): "
+                                + "the topic was recreated or truncated, or retention deleted records not yet applied",
+                              kind: .offsetOutOfRange)
+        case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC, RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION,
+            RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, RD_KAFKA_RESP_ERR__FATAL:
+            let what = partition >= 0 ? "partition \(partition) of \(topic)" : topic
+            return KafkaError(message.pointee.err, context: "Kafka could not read \(what)", message: KafkaMessage.errorText(message))
+        default:
+            return nil  // transient: librdkafka retries by itself
+        }
+    }
+
+    private func checkClient() throws {
+        rd_kafka_poll(handle.pointer, 0)  // serve logs and client-wide errors
+        if let fatal = clientErrors.unrecoverable {
+            throw KafkaError(code: fatal.code, message: fatal.message, context: "Kafka could not follow \(topic)")
+        }
+    }
+}
