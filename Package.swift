@@ -41,7 +41,8 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Backfill", dependencies: [
-            "Store", "Kafka", "Postgres", "Lifestream", "Pipeline", "Display",
+            "Store", "Kafka", "Postgres", "Lifestream", "Pipeline", "Display", "Daemon", "Telemetry",
+            .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Reconcile", dependencies: [

@@ -51,4 +51,23 @@ struct RunIngest {
         }
         try ledger.markIngested(runID, ranges: plan.ranges, db: db)
     }
+
+    /// Appends `records` — exactly the records of `plan`'s ranges, already read (a follower's
+    /// batch) — on `db` alone, skipping those an earlier attempt of this run committed, then
+    /// records the ranges' ends and marks the run `ingested`.
+    func ingest(_ records: [KafkaRecord], of plan: RunPlan, db: PostgresConnection) throws {
+        let ledger = RunLedger(state: options.state)
+        let next = try ledger.progress(runID, db: db)
+        let remaining = records.filter { $0.offset >= next[$0.partition] ?? 0 }
+        let ingester = Ingester(connection: db, state: options.state, target: options.target, topic: options.topic,
+                                runID: runID, bulk: try ledger.record(runID, db: db).bulk)
+        var done = Int64(records.count - remaining.count)
+        for start in stride(from: 0, to: remaining.count, by: max(1, options.batchSize)) {
+            let batch = Array(remaining[start..<min(remaining.count, start + options.batchSize)])
+            _ = try PostgresConnection.retryingDeadlocks { try ingester.ingest(batch) }
+            done += Int64(batch.count)
+            onProgress?(.ingested(done: done, total: plan.totalRecords))
+        }
+        try ledger.markIngested(runID, ranges: plan.ranges, db: db)
+    }
 }

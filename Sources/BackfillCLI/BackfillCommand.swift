@@ -29,6 +29,7 @@ struct BackfillCommand: ParsableCommand {
             GenerateCommand.self,
             PlanCommand.self,
             RunCommand.self,
+            FollowCommand.self,
             ReplayCommand.self,
             SnapshotCommand.self,
             DiffCommand.self,

@@ -66,6 +66,11 @@ public final class TailReader: @unchecked Sendable {
         rd_kafka_queue_destroy(queue)
     }
 
+    /// Makes a `poll` waiting on another thread return at once (with what it has): for a stop.
+    public func wake() {
+        rd_kafka_queue_yield(queue)
+    }
+
     /// Per partition, where the records handed out so far end: the offset the next batch starts at.
     public var positions: [Int32: Int64] { next }
 

@@ -23,6 +23,9 @@ public struct RunBounds: Sendable, Equatable {
         case latest
         /// Before the first record whose timestamp is at or after this instant (ms since epoch).
         case timestamp(Int64)
+        /// Exactly these ends per partition (a follower's batch: what it read; a partition not
+        /// named ends where it starts).
+        case offsets([Int32: Int64])
     }
 
     public var start: Start
@@ -40,9 +43,11 @@ public struct RunBounds: Sendable, Equatable {
         public var until: String?
         public var after: String?
         public var afterRunID: String?
+        /// For exact ends: per partition (as a string key), the end offset.
+        public var untilOffsets: [String: Int64]?
 
         enum CodingKeys: String, CodingKey {
-            case fromBeginning = "from_beginning", since, until, after, afterRunID = "after_run_id"
+            case fromBeginning = "from_beginning", since, until, after, afterRunID = "after_run_id", untilOffsets = "until_offsets"
         }
     }
 
@@ -53,7 +58,11 @@ public struct RunBounds: Sendable, Equatable {
         case .timestamp(let ms): d.since = InstantParser.format(ms)
         case .checkpoint(let checkpoint): d.after = checkpoint.source; d.afterRunID = checkpoint.runID
         }
-        if case .timestamp(let ms) = end { d.until = InstantParser.format(ms) }
+        switch end {
+        case .latest: break
+        case .timestamp(let ms): d.until = InstantParser.format(ms)
+        case .offsets(let ends): d.untilOffsets = Dictionary(uniqueKeysWithValues: ends.map { (String($0.key), $0.value) })
+        }
         return d
     }
 }

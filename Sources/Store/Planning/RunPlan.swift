@@ -10,6 +10,14 @@ public struct RunPlan: Sendable, Equatable {
     public var watermarks: [Int32: Watermarks]
     public var notes: [Int32: String]
 
+    public init(topic: String, bounds: RunBounds, ranges: [OffsetRange], watermarks: [Int32: Watermarks] = [:], notes: [Int32: String] = [:]) {
+        self.topic = topic
+        self.bounds = bounds
+        self.ranges = ranges
+        self.watermarks = watermarks
+        self.notes = notes
+    }
+
     public var totalRecords: Int64 { ranges.reduce(0) { $0 + $1.count } }
 
     /// Plain-text table for `backfill plan`.

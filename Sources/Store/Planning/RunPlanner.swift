@@ -52,6 +52,8 @@ public struct RunPlanner {
         case .timestamp(let ms):
             let found = try admin.offsets(forTimestamp: ms, topic: topic, partitions: partitions)
             for p in partitions { ends[p] = found[p] ?? watermarks[p]!.high }
+        case .offsets(let given):
+            for p in partitions { ends[p] = given[p] ?? starts[p]! }
         }
 
         var ranges: [OffsetRange] = []

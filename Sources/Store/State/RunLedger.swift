@@ -86,6 +86,28 @@ public struct RunLedger: Sendable {
             """, [.array(RunStatus.unfinished.map(\.rawValue)), .text(try plan.json())]).first?.decode("run_id")
     }
 
+    /// The newest unfinished run, if any (a follower finishes it before it follows on).
+    public func newestUnfinished(db: PostgresConnection) throws -> RunRecord? {
+        try db.query("select \(RunRecord.columns) from \(runs) where status = any($1::text[]) order by started_at desc limit 1",
+                     [.array(RunStatus.unfinished.map(\.rawValue))]).first.map(RunRecord.init)
+    }
+
+    /// The newest complete run, if any: where a follower started without bounds goes on from.
+    public func newestComplete(db: PostgresConnection) throws -> RunRecord? {
+        try db.query("select \(RunRecord.columns) from \(runs) where status = $1 order by finished_at desc nulls last, started_at desc limit 1",
+                     [.text(RunStatus.complete.rawValue)]).first.map(RunRecord.init)
+    }
+
+    /// Deletes all but the newest `kept` finished runs (with their progress and row counts), so a
+    /// follower's thousands of small runs a day do not pile up; unfinished runs stay.
+    @discardableResult
+    public func pruneFinished(keeping kept: Int, db: PostgresConnection) throws -> Int {
+        try db.query("""
+            delete from \(runs) where status = any($1::text[]) and run_id not in (
+                select run_id from \(runs) where status = any($1::text[]) order by started_at desc limit $2)
+            """, [.array([RunStatus.complete.rawValue, RunStatus.abandoned.rawValue]), .init(kept)]).affectedRows
+    }
+
     /// The newest unfinished bulk load (whose keyless log must be settled before anything else).
     public func unfinishedBulkLoad(db: PostgresConnection) throws -> String? {
         try db.query("select run_id from \(runs) where bulk and status = any($1::text[]) order by started_at desc limit 1",
