@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(name: "RedactionTests", dependencies: ["Redaction"]),
         .testTarget(name: "LifestreamTests", dependencies: ["Lifestream", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Postgres", "Lifestream", "TestSupport"]),
-        .testTarget(name: "BackfillTests", dependencies: ["Store", "Backfill", "Kafka", "Postgres", "Lifestream", "Zstd", "TestSupport"],
+        .testTarget(name: "BackfillTests", dependencies: ["Store", "Backfill", "Kafka", "Postgres", "Lifestream", "Zstd", "Daemon", "Telemetry", "TestSupport"],
                     exclude: ["Fixtures/state-before-versions/README.md"],
                     resources: [.copy("Fixtures/state-before-versions")]),
         .testTarget(name: "ReconcileTests", dependencies: ["Store", "Reconcile", "Backfill", "Postgres", "Lifestream", "Kafka", "Snapshot", "TestSupport"]),
