@@ -8,7 +8,7 @@
 #   PREFIX/share/backfill/backfill.example.conf           the example config (a reference: copy it to
 #                                                         /etc/backfill/backfill.conf, chmod 600; never overwritten there)
 #   PREFIX/share/backfill/backfill.crontab                the cron line, pointing at PREFIX/bin/backfill
-#   PREFIX/lib/systemd/system/backfill-nightly.{service,timer}   units, ExecStart pointing at PREFIX/bin/backfill
+#   PREFIX/lib/systemd/system/backfill-*.{service,timer}         units (deploy/), ExecStart pointing at PREFIX/bin/backfill
 #
 # Usage: scripts/install.sh [--binary FILE] [PREFIX]
 #   Without --binary: `swift package generate-manual` builds the package in release mode once and
@@ -71,7 +71,8 @@ version=$("$binary" --version)
 sed 's/^$/.Pp/' "$manual" >"$work/backfill.1"
 for shell in bash zsh fish; do "$binary" --generate-completion-script "$shell" >"$work/completion.$shell"; done
 # The units and the crontab name /usr/local/bin/backfill; point them at this prefix.
-for file in backfill-nightly.service backfill-nightly.timer backfill.crontab; do
+units=$(cd deploy && ls *.service *.timer)
+for file in $units backfill.crontab; do
     sed "s|/usr/local/bin/backfill|$prefix/bin/backfill|g" "deploy/$file" >"$work/$file"
 done
 
@@ -83,8 +84,7 @@ install -D -m 644 "$work/completion.zsh" "$dest/share/zsh/site-functions/_backfi
 install -D -m 644 "$work/completion.fish" "$dest/share/fish/vendor_completions.d/backfill.fish"
 install -D -m 644 backfill.example.conf "$dest/share/backfill/backfill.example.conf"
 install -D -m 644 "$work/backfill.crontab" "$dest/share/backfill/backfill.crontab"
-install -D -m 644 "$work/backfill-nightly.service" "$dest/lib/systemd/system/backfill-nightly.service"
-install -D -m 644 "$work/backfill-nightly.timer" "$dest/lib/systemd/system/backfill-nightly.timer"
+for unit in $units; do install -D -m 644 "$work/$unit" "$dest/lib/systemd/system/$unit"; done
 
 cat <<EOF
 installed backfill $version into $dest:
@@ -93,10 +93,10 @@ installed backfill $version into $dest:
   share/bash-completion/completions/backfill    share/zsh/site-functions/_backfill    share/fish/vendor_completions.d/backfill.fish
   share/backfill/backfill.example.conf          copy to /etc/backfill/backfill.conf (chmod 600) and edit
   share/backfill/backfill.crontab               the nightly for cron: crontab -u backfill $prefix/share/backfill/backfill.crontab
-  lib/systemd/system/backfill-nightly.{service,timer}
-next: docs/operations/install.md and docs/operations/nightly.md
+  lib/systemd/system/$(echo $units | sed 's/ /  /g')
+next: docs/operations/install.md, docs/operations/nightly.md and docs/operations/follow.md
 EOF
 case "$prefix" in
     /usr|/usr/local) ;;
-    *) echo "note: systemd does not look in $prefix/lib/systemd/system; link the units: systemctl link $prefix/lib/systemd/system/backfill-nightly.{service,timer}" ;;
+    *) echo "note: systemd does not look in $prefix/lib/systemd/system; link the units: systemctl link $prefix/lib/systemd/system/<unit>" ;;
 esac
