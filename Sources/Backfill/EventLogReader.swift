@@ -27,11 +27,33 @@ struct EventLogReader {
     }
 
     /// The dirty subjects' events but readings (sensor projections are kept at ingest).
-    var dirtySubjects: String {
-        """
-        select \(columns) from \(state.table("events")) e join \(state.table("dirty_subjects")) d using (subject_id)
-        where e.event_type <> 'temp.reading_recorded' \(Self.order)
-        """
+    ///
+    /// Two shapes of one query. A few dirty subjects in a large log (a follower's batch, a night's
+    /// run over years of history) are looked up one by one through the log's key, so the read costs
+    /// what the batch touches, not what the log holds; a dirty set that is a sizeable share of the
+    /// log is read by one hash join over the log, which is then cheaper than that many probes.
+    func dirtySubjects(probing: Bool) -> String {
+        probing ? """
+            select \(columns) from \(state.table("dirty_subjects")) d
+            cross join lateral (select * from \(state.table("events")) x
+                                where x.subject_id = d.subject_id and x.event_type <> 'temp.reading_recorded') e
+            \(Self.order)
+            """ : """
+            select \(columns) from \(state.table("events")) e join \(state.table("dirty_subjects")) d using (subject_id)
+            where e.event_type <> 'temp.reading_recorded' \(Self.order)
+            """
+    }
+
+    /// Whether the dirty set is small enough beside the log to be read by probes (see
+    /// `dirtySubjects(probing:)`): under `probeShare` of the log's rows, as the planner's
+    /// statistics estimate them.
+    func probesDirtySubjects(probeShare: Double = 0.02) throws -> Bool {
+        let row = try connection.query("""
+            select (select count(*) from \(state.table("dirty_subjects"))) as dirty,
+                   (select greatest(reltuples, 0)::bigint from pg_catalog.pg_class where oid = $1::regclass) as logged
+            """, [.text(state.table("events"))]).single("the dirty set's size")
+        let dirty: Int64 = try row.decode("dirty"), logged: Int64 = try row.decode("logged")
+        return Double(dirty) < probeShare * Double(logged)
     }
 
     /// The events of the one subject `setUp` stages in `pg_temp.large_subject`.

@@ -24,7 +24,8 @@ struct FoldPass: Sendable {
         }
         var batcher = FoldBatcher(limits: limits, settlesDuplicates: bulk)
         let log = EventLogReader(connection: reader, state: state, bulk: bulk)
-        try log.consume(bulk ? log.everything(part: part, of: parts) : log.dirtySubjects, into: &batcher, handOver: handOver)
+        let query = bulk ? log.everything(part: part, of: parts) : log.dirtySubjects(probing: try log.probesDirtySubjects())
+        try log.consume(query, into: &batcher, handOver: handOver)
         // Subjects too large to hold among the others, each on its own now.
         let large = batcher.large
         batcher.limits.largeSubject = .max

@@ -53,6 +53,13 @@ public final class DaemonStatus: Sendable {
         lastSuccess.set(to: clock().timeIntervalSince1970)
     }
 
+    /// A wait that found nothing to do ended well (the sources answered): healthy, and the last
+    /// success moves on, but no batch is counted — the batch metrics describe batches only.
+    public func idleSucceeded() {
+        health.recordSuccess()
+        lastSuccess.set(to: clock().timeIntervalSince1970)
+    }
+
     /// A cycle was abandoned (rolled back) and will be tried again.
     public func batchFailed() {
         batchesFailed.increment()

@@ -43,6 +43,14 @@ public enum MetricBuckets {
         .seconds(10), .seconds(30), .seconds(60),
     ]
 
+    /// From a record's production to its rows being visible: the follower's goal is a p50 of half
+    /// a second and a p99 of a second and a half, so the buckets are fine around those.
+    public static let freshness: [Duration] = [
+        .milliseconds(50), .milliseconds(100), .milliseconds(200), .milliseconds(300), .milliseconds(400),
+        .milliseconds(500), .milliseconds(750), .seconds(1), .milliseconds(1_250), .milliseconds(1_500),
+        .seconds(2), .seconds(3), .seconds(5), .seconds(10), .seconds(30), .seconds(60),
+    ]
+
     /// A call to a remote service (the embedding service's `/generate`): tens of milliseconds to
     /// the client's timeout.
     public static let serviceLatency: [Duration] = [

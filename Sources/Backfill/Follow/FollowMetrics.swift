@@ -23,7 +23,7 @@ struct FollowMetrics: Sendable {
         batchRecords = registry.valueHistogram("\(status.prefix)_batch_records", "Records per applied batch.", buckets: MetricBuckets.recordCount)
         freshness = registry.durationHistogram("\(status.prefix)_freshness_seconds",
                                                "From a record's timestamp (its producer's clock) to its batch's commit, per record.",
-                                               buckets: MetricBuckets.batchDuration)
+                                               buckets: MetricBuckets.freshness)
         pending = registry.gauge("\(status.prefix)_pending_events", "Events of the last batch waiting for their subject's creating event.")
     }
 

@@ -66,7 +66,7 @@ public struct Follower: Sendable {
                     try lookAtTopic(admin: admin, tail: tail, checkpoint: &checkpoint)
                     metrics.lag(positions: tail.positions, highWatermarks: tail.cachedHighWatermarks(), newest: newest, now: Date())
                 }
-                if !stop.isStopRequested { status.batchSucceeded(duration: .zero) }  // idle is healthy
+                if !stop.isStopRequested { status.idleSucceeded() }  // idle is healthy
                 continue
             }
             let started = ContinuousClock.now

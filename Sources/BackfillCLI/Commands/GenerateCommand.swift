@@ -41,6 +41,8 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Share of invalid records (cycling through every quarantine reason).") var invalidRate = 0.005
     @Option(help: ArgumentHelp("First event time (RFC 3339).", valueName: "instant")) var start = "2026-01-01T00:00:00Z"
     @Flag(help: "Delete the topic and everything in it first (demos start over with this).") var recreateTopic = false
+    @Option(help: ArgumentHelp("Produce at this many records a second, each stamped with the moment it is sent (a live stream for `backfill follow`); default: as fast as possible, stamped with the generated ingest time.", valueName: "records/s"))
+    var rate: Double?
 
     func validate() throws {
         guard events >= 0, subjects > 0, partitions > 0 else { throw ValidationError("--events, --subjects and --partitions must be positive") }
@@ -51,6 +53,7 @@ struct GenerateCommand: ParsableCommand {
             throw ValidationError("--\(name)-rate must be between 0 and 1")
         }
         guard Timestamp(rfc3339: start) != nil else { throw ValidationError("--start must be an RFC 3339 instant") }
+        if let rate, !(rate > 0 && rate.isFinite) { throw ValidationError("--rate must be a positive number of records a second") }
     }
 
     var generatorOptions: GeneratorOptions {
@@ -93,14 +96,23 @@ struct GenerateCommand: ParsableCommand {
                 try admin.createTopic(kafka.topic, partitions: partitions, config: ["retention.ms": "-1", "max.message.bytes": "\(GenerateCommand.maximumRecordBytes)"])
             }
             let producer = try KafkaProducer(configuration: configuration, extra: [
-                "compression.type": "zstd", "linger.ms": "20", "message.max.bytes": "\(GenerateCommand.maximumRecordBytes)",
+                "compression.type": "zstd", "linger.ms": rate == nil ? "20" : "2", "message.max.bytes": "\(GenerateCommand.maximumRecordBytes)",
             ])
+            let began = ContinuousClock.now
             var produced: Int64 = 0
             progress.begin("generate")
             var invalid: [String: Int] = [:]
             for record in EventGenerator(options: generatorOptions) {
                 let partition = topicPartitions == partitions ? record.partition : record.partition % topicPartitions
-                try producer.send(topic: kafka.topic, partition: partition, key: record.key, value: record.value, timestamp: record.timestamp)
+                var timestamp = record.timestamp
+                if let rate {
+                    // Paced: record n leaves at n/rate seconds, stamped with the moment it leaves.
+                    let due = began + .milliseconds(Int64(Double(produced) / rate * 1000))
+                    let wait = due - ContinuousClock.now
+                    if wait > .zero { Thread.sleep(forTimeInterval: Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18) }
+                    timestamp = Int64((Date().timeIntervalSince1970 * 1000).rounded())
+                }
+                try producer.send(topic: kafka.topic, partition: partition, key: record.key, value: record.value, timestamp: timestamp)
                 if let reason = record.quarantineReason { invalid[reason, default: 0] += 1 }
                 produced += 1
                 if produced % 10_000 == 0 { progress.update("generate", done: produced, total: Int64(events), unit: "records") }

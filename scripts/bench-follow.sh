@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Benchmark of `backfill follow` (issue: micro-batches whose cost follows the batch, not the history):
+#   1. history independence: over a history of H1 and of H4 events (default 1M and 4M), the time of
+#      a 100,000-event incremental `run` and the cost of a 1,000-event batch inside a running
+#      follower (plan + ingest + materialize + checkpoint, from its batch-duration histogram), and
+#      the H4/H1 ratios;
+#   2. freshness: a producer writes 2,000 records/s for 60 s (stamped as sent) while a follower
+#      follows; per record, produce → commit (the follower's histogram): p50, p99; the follower's
+#      CPU over the minute.
+# Usage: scripts/bench-follow.sh [H1] [H4] [RATE] [SECONDS]   (defaults 1000000 4000000 2000 60)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+h1=${1:-1000000}
+h4=${2:-4000000}
+rate=${3:-2000}
+duration=${4:-60}
+port=${BENCH_FOLLOW_PORT:-59464}
+scripts/setup.sh >/dev/null
+scripts/servers.sh start 2>/dev/null
+# shellcheck disable=SC1091
+source .local/env
+swift build -c release --product backfill >/dev/null
+bin=.build/release/backfill
+psql() { "$PG_BIN/psql" "$DATABASE_URL" -qAtX "$@"; }
+# The broker's background save (noida-db rewrites its data file after writes) and autovacuum of
+# what the previous step wrote are waited for, not measured into the next step.
+broker_cpu() {
+    local pid total=0
+    for pid in $(pgrep -f "noida-db start.*--kafka-port ${KAFKA_BROKERS##*:}" || true); do
+        for stat in /proc/"$pid"/task/*/stat; do total=$((total + $(awk '{print $14 + $15}' "$stat" 2>/dev/null || echo 0))); done
+    done
+    echo "$total"
+}
+settle() {
+    local before after
+    for _ in $(seq 1 600); do
+        before=$(broker_cpu); sleep 1; after=$(broker_cpu)
+        [ "$((after - before))" -le 5 ] && break
+    done
+    psql -c checkpoint
+    for _ in $(seq 1 240); do
+        [ "$(psql -c "select count(*) from pg_stat_activity where backend_type = 'autovacuum worker'")" = 0 ] && sleep 1 &&
+            [ "$(psql -c "select count(*) from pg_stat_activity where backend_type = 'autovacuum worker'")" = 0 ] && return
+        sleep 0.5
+    done
+}
+seconds() { python3 -c 'import time; print(time.monotonic())'; }
+metric() {  # metric NAME [LABELS]: the sample's value from the follower's /metrics (0 when absent)
+    curl -s "127.0.0.1:$port/metrics" | python3 -c '
+import sys
+name, labels = sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else ""
+for line in sys.stdin:
+    if line.startswith(name + labels + " ") or (not labels and line.startswith(name + " ")):
+        print(line.split()[-1]); break
+else:
+    print(0)' "$@"
+}
+records_read() { metric backfill_follow_records_total '{outcome="read"}'; }
+wait_for() {  # wait_for SECONDS COMMAND…: until the command succeeds
+    local limit=$1; shift
+    for _ in $(seq 1 $((limit * 10))); do "$@" && return 0; sleep 0.1; done
+    return 1
+}
+caught_up() { [ "$(curl -s "127.0.0.1:$port/metrics" | awk '/^backfill_follow_lag_records/ {s += $2} END {print s + 0}')" = 0 ]; }
+at_least() { python3 -c "import sys; sys.exit(0 if float('$(records_read)') >= float('$1') else 1)"; }
+follower_cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # clock ticks
+start_follower() {  # start_follower TOPIC TARGET [START FLAGS…]
+    local topic=$1 target=$2; shift 2
+    $bin follow --topic "$topic" --target-schema "$target" --manifest-dir "$manifests" --listen "127.0.0.1:$port" --quiet "$@" &
+    follower=$!
+    wait_for 60 curl -sf "127.0.0.1:$port/healthz" >/dev/null
+}
+stop_follower() { kill -TERM "$follower"; wait "$follower" || true; }
+
+manifests=$(mktemp -d)
+declare -A incremental batch
+for history in "$h1" "$h4"; do
+    topic="bench-follow-${history}.raw"
+    target="bench_follow_${history}"
+    echo "== history of $history events ($topic)" >&2
+    $bin generate --topic "$topic" --events "$history" --subjects $((history / 10)) --partitions 16 --seed 7 --recreate-topic --quiet >/dev/null
+    psql -c "drop schema if exists $target cascade; drop schema if exists ${target}_backfill cascade"
+    settle
+    t0=$(seconds)
+    $bin run --from-beginning --topic "$topic" --target-schema "$target" --manifest-dir "$manifests/$history" --quiet >/dev/null
+    echo "   history rebuilt in $(python3 -c "print(f'{$(seconds) - $t0:.2f}')") s" >&2
+    # 100,000 new events over the history: their subjects are the history's.
+    $bin generate --topic "$topic" --events 100000 --subjects $((history / 10)) --seed 8 --start 2026-03-01T00:00:00Z --quiet >/dev/null
+    settle
+    t0=$(seconds)
+    $bin run --after "$manifests/$history/latest.json" --topic "$topic" --target-schema "$target" --manifest-dir "$manifests/$history" --quiet >/dev/null
+    incremental[$history]=$(python3 -c "print(f'{$(seconds) - $t0:.3f}')")
+    echo "   100,000-event incremental run: ${incremental[$history]} s ($(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["durations"]; print(", ".join(f"{k} {d[k]:.2f} s" for k in ("ingest", "materialize") if k in d))' "$manifests/$history/latest.json"))" >&2
+    settle
+    # 1,000-event batches inside a running follower (connections kept, no process start).
+    start_follower "$topic" "$target"
+    sum0=$(metric backfill_follow_batch_duration_seconds_sum); count0=$(metric backfill_follow_batch_duration_seconds_count)
+    for i in 1 2 3 4 5 6 7 8; do
+        before=$(records_read)
+        $bin generate --topic "$topic" --events 1000 --subjects $((history / 10)) --seed $((100 + i)) --start 2026-04-01T00:00:00Z --quiet >/dev/null
+        wait_for 60 at_least $((${before%.*} + 1000))
+        sleep 0.5
+    done
+    sum1=$(metric backfill_follow_batch_duration_seconds_sum); count1=$(metric backfill_follow_batch_duration_seconds_count)
+    stop_follower
+    batch[$history]=$(python3 -c "print(f'{($sum1 - $sum0) / max(1, $count1 - $count0) * 1000:.1f}')")
+    echo "   1,000-event batches: ${batch[$history]} ms each on average ($(python3 -c "print(int($count1 - $count0))") batches for 8,000 events)" >&2
+done
+echo "ratios (history of $h4 against $h1): incremental $(python3 -c "print(f'{${incremental[$h4]} / ${incremental[$h1]}:.2f}')")×, 1k batch $(python3 -c "print(f'{${batch[$h4]} / ${batch[$h1]}:.2f}')")×"
+
+# Freshness: a live stream into a fresh target.
+topic=bench-follow-live.raw
+target=bench_follow_live
+psql -c "drop schema if exists $target cascade; drop schema if exists ${target}_backfill cascade"
+$bin generate --topic "$topic" --events 0 --partitions 16 --recreate-topic --quiet >/dev/null
+settle
+start_follower "$topic" "$target" --from-beginning
+cpu0=$(follower_cpu "$follower"); t0=$(seconds)
+$bin generate --topic "$topic" --events $((rate * duration)) --subjects 20000 --seed 9 --rate "$rate" --quiet >/dev/null
+wait_for 120 at_least $((rate * duration))
+cpu1=$(follower_cpu "$follower"); t1=$(seconds)
+curl -s "127.0.0.1:$port/metrics" | python3 -c '
+import sys
+buckets = []
+for line in sys.stdin:
+    if line.startswith("backfill_follow_freshness_seconds_bucket"):
+        le = line.split("le=\"")[1].split("\"")[0]
+        buckets.append((float("inf") if le == "+Inf" else float(le), float(line.split()[-1])))
+total = buckets[-1][1]
+def quantile(q):
+    return next(le for le, count in buckets if count >= q * total)
+print(f"freshness over {int(total)} records: p50 <= {quantile(0.5)} s, p99 <= {quantile(0.99)} s (bucket bounds)")'
+echo "follower CPU while following $rate records/s: $(python3 -c "print(f'{($cpu1 - $cpu0) / $(getconf CLK_TCK) / ($t1 - $t0) * 100:.1f}')") % of one core"
+stop_follower
