@@ -3,7 +3,8 @@ import PackageDescription
 
 let package = Package(
     name: "backfill",
-    platforms: [.macOS(.v14)],
+    // macOS 15: the standard library's `Mutex` (Synchronization), the one lock the code uses.
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "backfill", targets: ["BackfillCLI"]),
     ],
@@ -81,6 +82,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "ZstdTests", dependencies: ["Zstd"]),
@@ -105,7 +107,7 @@ let package = Package(
         .testTarget(name: "EmbeddingsTests", dependencies: ["Store", "Embeddings", "Backfill", "Kafka", "Postgres", "TestSupport"]),
         // The README and docs/ (links resolve, commands named exist) and scripts/install.sh.
         .testTarget(name: "DocsTests", dependencies: ["TestSupport"]),
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Pipeline"], path: "Tests/TestSupport"),
     ],
     swiftLanguageModes: [.v6]
 )
