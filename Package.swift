@@ -90,7 +90,7 @@ let package = Package(
         .testTarget(name: "RedactionTests", dependencies: ["Redaction"]),
         .testTarget(name: "LifestreamTests", dependencies: ["Lifestream", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Postgres", "Lifestream", "TestSupport"]),
-        .testTarget(name: "BackfillTests", dependencies: ["Store", "Backfill", "Kafka", "Postgres", "Lifestream", "Zstd", "TestSupport"],
+        .testTarget(name: "BackfillTests", dependencies: ["Store", "Backfill", "Kafka", "Pipeline", "Postgres", "Lifestream", "Zstd", "TestSupport"],
                     exclude: ["Fixtures/state-before-versions/README.md"],
                     resources: [.copy("Fixtures/state-before-versions")]),
         .testTarget(name: "ReconcileTests", dependencies: ["Store", "Reconcile", "Backfill", "Postgres", "Lifestream", "Kafka", "Snapshot", "TestSupport"]),
@@ -98,7 +98,7 @@ let package = Package(
         .testTarget(name: "LegacyCleanupTests", dependencies: ["Store", "BackfillCLI", "LegacyCleanup", "Backfill", "Kafka", "Postgres", "Lifestream", "Snapshot", "TestSupport"]),
         .testTarget(name: "OperationsTests", dependencies: ["Operations"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", .product(name: "Prometheus", package: "swift-prometheus")]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Telemetry", "DaemonSelfTest", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Telemetry", "DaemonSelfTest", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         // A dummy blocking loop under the real DaemonRunner, started as a process by DaemonTests
         // (signals and exit codes are properties of a process). Not part of the `backfill` product.
         .executableTarget(name: "DaemonSelfTest", dependencies: ["Daemon", .product(name: "Logging", package: "swift-log")],

@@ -3,7 +3,7 @@ import Foundation
 extension CLIProcess {
     /// A `backfill` process started in the background, for tests where two commands must
     /// overlap: start one, hold it somewhere, run another, then let the first finish.
-    public final class Running: @unchecked Sendable {
+    public final class Running: Sendable {
         public let process: Process
         private let outPath: String
         private let errPath: String
