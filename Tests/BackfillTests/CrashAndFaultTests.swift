@@ -8,7 +8,7 @@ import Store
 import TestSupport
 import Testing
 
-@Suite("Crashes and faults", .serialized)
+@Suite("Crashes and faults", .serialized, .tags(.integration))
 struct CrashAndFaultTests {
     func launch(_ harness: Harness, target: String) throws -> Process {
         try harness.launch(target: target)

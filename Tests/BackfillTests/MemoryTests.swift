@@ -4,7 +4,7 @@ import Lifestream
 import Testing
 import TestSupport
 
-@Suite("Backfill memory")
+@Suite("Backfill memory", .tags(.integration))
 struct MemoryTests {
     /// Peak memory of `backfill run` over a window three times larger may grow by this much at most.
     /// Holding the window (records, decoded events or rows) would cost far more: the 120k records

@@ -5,7 +5,7 @@ import Store
 import TestSupport
 import Testing
 
-@Suite("backfill nightly", .serialized)
+@Suite("backfill nightly", .serialized, .tags(.integration))
 struct NightlyTests {
     @Test("a night with equal tables exits 0, a planted difference makes the next night exit 1, and nothing shows a secret")
     func exitCodesEqualAndDiverged() throws {

@@ -7,7 +7,7 @@ import Testing
 
 /// Names come from operators and databases; whatever they hold, the text a person reads has
 /// only the lines the tool wrote.
-@Suite("names in human output", .serialized)
+@Suite("names in human output", .serialized, .tags(.integration))
 struct OutputSafetyTests {
     @Test("a schema name with a newline is printed escaped by run and nightly, so it cannot forge a line of the summary")
     func newlineInSchemaName() throws {

@@ -1,8 +1,9 @@
 import Foundation
 import Kafka
+import TestSupport
 import Testing
 
-@Suite("Read throughput against noida-db")
+@Suite("Read throughput against noida-db", .tags(.integration))
 struct ThroughputTests {
     /// KAFKA_THROUGHPUT_RECORDS (default 200 000) records of ~300 bytes over 4 partitions. The bound
     /// is deliberately loose (the machine is shared); the measured rate is printed.

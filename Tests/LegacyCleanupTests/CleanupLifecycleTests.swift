@@ -10,7 +10,7 @@ import Store
 import TestSupport
 import Testing
 
-@Suite("cleanup-legacy drops, restores and stays atomic")
+@Suite("cleanup-legacy drops, restores and stays atomic", .tags(.integration))
 struct CleanupLifecycleTests {
     @Test("a dry run with every check passing exits 0 and changes nothing, not even files")
     func dryRun() throws {

@@ -7,7 +7,7 @@ import Store
 import TestSupport
 import Testing
 
-@Suite("diff --snapshot: a snapshot folder streamed and merged against a schema")
+@Suite("diff --snapshot: a snapshot folder streamed and merged against a schema", .tags(.integration))
 struct SnapshotDiffTests {
     /// Rows in several tables, with a composite key, hostile text, NULLs, jsonb and floats.
     static func fill(_ fixture: DiffFixture, schema: String) throws {

@@ -5,7 +5,7 @@ import Store
 import TestSupport
 import Testing
 
-@Suite("snapshot memory")
+@Suite("snapshot memory", .tags(.integration))
 struct MemoryTests {
     /// Growth over an idle `backfill` allowed per command. zstd's multithreaded mode keeps a few
     /// jobs of input and output (~40 MiB at level 3, whatever the table's size); everything
