@@ -103,6 +103,9 @@ let package = Package(
         // (signals and exit codes are properties of a process). Not part of the `backfill` product.
         .executableTarget(name: "DaemonSelfTest", dependencies: ["Daemon", .product(name: "Logging", package: "swift-log")],
                           path: "Tests/DaemonSelfTest"),
+        // The generator's and the test oracle's speed beside their peers, for scripts/bench-oracle.sh
+        // (measured in a release build, never asserted in the suite). Not part of the product.
+        .executableTarget(name: "OracleBench", dependencies: ["Lifestream", "TestSupport"], path: "Tests/OracleBench"),
         .testTarget(name: "CLITests", dependencies: ["Store", "BackfillCLI", "Backfill", "Kafka", "Postgres", "Operations", "TestSupport"]),
         .testTarget(name: "EmbeddingsTests", dependencies: ["Store", "Embeddings", "Backfill", "Kafka", "Postgres", "TestSupport"]),
         // The README and docs/ (links resolve, commands named exist) and scripts/install.sh.

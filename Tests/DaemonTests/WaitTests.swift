@@ -90,9 +90,3 @@ struct WaitTests {
         #expect(cpu < .milliseconds(20), "the idle wait used \(cpu) of CPU in one second")
     }
 }
-
-func threadCPUTime() -> Duration {
-    var spec = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec)
-    return .seconds(spec.tv_sec) + .nanoseconds(spec.tv_nsec)
-}
