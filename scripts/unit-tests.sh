@@ -12,28 +12,32 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 started=$(date +%s.%N)
-swift build --build-tests 2>&1 | grep -v '^\[' || true
-[ "${PIPESTATUS[0]}" = 0 ] || { echo "unit-tests: the build failed (scripts/setup.sh installs what it needs)" >&2; exit 1; }
-bundle="$(swift build --show-bin-path)/backfillPackageTests.xctest"
 list=$(mktemp)
-trap 'rm -f "$list"' EXIT
+build_log=$(mktemp)
+trap 'rm -f "$list" "$build_log"' EXIT
+if ! swift build --build-tests >"$build_log" 2>&1; then
+    grep -v '^\[' "$build_log" >&2 || true
+    echo "unit-tests: the build failed (scripts/setup.sh installs the libraries it needs)" >&2
+    exit 1
+fi
+bundle="$(swift build --show-bin-path)/backfillPackageTests.xctest"
 SWT_EXPERIMENTAL_EVENT_STREAM_FIELDS_ENABLED=1 "$bundle" --testing-library swift-testing --list-tests \
     --event-stream-output-path "$list" --event-stream-version 0 >/dev/null
 skip=$(python3 - "$list" <<'PY'
 import json, re, sys
-ids = []
+ids = set()  # the list names a suite once per test it holds
 for line in open(sys.argv[1]):
     event = json.loads(line)
     payload = event.get("payload", {})
     if event.get("kind") == "test" and ".integration" in payload.get("_tags", []):
-        ids.append(payload["id"])
+        ids.add(payload["id"])
 if not ids:
     sys.exit("unit-tests: the test list names no test tagged .integration; "
              "has this toolchain stopped reporting tags (`_tags`) in its event stream?")
+print(f"unit-tests: skipping the {len(ids)} suites and tests tagged .integration", file=sys.stderr)
 print("|".join("^" + re.escape(i) + "(/|$)" for i in sorted(ids)))
 PY
 )
-echo "unit-tests: skipping $(tr '|' '\n' <<<"$skip" | wc -l) suites and tests tagged .integration"
 env -u DATABASE_URL -u PG15_DATABASE_URL -u KAFKA_BROKERS -u EMBEDDING_SERVICE_URL \
     swift test --skip-build --skip "$skip" "$@"
 echo "unit-tests: done in $(python3 -c "print(f'{$(date +%s.%N) - $started:.1f}')") s (build included)"
