@@ -32,15 +32,26 @@ public final class WorkerThread: Sendable {
     /// Gives the calling thread the name `top -H`, debuggers and crash reports show. On Linux
     /// Foundation's `Thread.name` does not reliably reach the kernel (a name set before `start()`
     /// never does, one set inside races with `start()`), and the new thread would keep its
-    /// creator's name; the kernel takes a thread's own name (15 bytes) through procfs.
+    /// creator's name; the kernel takes a thread's own name through procfs.
     private static func nameCurrentThread(_ name: String) {
         #if os(Linux)
         if let comm = FileHandle(forWritingAtPath: "/proc/thread-self/comm") {
-            try? comm.write(contentsOf: Data(name.utf8.prefix(15)))
+            try? comm.write(contentsOf: Data(kernelName(name).utf8))
             try? comm.close()
         }
         #else
         Thread.current.name = name
         #endif
+    }
+
+    /// `name` in the kernel's 15 bytes, keeping a trailing `-N` (the part number tells the
+    /// threads of one job apart): "backfill-ingest-1" becomes "backfill-inge-1".
+    static func kernelName(_ name: String) -> String {
+        let bytes = Array(name.utf8)
+        guard bytes.count > 15 else { return name }
+        let suffix = bytes.lastIndex(of: UInt8(ascii: "-")).map { Array(bytes[$0...]) } ?? []
+        let isNumber = suffix.count > 1 && suffix.count < 8 && suffix.dropFirst().allSatisfy { (0x30...0x39).contains($0) }
+        let kept = isNumber ? Array(bytes.prefix(15 - suffix.count)) + suffix : Array(bytes.prefix(15))
+        return String(decoding: kept, as: UTF8.self)
     }
 }

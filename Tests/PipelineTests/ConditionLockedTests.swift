@@ -1,4 +1,4 @@
-import Pipeline
+@testable import Pipeline
 import Testing
 import TestSupport
 
@@ -55,5 +55,13 @@ struct ConditionLockedTests {
         thread.join()
         #expect(thread.hasEnded)
         #expect(thread.join(timeout: .zero))
+    }
+
+    @Test("a thread name longer than the kernel keeps is shortened in front of its part number")
+    func kernelName() {
+        #expect(WorkerThread.kernelName("backfill-read") == "backfill-read")
+        #expect(WorkerThread.kernelName("backfill-ingest-1") == "backfill-inge-1")
+        #expect(WorkerThread.kernelName("backfill-diff-stream") == "backfill-diff-s")
+        #expect(WorkerThread.kernelName("a-very-long-thread-name-without-a-number") == "a-very-long-thr")
     }
 }
