@@ -3,7 +3,8 @@ import PackageDescription
 
 let package = Package(
     name: "backfill",
-    platforms: [.macOS(.v14)],
+    // macOS 15: the standard library's `Mutex` (Synchronization), the one lock the code uses.
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "backfill", targets: ["BackfillCLI"]),
     ],
@@ -82,6 +83,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "ZstdTests", dependencies: ["Zstd"]),
@@ -89,7 +91,7 @@ let package = Package(
         .testTarget(name: "RedactionTests", dependencies: ["Redaction"]),
         .testTarget(name: "LifestreamTests", dependencies: ["Lifestream", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Postgres", "Lifestream", "TestSupport"]),
-        .testTarget(name: "BackfillTests", dependencies: ["Store", "Backfill", "Kafka", "Postgres", "Lifestream", "Zstd", "Daemon", "Telemetry", "TestSupport"],
+        .testTarget(name: "BackfillTests", dependencies: ["Store", "Backfill", "Kafka", "Pipeline", "Postgres", "Lifestream", "Zstd", "Daemon", "Telemetry", "TestSupport"],
                     exclude: ["Fixtures/state-before-versions/README.md"],
                     resources: [.copy("Fixtures/state-before-versions")]),
         .testTarget(name: "ReconcileTests", dependencies: ["Store", "Reconcile", "Backfill", "Postgres", "Lifestream", "Kafka", "Snapshot", "TestSupport"]),
@@ -97,16 +99,19 @@ let package = Package(
         .testTarget(name: "LegacyCleanupTests", dependencies: ["Store", "BackfillCLI", "LegacyCleanup", "Backfill", "Kafka", "Postgres", "Lifestream", "Snapshot", "TestSupport"]),
         .testTarget(name: "OperationsTests", dependencies: ["Operations"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", .product(name: "Prometheus", package: "swift-prometheus")]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Telemetry", "DaemonSelfTest", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Telemetry", "DaemonSelfTest", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         // A dummy blocking loop under the real DaemonRunner, started as a process by DaemonTests
         // (signals and exit codes are properties of a process). Not part of the `backfill` product.
         .executableTarget(name: "DaemonSelfTest", dependencies: ["Daemon", .product(name: "Logging", package: "swift-log")],
                           path: "Tests/DaemonSelfTest"),
+        // The generator's and the test oracle's speed beside their peers, for scripts/bench-oracle.sh
+        // (measured in a release build, never asserted in the suite). Not part of the product.
+        .executableTarget(name: "OracleBench", dependencies: ["Lifestream", "TestSupport"], path: "Tests/OracleBench"),
         .testTarget(name: "CLITests", dependencies: ["Store", "BackfillCLI", "Backfill", "Kafka", "Postgres", "Operations", "TestSupport"]),
         .testTarget(name: "EmbeddingsTests", dependencies: ["Store", "Embeddings", "Backfill", "Kafka", "Postgres", "TestSupport"]),
         // The README and docs/ (links resolve, commands named exist) and scripts/install.sh.
         .testTarget(name: "DocsTests", dependencies: ["TestSupport"]),
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Pipeline"], path: "Tests/TestSupport"),
     ],
     swiftLanguageModes: [.v6]
 )

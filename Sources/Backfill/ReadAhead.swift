@@ -1,4 +1,3 @@
-import Foundation
 import Kafka
 import Pipeline
 
@@ -9,8 +8,7 @@ enum ReadAhead {
     static func read(_ reader: RangeReader, topic: String, ranges: [OffsetRange], batchSize: Int, partitionsAtOnce: Int,
                      onBatch: ([KafkaRecord]) throws -> Void) throws {
         let queue = BlockingQueue<[KafkaRecord]>(capacity: 1)
-        let ended = DispatchSemaphore(value: 0)
-        let thread = Thread {
+        let thread = WorkerThread(name: "backfill-read") {
             do {
                 // Time blocked here (the caller still busy) counts as time in `onBatch`: not a stall.
                 try reader.read(topic: topic, ranges: ranges, batchSize: batchSize, partitionsAtOnce: partitionsAtOnce) { try queue.push($0) }
@@ -18,11 +16,8 @@ enum ReadAhead {
             } catch {
                 queue.finish(throwing: error)
             }
-            ended.signal()
         }
-        thread.name = "backfill-read"
-        thread.start()
-        defer { ended.wait() }
+        defer { thread.join() }
         do {
             while let batch = try queue.pop() { try onBatch(batch) }
         } catch {

@@ -4,6 +4,7 @@ import Logging
 import Pipeline
 import Postgres
 import Store
+import Synchronization
 
 /// Everything an embedding backfill needs besides the connections and the service.
 public struct EmbedOptions: Sendable {
@@ -248,31 +249,36 @@ public final class EmbedRunner {
 }
 
 /// The workers' shared cursor and totals.
-private final class WorkState: @unchecked Sendable {
-    private let lock = NSLock()
+private final class WorkState: Sendable {
+    private struct Counts {
+        var nextIndex = 0
+        var done: Int64 = 0
+        var totals = EmbedRunner.EmbedTotals()
+    }
+
     let total: Int64
-    private var nextIndex = 0
-    private var done: Int64 = 0
-    private(set) var totals = EmbedRunner.EmbedTotals()
+    private let counts = Mutex(Counts())
 
     init(total: Int64) { self.total = total }
 
     /// The next batch to take, or nil when all are taken.
     func next(of count: Int) -> Int? {
-        lock.withLock {
-            guard nextIndex < count else { return nil }
-            defer { nextIndex += 1 }
-            return nextIndex
+        counts.withLock { counts in
+            guard counts.nextIndex < count else { return nil }
+            defer { counts.nextIndex += 1 }
+            return counts.nextIndex
         }
     }
 
     func record(embedded: Int64, quarantined: Int64, retries: Int64, messages: Int64) -> Int64 {
-        lock.withLock {
-            totals.embedded += embedded
-            totals.quarantined += quarantined
-            totals.retries += retries
-            done += messages
-            return done
+        counts.withLock { counts in
+            counts.totals.embedded += embedded
+            counts.totals.quarantined += quarantined
+            counts.totals.retries += retries
+            counts.done += messages
+            return counts.done
         }
     }
+
+    var totals: EmbedRunner.EmbedTotals { counts.withLock { $0.totals } }
 }

@@ -1,13 +1,16 @@
 import CRdKafka
-import Foundation
+import Synchronization
 
 /// Collects the client-wide errors librdkafka reports through its error callback (connection
 /// refused, all brokers down, authentication failed, fatal errors), so a reader that gives up can
 /// say *why* its partitions stalled instead of only that they did.
-final class ClientErrors: @unchecked Sendable {
-    private let lock = NSLock()
-    private var latest: KafkaError?
-    private var fatal: KafkaError?
+final class ClientErrors: Sendable {
+    private struct State {
+        var latest: KafkaError?
+        var fatal: KafkaError?
+    }
+
+    private let state = Mutex(State())
 
     /// Installs the callback on a conf; the handle made from it must keep this object alive.
     func install(on conf: OpaquePointer) {
@@ -22,32 +25,21 @@ final class ClientErrors: @unchecked Sendable {
 
     private func record(_ err: rd_kafka_resp_err_t, _ text: String) {
         let error = KafkaError(err, context: "Kafka reported a client error", message: text)
-        lock.lock()
-        defer { lock.unlock() }
-        latest = error
-        if err == RD_KAFKA_RESP_ERR__FATAL || err == RD_KAFKA_RESP_ERR__AUTHENTICATION {
-            fatal = fatal ?? error
+        let unrecoverable = err == RD_KAFKA_RESP_ERR__FATAL || err == RD_KAFKA_RESP_ERR__AUTHENTICATION
+        state.withLock { state in
+            state.latest = error
+            if unrecoverable { state.fatal = state.fatal ?? error }
         }
     }
 
     /// Forgets earlier errors, so a new read only reports its own.
     func reset() {
-        lock.lock()
-        defer { lock.unlock() }
-        latest = nil
+        state.withLock { $0.latest = nil }
     }
 
     /// The most recent error, if any.
-    var last: KafkaError? {
-        lock.lock()
-        defer { lock.unlock() }
-        return latest
-    }
+    var last: KafkaError? { state.withLock { $0.latest } }
 
     /// An error after which waiting longer cannot help (fatal, or authentication refused).
-    var unrecoverable: KafkaError? {
-        lock.lock()
-        defer { lock.unlock() }
-        return fatal
-    }
+    var unrecoverable: KafkaError? { state.withLock { $0.fatal } }
 }

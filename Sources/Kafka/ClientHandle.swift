@@ -4,8 +4,11 @@ import Redaction
 
 /// Owns one `rd_kafka_t`: builds it from properties and destroys it when released.
 ///
-/// librdkafka handles are thread-safe, so a handle may be shared across threads; what is *not*
-/// safe is destroying it while another thread still uses it, which ownership by one class prevents.
+/// `@unchecked Sendable` because it wraps a C handle the compiler cannot check: librdkafka
+/// handles are thread-safe, so a handle may be shared across threads; what is *not* safe is
+/// destroying it while another thread still uses it, which ownership by one class prevents (the
+/// handle goes in `deinit`, when no thread holds the class any more). `keepAlive` is only held,
+/// never touched, here.
 final class ClientHandle: @unchecked Sendable {
     let pointer: OpaquePointer
     /// Whatever the handle's callbacks point at (its opaque); released only after the handle is

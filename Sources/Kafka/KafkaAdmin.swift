@@ -9,9 +9,9 @@ import Foundation
 /// are looked up (or, for tests and tooling, committed) through a short-lived handle that carries
 /// the group's id but never subscribes, so the group's members are not disturbed.
 ///
-/// `@unchecked Sendable` because every call goes straight to a librdkafka handle, and librdkafka
-/// handles are documented as thread-safe; this class keeps no mutable state of its own.
-public final class KafkaAdmin: @unchecked Sendable {
+/// Sendable: every call goes straight to a librdkafka handle (`ClientHandle`, thread-safe), and
+/// this class keeps no mutable state of its own.
+public final class KafkaAdmin: Sendable {
     private let configuration: KafkaConfiguration
     private let handle: ClientHandle
 

@@ -1,5 +1,6 @@
 import CRdKafka
 import Foundation
+import Synchronization
 
 /// Where librdkafka's own log lines go. By default librdkafka prints them to stderr in its own
 /// format (`%4|…|CONFWARN|…`), which would break `--log-format json` and `--quiet`; a program
@@ -8,12 +9,11 @@ import Foundation
 public enum KafkaLog {
     public typealias Sink = @Sendable (_ level: Int32, _ facility: String, _ message: String) -> Void
 
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var current: Sink?
+    private static let current = Mutex<Sink?>(nil)
 
     public static var sink: Sink? {
-        get { lock.lock(); defer { lock.unlock() }; return current }
-        set { lock.lock(); defer { lock.unlock() }; current = newValue }
+        get { current.withLock { $0 } }
+        set { current.withLock { $0 = newValue } }
     }
 
     /// Installs the callback on a configuration (every client handle does this).

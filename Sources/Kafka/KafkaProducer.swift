@@ -1,5 +1,6 @@
 import CRdKafka
 import Foundation
+import Synchronization
 
 /// Writes records to Kafka with librdkafka's batching: `send` only enqueues, `flush` waits for the
 /// broker's acknowledgements and reports failures. Used to seed topics for demos and tests.
@@ -8,9 +9,9 @@ import Foundation
 /// big compressed batches; `acks=all` with `enable.idempotence=true` so retries neither lose nor
 /// duplicate records. Compression is whatever `compression.type` says (e.g. `zstd` in `extra`).
 ///
-/// `@unchecked Sendable` because librdkafka's produce, poll and flush calls are thread-safe on one
-/// handle, and the only state of our own (the delivery tally) is guarded by a lock.
-public final class KafkaProducer: @unchecked Sendable {
+/// Sendable: librdkafka's produce, poll and flush calls are thread-safe on one handle, and the
+/// only state of our own (the delivery tally) is behind a `Mutex`.
+public final class KafkaProducer: Sendable {
     private let handle: ClientHandle
     private let tally: DeliveryTally
 
@@ -173,23 +174,27 @@ private func withBytes<R>(
 }
 
 /// Failed deliveries since the last `flush`, written from librdkafka's callback.
-final class DeliveryTally: @unchecked Sendable {
-    private let lock = NSLock()
-    private var failed = 0
-    private var first: KafkaError?
+final class DeliveryTally: Sendable {
+    private struct State {
+        var failed = 0
+        var first: KafkaError?
+    }
+
+    private let state = Mutex(State())
 
     func recordFailure(_ err: rd_kafka_resp_err_t, topic: String, partition: Int32) {
         let where_ = partition >= 0 ? "partition \(partition) of \(topic)" : topic
-        lock.lock()
-        defer { lock.unlock() }
-        failed += 1
-        if first == nil { first = KafkaError(err, context: where_) }
+        state.withLock { state in
+            state.failed += 1
+            if state.first == nil { state.first = KafkaError(err, context: where_) }
+        }
     }
 
+    /// The failures since the last call, forgetting them.
     func take() -> (Int, KafkaError?) {
-        lock.lock()
-        defer { lock.unlock() }
-        defer { failed = 0; first = nil }
-        return (failed, first)
+        state.withLock { state in
+            defer { state = State() }
+            return (state.failed, state.first)
+        }
     }
 }

@@ -1,5 +1,6 @@
 import CRdKafka
 import Foundation
+import Synchronization
 
 /// Reads exact offset ranges of one topic, the core of a backfill: every record with an offset in
 /// `[start, end)` of each range, once, in offset order per partition.
@@ -10,12 +11,12 @@ import Foundation
 /// `rd_kafka_assign` would need a `group.id`; the queue consumer reads the same way without one.)
 ///
 /// Synchronous on purpose: polling blocks, so callers run it on a thread of their own, never on
-/// Swift's cooperative pool. `@unchecked Sendable` because the librdkafka handle is thread-safe and
-/// concurrent `read` calls are serialised by a lock (one read at a time per reader).
-public final class RangeReader: @unchecked Sendable {
+/// Swift's cooperative pool. Sendable: the librdkafka handle is thread-safe and concurrent `read`
+/// calls are serialised by a `Mutex` (one read at a time per reader).
+public final class RangeReader: Sendable {
     private let handle: ClientHandle
     private let clientErrors = ClientErrors()
-    private let lock = NSLock()
+    private let reading = Mutex(())
 
     /// Properties applied before the configuration's, which may override them.
     /// `auto.offset.reset=error` turns a missing offset (deleted by retention) into an error
@@ -66,8 +67,17 @@ public final class RangeReader: @unchecked Sendable {
         topic: String, ranges: [OffsetRange], batchSize: Int = 10_000, stallTimeout: Duration = .seconds(60),
         partitionsAtOnce: Int = 4, onBatch: ([KafkaRecord]) throws -> Void
     ) throws {
-        lock.lock()
-        defer { lock.unlock() }
+        try reading.withLock { _ in
+            try readAlone(topic: topic, ranges: ranges, batchSize: batchSize, stallTimeout: stallTimeout,
+                          partitionsAtOnce: partitionsAtOnce, onBatch: onBatch)
+        }
+    }
+
+    /// `read`, with no other read of this reader running.
+    private func readAlone(
+        topic: String, ranges: [OffsetRange], batchSize: Int, stallTimeout: Duration,
+        partitionsAtOnce: Int, onBatch: ([KafkaRecord]) throws -> Void
+    ) throws {
         let work = try validate(topic: topic, ranges: ranges, batchSize: batchSize)
         guard !work.isEmpty else { return }
         clientErrors.reset()

@@ -2,6 +2,7 @@ import Foundation
 import Pipeline
 import Postgres
 import Store
+import Synchronization
 
 /// One side of a streamed diff: a thread that produces each table's rows in key order and
 /// hands them over in batches through a bounded queue.
@@ -29,7 +30,7 @@ final class TableStream: Sendable {
 
     let queue: BlockingQueue<Item>
     private let produce: @Sendable (Emit) throws -> Void
-    private let done = DispatchSemaphore(value: 0)
+    private let thread = Mutex<WorkerThread?>(nil)
 
     /// At most `capacity` batches (of about 1 MiB of data each) wait for the merge: enough to
     /// keep the producer going while the merge catches up, little enough to keep memory flat.
@@ -47,8 +48,7 @@ final class TableStream: Sendable {
     }
 
     func start() {
-        let thread = Thread { [self] in
-            defer { done.signal() }
+        let started = WorkerThread(name: "backfill-diff-stream") { [produce, queue] in
             do {
                 try produce { try queue.push($0) }
                 queue.finish()
@@ -56,12 +56,11 @@ final class TableStream: Sendable {
                 queue.finish(throwing: error)
             }
         }
-        thread.name = "backfill-diff-stream"
-        thread.start()
+        thread.withLock { $0 = started }
     }
 
-    /// Waits until the thread has ended (and closed its connection).
-    func join() { done.wait() }
+    /// Waits until the thread has ended (and closed its connection); at once if it never started.
+    func join() { thread.withLock { $0 }?.join() }
 
     /// Stops the stream early (the merge failed) and waits for the thread.
     func cancelAndJoin() {

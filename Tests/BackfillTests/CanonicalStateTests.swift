@@ -7,7 +7,7 @@ import Synchronization
 import TestSupport
 import Testing
 
-@Suite("Backfill against the contract", .serialized)
+@Suite("Backfill against the contract", .serialized, .tags(.integration))
 struct CanonicalStateTests {
     @Test("a damaged stream rebuilds to exactly the oracle's canonical state, with every count adding up, by bulk load and per batch",
           arguments: [true, false])

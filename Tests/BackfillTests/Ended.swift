@@ -1,24 +1,18 @@
 import Foundation
+import Pipeline
 
 /// When a leftover statement's thread saw it end.
-final class Ended: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var moment: Date?
+final class Ended: Sendable {
+    private let moment = ConditionLocked<Date?>(nil)
 
     func mark() {
-        condition.withLock {
-            moment = Date()
-            condition.broadcast()
-        }
+        moment.withLock { $0 = Date() }
     }
 
-    var at: Date? { condition.withLock { moment } }
+    var at: Date? { moment.withLock { $0 } }
 
+    /// Waits up to `seconds` for `mark`; false if it did not come.
     func wait(seconds: Double) -> Bool {
-        condition.withLock {
-            let deadline = Date().addingTimeInterval(seconds)
-            while moment == nil && condition.wait(until: deadline) {}
-            return moment != nil
-        }
+        moment.withLock(waitingUntil: { $0 != nil }, timeout: .milliseconds(Int64(seconds * 1_000))) { _ in } != nil
     }
 }

@@ -17,6 +17,10 @@ final class Harness {
     let manifestDirectory: String
     private(set) var produced: [OracleRecord] = []
     private var nextOffset: [Int32: Int64] = [:]
+    /// Whether `dropSchemas` deletes the topic: only one this harness created. The others live on
+    /// librdkafka's mock cluster, which goes with its topics and has no DeleteTopics (asking
+    /// cost 15 s of timeout per harness).
+    private let ownsTopic: Bool
 
     /// `databaseURL`: another server than the suite's PostgreSQL 18 (the PostgreSQL 15 smoke test's).
     init(prefix: String, partitions: Int32 = 4, kafka: KafkaConfiguration? = nil, createTopic: Bool = true, databaseURL: String? = nil) throws {
@@ -25,6 +29,7 @@ final class Harness {
         self.kafka = try kafka ?? KafkaConfiguration(brokers: TestEnvironment.kafkaBrokers())
         postgres = PostgresConfiguration(url: try databaseURL ?? TestEnvironment.databaseURL())
         manifestDirectory = NSTemporaryDirectory() + "/" + TestEnvironment.uniqueName("manifests")
+        ownsTopic = createTopic
         if createTopic {
             try KafkaAdmin(configuration: self.kafka).createTopic(topic, partitions: partitions,
                                                                  config: ["retention.ms": "-1", "max.message.bytes": "4194304"])
@@ -32,8 +37,9 @@ final class Harness {
     }
 
     /// Produces records; each goes to its partition in order, so its offset is known.
-    func produce(_ records: [GeneratedRecord]) throws {
-        let producer = try KafkaProducer(configuration: kafka, extra: ["message.max.bytes": "4194304", "linger.ms": "5"])
+    /// `producer` adds librdkafka producer properties (e.g. small record batches).
+    func produce(_ records: [GeneratedRecord], producer properties: [String: String] = [:]) throws {
+        let producer = try KafkaProducer(configuration: kafka, extra: ["message.max.bytes": "4194304", "linger.ms": "5"].merging(properties) { $1 })
         for record in records {
             try producer.send(topic: topic, partition: record.partition, key: record.key, value: record.value, timestamp: record.timestamp)
             let offset = nextOffset[record.partition, default: 0]
@@ -151,7 +157,7 @@ final class Harness {
         for r in 0..<(rows?.rowCount ?? 0) {
             if let name = rows?[r, 0] { try? db.execute("drop schema if exists \(SQL.quoteIdentifier(name)) cascade") }
         }
-        try? KafkaAdmin(configuration: kafka).deleteTopic(topic)
+        if ownsTopic { try? KafkaAdmin(configuration: kafka).deleteTopic(topic) }
     }
 }
 

@@ -10,7 +10,7 @@ import Testing
 /// with records no one wrote by hand: a damaged generated stream with 10,000 hostile variants of
 /// its records mixed in (`HostileRecords`: random bytes, cuts, byte edits, every JSON escape,
 /// extreme numbers, deep nesting, repeated names, calendar ends, NULs, absurd CreateTimes).
-@Suite("Fuzzed records through backfill run", .serialized)
+@Suite("Fuzzed records through backfill run", .serialized, .tags(.integration))
 struct HostileFuzzTests {
     static let hostileCount = 10_000
 

@@ -10,7 +10,7 @@ import Testing
 /// validation time with their own reason, on the bulk path (COPY into the keyless log, then the
 /// bulk pass) and on the per-batch path (staging and the apply statement), and the run goes on.
 /// Each test runs a first run on either path, then an incremental run over more of the same.
-@Suite("Hostile records on the real servers", .serialized)
+@Suite("Hostile records on the real servers", .serialized, .tags(.integration))
 struct HostileInputTests {
     static let t0 = "2026-03-01T10:00:00Z"
 

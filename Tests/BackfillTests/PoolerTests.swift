@@ -7,7 +7,7 @@ import Store
 import TestSupport
 import Testing
 
-@Suite("Through PgBouncer in transaction mode", .serialized)
+@Suite("Through PgBouncer in transaction mode", .serialized, .tags(.integration))
 struct PoolerTests {
     /// A run of the harness's topic through `bouncer`, in this process.
     func run(_ harness: Harness, through bouncer: PgBouncer, target: String? = nil, lockWait: Double = 30,

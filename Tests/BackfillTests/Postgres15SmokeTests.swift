@@ -14,7 +14,7 @@ extension Tag {
 /// on 18, so SQL that only 16+ accepts would otherwise go unnoticed. Without PG15_DATABASE_URL the
 /// test fails (it does not skip): scripts/setup.sh installs Debian's postgresql-15 and
 /// scripts/servers.sh runs a cluster of it.
-@Suite("PostgreSQL 15 smoke test", .tags(.postgres15))
+@Suite("PostgreSQL 15 smoke test", .tags(.integration, .postgres15))
 struct Postgres15SmokeTests {
     @Test("on PostgreSQL 15 a bulk run, an incremental run, a replay, a diff and a snapshot round trip work, and the tables equal the oracle")
     func mainJob() throws {

@@ -4,7 +4,7 @@ import Kafka
 import Testing
 import TestSupport
 
-@Suite("Reading one batch ahead")
+@Suite("Reading one batch ahead", .tags(.integration))
 struct ReadAheadTests {
     let configuration: KafkaConfiguration
     let admin: KafkaAdmin

@@ -6,7 +6,7 @@ import Store
 import TestSupport
 import Testing
 
-@Suite("Run planning", .serialized)
+@Suite("Run planning", .serialized, .tags(.integration))
 struct RunPlannerTests {
     /// Partition 0 and 1 get records at 1000, 2000, … ms; partition 2 stays empty.
     func topicWithTimestamps() throws -> (Harness, RunPlanner) {

@@ -7,7 +7,7 @@ import Store
 import TestSupport
 import Testing
 
-@Suite("run --after a snapshot: last night's snapshot plus tonight's range reproduces the state")
+@Suite("run --after a snapshot: last night's snapshot plus tonight's range reproduces the state", .tags(.integration))
 struct SnapshotCheckpointTests {
     @Test("a snapshot's checkpoint starts the next run where the run it reflects ended, in the same and in a restored schema")
     func snapshotPlusTonight() throws {

@@ -9,7 +9,7 @@ import Zstd
 
 /// A state schema left by the tool before layouts had versions (`Fixtures/state-before-versions`,
 /// written by commit e95774b) is migrated by the current code, and runs on from where it stood.
-@Suite("Upgrading a state schema from before versions", .serialized)
+@Suite("Upgrading a state schema from before versions", .serialized, .tags(.integration))
 struct UpgradeTests {
     @Test("a state schema from before versions is migrated in one step and the next run's tables equal the oracle")
     func upgradeFromBeforeVersions() throws {

@@ -10,7 +10,7 @@ import Testing
 /// turned away with exit 3 naming the first. Each test holds the first writer *inside* its
 /// locks (blocked on a table lock the test holds) while the second tries, and checks that the
 /// first was still running then: the overlap is made, not hoped for.
-@Suite("Writers of one schema exclude each other")
+@Suite("Writers of one schema exclude each other", .tags(.integration))
 struct WriterLockTests {
     /// The harness's servers for the executable, with a short lock wait unless told.
     func environment(_ harness: Harness, lockWait: String = "1") -> [String: String] {

@@ -9,7 +9,7 @@ import Testing
 /// A checkpoint (`--after`, the nightly's latest.json) whose offsets no longer fit the topic
 /// must stop every command that follows it, naming the partition, both offsets and the way out:
 /// reading nothing and exiting 0 would skip the new topic's records for ever.
-@Suite("checkpoints that no longer fit the topic", .serialized)
+@Suite("checkpoints that no longer fit the topic", .serialized, .tags(.integration))
 struct CheckpointOutOfRangeTests {
     @Test("after the topic is recreated, plan, run and nightly --after the old manifest exit 2 naming partition, offsets and the way out")
     func recreatedTopic() throws {

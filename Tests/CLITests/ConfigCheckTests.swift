@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 
-@Suite("backfill config check")
+@Suite("backfill config check", .tags(.integration))
 struct ConfigCheckTests {
     struct Scratch {
         let directory = NSTemporaryDirectory() + TestEnvironment.uniqueName("config")

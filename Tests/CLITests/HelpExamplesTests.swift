@@ -7,7 +7,7 @@ import TestSupport
 /// The examples a user copies from `--help` must work as printed. They are read from the
 /// rendered help of every command (so a new example is covered as soon as it is written) and
 /// parsed exactly as the executable parses its arguments, validation included; nothing connects.
-@Suite("--help examples and the output options", .serialized)
+@Suite("--help examples and the output options", .serialized, .tags(.integration))
 struct HelpExamplesTests {
     /// Every command below `backfill`, groups included, with its words (`["snapshot", "export"]`).
     static func commands() -> [(path: [String], type: ParsableCommand.Type)] {

@@ -7,7 +7,7 @@ import Testing
 
 /// PostgreSQL cuts every name to 63 bytes with only a NOTICE. Every name the tool creates (or
 /// derives) is checked first, so two long names can never silently become one schema.
-@Suite("names longer than PostgreSQL keeps", .serialized)
+@Suite("names longer than PostgreSQL keeps", .serialized, .tags(.integration))
 struct IdentifierLengthTests {
     /// Schemas whose name starts with `prefix`.
     static func schemas(startingWith prefix: String) throws -> [String] {

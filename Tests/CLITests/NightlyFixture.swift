@@ -47,10 +47,17 @@ struct NightlyFixture {
 
     /// `backfill nightly` with this fixture's topic, schemas and folders.
     func nightly(_ extra: [String] = [], environment: [String: String] = [:]) throws -> CLIProcess.Outcome {
-        try CLIProcess.run(["nightly", "--topic", topic, "--live-schema", live, "--shadow-schema", shadow,
-                            "--reports-dir", reports, "--snapshots-dir", snapshots, "--manifest-dir", manifests,
-                            "--batch-size", "500"] + extra,
-                           environment: Self.environment.merging(environment) { $1 }, workingDirectory: directory)
+        try CLIProcess.run(nightlyArguments + extra, environment: Self.environment.merging(environment) { $1 }, workingDirectory: directory)
+    }
+
+    /// `nightly` started in the background, for a test that must see whether it waits.
+    func launchNightly(_ extra: [String] = []) throws -> CLIProcess.Running {
+        try CLIProcess.launch(nightlyArguments + extra, environment: Self.environment, workingDirectory: directory)
+    }
+
+    private var nightlyArguments: [String] {
+        ["nightly", "--topic", topic, "--live-schema", live, "--shadow-schema", shadow,
+         "--reports-dir", reports, "--snapshots-dir", snapshots, "--manifest-dir", manifests, "--batch-size", "500"]
     }
 
     /// A correct rebuild into the "live" schema, so live and shadow start equal.

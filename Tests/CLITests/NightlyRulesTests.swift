@@ -4,7 +4,7 @@ import Postgres
 import TestSupport
 import Testing
 
-@Suite("backfill nightly with verdict rules")
+@Suite("backfill nightly with verdict rules", .tags(.integration))
 struct NightlyRulesTests {
     @Test("a night judged by BACKFILL_RULES from the config file accepts an ignored column's difference, shows both views, and --no-rules diverges")
     func rulesFromConfig() throws {

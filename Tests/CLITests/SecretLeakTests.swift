@@ -4,7 +4,7 @@ import Testing
 
 /// Every shape of secret the adversarial run found leaking, tried as an operator would: the
 /// password text must appear nowhere — stdout, stderr, and the files the command writes.
-@Suite("Secrets never leak from the CLI")
+@Suite("Secrets never leak from the CLI", .tags(.integration))
 struct SecretLeakTests {
     static let connectionVariables = ConfigCheckTests.connectionVariables
 

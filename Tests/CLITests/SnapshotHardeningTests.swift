@@ -8,7 +8,7 @@ import Glibc
 
 /// Snapshots an operator can trust: an export killed half way is seen and eventually removed,
 /// and a manifest cannot smuggle SQL into the DDL an import builds from it.
-@Suite("snapshot leftovers and manifest types", .serialized)
+@Suite("snapshot leftovers and manifest types", .serialized, .tags(.integration))
 struct SnapshotHardeningTests {
     /// Sets a folder's and its files' modification times to `date`.
     static func age(_ path: String, to date: Date) throws {

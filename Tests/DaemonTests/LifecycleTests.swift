@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -10,7 +11,7 @@ import Glibc
 ///
 /// Time bounds here are liveness bounds, not speed figures: "exits within a few seconds" is the
 /// contract, and a hang would otherwise show only as a test that never ends.
-@Suite("Daemon lifecycle")
+@Suite("Daemon lifecycle", .tags(.integration))
 struct LifecycleTests {
     @Test("the first SIGTERM or SIGINT in the middle of a batch lets it complete, then the process exits 0 within a few seconds",
           arguments: [SIGTERM, SIGINT])

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Synchronization
 import Telemetry
+import TestSupport
 import Testing
 
 @Suite("Waiting out an outage")

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Synchronization
 import Telemetry
+import TestSupport
 import Testing
 
 /// The status server and the runner in this process, on real sockets; stopped through the token
@@ -11,7 +12,7 @@ import Testing
 /// The server is async and shares this process's two pool threads with every synchronous test
 /// of the suite, which can hold them for minutes: waits here are long, and end as soon as the
 /// server answers.
-@Suite("Status server")
+@Suite("Status server", .tags(.integration))
 struct StatusServerTests {
     static let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
 

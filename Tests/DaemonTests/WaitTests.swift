@@ -1,6 +1,7 @@
 import Daemon
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -88,33 +89,4 @@ struct WaitTests {
         // A polling loop would burn most of the second; a parked thread burns microseconds.
         #expect(cpu < .milliseconds(20), "the idle wait used \(cpu) of CPU in one second")
     }
-}
-
-/// `body` on a thread of its own (it blocks); `join()` blocks the caller until it returns.
-///
-/// Tests here block instead of awaiting: when the whole suite runs, synchronous tests hold
-/// Swift's two pool threads for minutes, and an await would wait for them, not for the code.
-final class OnThread<T: Sendable>: Sendable {
-    private let result = Mutex<T?>(nil)
-    private let done = DispatchSemaphore(value: 0)
-
-    init(_ body: @escaping @Sendable () -> T) {
-        let thread = Thread { [self] in
-            let value = body()
-            result.withLock { $0 = value }
-            done.signal()
-        }
-        thread.start()
-    }
-
-    func join() -> T {
-        done.wait()
-        return result.withLock { $0! }
-    }
-}
-
-func threadCPUTime() -> Duration {
-    var spec = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec)
-    return .seconds(spec.tv_sec) + .nanoseconds(spec.tv_nsec)
 }

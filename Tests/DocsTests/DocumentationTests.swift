@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("Documentation")
@@ -65,7 +66,7 @@ struct DocumentationTests {
         #expect(size <= 10 * 1024, "README.md is \(size) bytes; move detail into docs/")
     }
 
-    @Test("every backfill command line in the README and docs/ names a real command and real options")
+    @Test("every backfill command line in the README and docs/ names a real command and real options", .tags(.integration))
     func commandsExist() throws {
         let catalog = try HelpCatalog.load()
         #expect(catalog.subcommands[""]?.contains("cutover-report") == true, "could not read the commands from backfill --help")

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite("scripts/install.sh")
+@Suite("scripts/install.sh", .tags(.integration))
 struct InstallTests {
     /// The version in `ToolInfo.swift`, read from the source so the test does not trust the binary.
     static func sourceVersion() throws -> String {

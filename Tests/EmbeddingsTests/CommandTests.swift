@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 
 /// `backfill embed` as an operator runs it: exit codes, JSON, one-sentence errors.
-@Suite("backfill embed command")
+@Suite("backfill embed command", .tags(.integration))
 struct CommandTests {
     @Test("a run exits 0 and prints its manifest as JSON; a second run embeds nothing")
     func runsAndPrintsJSON() throws {

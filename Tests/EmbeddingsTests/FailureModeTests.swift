@@ -1,8 +1,9 @@
 import Embeddings
 import Foundation
+import TestSupport
 import Testing
 
-@Suite("Embedding service failures")
+@Suite("Embedding service failures", .tags(.integration))
 struct FailureModeTests {
     @Test("429 bursts are retried after the Retry-After the service asks for")
     func tooManyRequestsHonoursRetryAfter() throws {

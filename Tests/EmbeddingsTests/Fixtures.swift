@@ -5,23 +5,27 @@ import Kafka
 import Logging
 import Postgres
 import Store
+import Synchronization
 import TestSupport
 
 /// An embedding service on the scripted HTTP server: by default it answers like the real one,
 /// with deterministic vectors, and `hook` can replace any `/generate` answer to inject a failure.
-final class ScriptedService: @unchecked Sendable {
+final class ScriptedService: Sendable {
     let server: ScriptedHTTPServer
     private let state: State
 
-    final class State: @unchecked Sendable {
-        let lock = NSLock()
-        var model: String
-        var dimension: Int
-        /// Given the request's texts and its number, an answer to give instead of the normal one.
-        var hook: (@Sendable ([String], Int) -> ScriptedHTTPServer.Reply?)?
+    /// What the script answers with; the server's threads read it, a test changes it.
+    final class State: Sendable {
+        struct Values {
+            var model: String
+            var dimension: Int
+            /// Given the request's texts and its number, an answer to give instead of the normal one.
+            var hook: (@Sendable ([String], Int) -> ScriptedHTTPServer.Reply?)?
+        }
+
+        let values: Mutex<Values>
         init(model: String, dimension: Int) {
-            self.model = model
-            self.dimension = dimension
+            values = Mutex(Values(model: model, dimension: dimension))
         }
     }
 
@@ -29,7 +33,7 @@ final class ScriptedService: @unchecked Sendable {
         let state = State(model: model, dimension: dimension)
         self.state = state
         server = try ScriptedHTTPServer { request in
-            let (model, dimension, hook) = state.lock.withLock { (state.model, state.dimension, state.hook) }
+            let (model, dimension, hook) = state.values.withLock { ($0.model, $0.dimension, $0.hook) }
             if request.path == "/health" {
                 return .json(200, "{\"status\":\"ok\",\"model\":\"\(model)\",\"dimension\":\(dimension)}")
             }
@@ -46,8 +50,8 @@ final class ScriptedService: @unchecked Sendable {
     var client: ServiceClient { ServiceClient(baseURL: server.url, timeout: 10, connections: 4) }
     var generateRequests: Int { server.requests("/generate").count }
 
-    func setModel(_ model: String) { state.lock.withLock { state.model = model } }
-    func setHook(_ hook: (@Sendable ([String], Int) -> ScriptedHTTPServer.Reply?)?) { state.lock.withLock { state.hook = hook } }
+    func setModel(_ model: String) { state.values.withLock { $0.model = model } }
+    func setHook(_ hook: (@Sendable ([String], Int) -> ScriptedHTTPServer.Reply?)?) { state.values.withLock { $0.hook = hook } }
 
     static func vector(_ text: String, _ dimension: Int) -> [Float] { SyntheticVectors(dimension: dimension).vector(for: text) }
 

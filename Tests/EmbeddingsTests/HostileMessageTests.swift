@@ -7,7 +7,7 @@ import Testing
 
 /// Text messages PostgreSQL would refuse, or whose meaning depends on the reader, are quarantined
 /// when they are read, before anything is staged, and the embedding goes on.
-@Suite("Hostile text messages")
+@Suite("Hostile text messages", .tags(.integration))
 struct HostileMessageTests {
     @Test("a NUL in id or text, a repeated id or text, or a CreateTime no clock gives stops nothing: the rest is embedded by the reference service")
     func unstorableMessages() throws {
@@ -72,7 +72,7 @@ extension HostileMessageTests {
     }
 }
 
-@Suite("Fuzzed text messages through embed")
+@Suite("Fuzzed text messages through embed", .tags(.integration))
 struct HostileMessageFuzzTests {
     @Test("10,000 fuzzed messages through embed (synthetic vectors): the run completes, read = valid + quarantined, every invalid offset has a quarantine row with a reason, and the table holds the newest text of each valid id")
     func fuzzedEmbed() throws {

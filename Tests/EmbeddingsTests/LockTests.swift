@@ -6,7 +6,7 @@ import Testing
 /// `embed` holds its table's lock and its schema's in shared mode (`WriterLocks`). The first
 /// embed is held inside its locks — its first /generate request waits for the test — while the
 /// others try, and the test checks it was still running then.
-@Suite("backfill embed locks")
+@Suite("backfill embed locks", .tags(.integration))
 struct EmbedLockTests {
     @Test("an embed at work turns away a second embed of its table and a run into its schema (exit 3, naming it), while an embed into another table of the schema goes on")
     func embedExcludesWritersOfItsTable() throws {

@@ -4,7 +4,7 @@ import Postgres
 import TestSupport
 import Testing
 
-@Suite("Nearest neighbours with the reference service")
+@Suite("Nearest neighbours with the reference service", .tags(.integration))
 struct NearestNeighbourTests {
     static let corpus: [(id: String, text: String)] = [
         ("bread", "A man is eating a piece of bread."),

@@ -3,9 +3,10 @@ import Embeddings
 import Foundation
 import Postgres
 import Store
+import TestSupport
 import Testing
 
-@Suite("Embedding backfill pipeline")
+@Suite("Embedding backfill pipeline", .tags(.integration))
 struct PipelineTests {
     @Test("a second run over the same range embeds nothing")
     func secondRunEmbedsNothing() throws {

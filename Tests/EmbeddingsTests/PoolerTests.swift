@@ -3,7 +3,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite("Embedding backfill through PgBouncer in transaction mode", .serialized)
+@Suite("Embedding backfill through PgBouncer in transaction mode", .serialized, .tags(.integration))
 struct EmbedPoolerTests {
     /// Three server connections for four clients (the lock's, the main one, two workers): the
     /// lock pins one, so batches land on whichever of the other two is free. Session objects

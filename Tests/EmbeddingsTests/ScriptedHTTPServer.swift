@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,7 +8,7 @@ import Glibc
 /// script that decides the answer (or drops the connection without one). One request per
 /// connection (`Connection: close`), one thread per connection, so concurrent clients work.
 /// Test infrastructure only: the real service is services/embedding.
-final class ScriptedHTTPServer: @unchecked Sendable {
+final class ScriptedHTTPServer: Sendable {
     struct Request: Sendable {
         var method: String
         var path: String
@@ -31,10 +32,12 @@ final class ScriptedHTTPServer: @unchecked Sendable {
     private let listener: Int32
     let port: UInt16
     private let script: @Sendable (Request) -> Reply
-    private let lock = NSLock()
-    private var counts: [String: Int] = [:]
-    private var stopped = false
-    private(set) var log: [Request] = []
+    private struct State {
+        var counts: [String: Int] = [:]
+        var stopped = false
+        var log: [Request] = []
+    }
+    private let state = Mutex(State())
 
     var url: URL { URL(string: "http://127.0.0.1:\(port)")! }
 
@@ -65,16 +68,16 @@ final class ScriptedHTTPServer: @unchecked Sendable {
     deinit { stop() }
 
     func stop() {
-        lock.withLock {
-            guard !stopped else { return }
-            stopped = true
+        state.withLock { state in
+            guard !state.stopped else { return }
+            state.stopped = true
             shutdown(listener, Int32(SHUT_RDWR))
             close(listener)
         }
     }
 
     /// Requests received for `path` (e.g. "/generate").
-    func requests(_ path: String) -> [Request] { lock.withLock { log.filter { $0.path == path } } }
+    func requests(_ path: String) -> [Request] { state.withLock { $0.log.filter { $0.path == path } } }
 
     private func acceptLoop() {
         while true {
@@ -91,10 +94,10 @@ final class ScriptedHTTPServer: @unchecked Sendable {
     private func serve(_ client: Int32) {
         defer { close(client) }
         guard let (method, path, body) = readRequest(client) else { return }
-        let request: Request = lock.withLock {
-            counts[path, default: 0] += 1
-            let request = Request(method: method, path: path, body: body, number: counts[path]!)
-            log.append(request)
+        let request: Request = state.withLock { state in
+            state.counts[path, default: 0] += 1
+            let request = Request(method: method, path: path, body: body, number: state.counts[path]!)
+            state.log.append(request)
             return request
         }
         switch script(request) {

@@ -1,8 +1,9 @@
 @testable import Embeddings
 import Foundation
+import TestSupport
 import Testing
 
-@Suite("HTTP transports")
+@Suite("HTTP transports", .tags(.integration))
 struct TransportTests {
     static let health = #"{"status":"ok","model":"m","dimension":2}"#
 

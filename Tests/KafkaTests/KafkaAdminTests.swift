@@ -3,7 +3,7 @@ import Kafka
 import TestSupport
 import Testing
 
-@Suite("Cluster questions answered by KafkaAdmin against noida-db")
+@Suite("Cluster questions answered by KafkaAdmin against noida-db", .tags(.integration))
 struct KafkaAdminTests {
     let configuration: KafkaConfiguration
     let admin: KafkaAdmin

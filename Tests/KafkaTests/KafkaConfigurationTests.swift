@@ -1,4 +1,5 @@
 @testable import Kafka
+import TestSupport
 import Testing
 
 @Suite("Configuration from the environment, and secrets kept out of text")
@@ -71,7 +72,7 @@ struct KafkaConfigurationTests {
         #expect(error?.description.contains("fetch.wait.max.ms") == true)
     }
 
-    @Test("a failed SASL connection reports an error that does not contain the password")
+    @Test("a failed SASL connection reports an error that does not contain the password", .tags(.integration))
     func saslFailureHidesPassword() throws {
         // noida-db's listener speaks no TLS: every handshake fails and the lookup gives up.
         var configuration = KafkaConfiguration(

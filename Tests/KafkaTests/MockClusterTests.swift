@@ -1,9 +1,10 @@
 import Foundation
 import Kafka
+import TestSupport
 import Testing
 
 /// Fault injection with librdkafka's mock cluster: things a real local broker cannot do on demand.
-@Suite("Reading through faults on librdkafka's mock cluster")
+@Suite("Reading through faults on librdkafka's mock cluster", .tags(.integration))
 struct MockClusterTests {
     /// Reader settings that fetch in small steps (with a round-trip time set on the broker), so a
     /// fault injected after the first batch hits a read that still has most of its data to fetch;

@@ -1,8 +1,9 @@
 import Foundation
 import Kafka
+import TestSupport
 import Testing
 
-@Suite("Reading exact offset ranges from noida-db")
+@Suite("Reading exact offset ranges from noida-db", .tags(.integration))
 struct RangeReaderTests {
     @Test("records produced with keys, headers, old timestamps and zstd come back field for field")
     func roundTrip() throws {
@@ -29,7 +30,7 @@ struct RangeReaderTests {
     }
 }
 
-@Suite("Reading edge cases from noida-db")
+@Suite("Reading edge cases from noida-db", .tags(.integration))
 struct RangeReaderEdgeTests {
     let configuration: KafkaConfiguration
     let admin: KafkaAdmin
@@ -183,7 +184,7 @@ struct RangeReaderEdgeTests {
     }
 }
 
-@Suite("Reading records that retention deleted")
+@Suite("Reading records that retention deleted", .tags(.integration))
 struct DeletedRecordsTests {
     @Test("a range whose records were deleted fails as out of range and says they were deleted")
     func deletedRecords() throws {

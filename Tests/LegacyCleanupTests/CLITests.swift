@@ -1,8 +1,9 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The `backfill cleanup-legacy` executable as an operator runs it: options, output, exit codes.
-@Suite("backfill cleanup-legacy on the command line")
+@Suite("backfill cleanup-legacy on the command line", .tags(.integration))
 struct CLITests {
     struct Outcome {
         var status: Int32

@@ -1,11 +1,12 @@
 import Foundation
 import LegacyCleanup
 import Postgres
+import TestSupport
 import Testing
 
 /// Each check failing on its own refuses the cleanup, says why with numbers, and leaves the
 /// tables exactly as they were, even with --confirm.
-@Suite("cleanup-legacy refuses while a check fails")
+@Suite("cleanup-legacy refuses while a check fails", .tags(.integration))
 struct CleanupChecksTests {
     /// Runs a confirmed cleanup that must be refused by exactly `check`, and proves nothing changed.
     func expectRefused(_ fixture: Fixture, by check: String, request: CleanupRequest? = nil) throws -> CleanupOutcome {

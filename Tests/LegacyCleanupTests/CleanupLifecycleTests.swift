@@ -10,7 +10,7 @@ import Store
 import TestSupport
 import Testing
 
-@Suite("cleanup-legacy drops, restores and stays atomic")
+@Suite("cleanup-legacy drops, restores and stays atomic", .tags(.integration))
 struct CleanupLifecycleTests {
     @Test("a dry run with every check passing exits 0 and changes nothing, not even files")
     func dryRun() throws {
@@ -91,12 +91,7 @@ struct CleanupLifecycleTests {
         var patient = fixture.request()
         patient.lockTimeout = 60
         let request = patient
-        let result = ResultBox()
-        let done = DispatchSemaphore(value: 0)
-        Thread {
-            do { result.set(.success(try fixture.cleanup(request))) } catch { result.set(.failure(error)) }
-            done.signal()
-        }.start()
+        let cleanup = OnThread { Result { try Fixture.cleanup(request) } }
 
         // Find the cleanup's backend waiting on the lock, and kill it.
         let killer = try PostgresConnection.connect(fixture.postgres, applicationName: "legacy-test-killer")
@@ -116,11 +111,12 @@ struct CleanupLifecycleTests {
             }
         }
         #expect(terminated)
-        #expect(done.wait(timeout: .now() + 60) == .success)
+        let result = cleanup.join(timeout: .seconds(60))
+        #expect(result != nil, "the cleanup did not end within 60 s of its connection being killed")
         try holder.execute("commit")
 
-        guard case .failure(let error)? = result.value else {
-            Issue.record("the cleanup did not fail: \(String(describing: result.value))")
+        guard case .failure(let error)? = result else {
+            Issue.record("the cleanup did not fail: \(String(describing: result))")
             return
         }
         let cleanupError = try #require(error as? CleanupError)
@@ -156,15 +152,10 @@ struct CleanupLifecycleTests {
         defer { writer.close() }
         try writer.execute("begin; insert into \(fixture.table("event_ingest_dedupe")) values ('late', now())")
 
-        let result = ResultBox()
-        let done = DispatchSemaphore(value: 0)
         var patient = fixture.request()
         patient.lockTimeout = 60
         let request = patient
-        Thread {
-            do { result.set(.success(try fixture.cleanup(request))) } catch { result.set(.failure(error)) }
-            done.signal()
-        }.start()
+        let cleanup = OnThread { Result { try Fixture.cleanup(request) } }
         let watcher = try PostgresConnection.connect(fixture.postgres, applicationName: "legacy-test-watcher")
         defer { watcher.close() }
         let deadline = Date().addingTimeInterval(60)
@@ -177,9 +168,10 @@ struct CleanupLifecycleTests {
             Thread.sleep(forTimeInterval: 0.05)
         }
         try writer.execute("commit")
-        #expect(done.wait(timeout: .now() + 60) == .success)
-        guard case .success(let outcome)? = result.value else {
-            Issue.record("the cleanup failed: \(String(describing: result.value))")
+        let result = cleanup.join(timeout: .seconds(60))
+        #expect(result != nil, "the cleanup did not end within 60 s of the writer's commit")
+        guard case .success(let outcome)? = result else {
+            Issue.record("the cleanup failed: \(String(describing: result))")
             return
         }
         #expect(outcome.result == .refused)
@@ -215,12 +207,4 @@ struct CleanupLifecycleTests {
         #expect(stale.checks[2].status == .fail)
         #expect(stale.checks[2].evidence["report_state"] == .text("stale"))
     }
-}
-
-/// The cleanup's result handed from its thread to the test.
-final class ResultBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: Result<CleanupOutcome, any Error>?
-    func set(_ value: Result<CleanupOutcome, any Error>) { lock.lock(); stored = value; lock.unlock() }
-    var value: Result<CleanupOutcome, any Error>? { lock.lock(); defer { lock.unlock() }; return stored }
 }

@@ -8,7 +8,7 @@ import Testing
 
 /// A cleanup that stops between its drop and its report, and the mistakes an operator makes
 /// on the command line, never end in a silent "nothing to do".
-@Suite("cleanup-legacy recovers its report and refuses a missing schema")
+@Suite("cleanup-legacy recovers its report and refuses a missing schema", .tags(.integration))
 struct CleanupRecoveryTests {
     @Test("a cleanup that fails between the drop and the report is finished by the rerun, which names the archive, and so does every later run")
     func rerunFinishesTheReport() throws {

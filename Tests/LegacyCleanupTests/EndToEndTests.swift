@@ -9,7 +9,7 @@ import Store
 import TestSupport
 import Testing
 
-@Suite("cleanup-legacy after a real replay and rebuild")
+@Suite("cleanup-legacy after a real replay and rebuild", .tags(.integration))
 struct EndToEndTests {
     @Test("legacy tables written by replay --legacy-tables are retired once Flink has caught up and the cutover report passes")
     func replayThenCleanup() throws {

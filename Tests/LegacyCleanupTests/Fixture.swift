@@ -12,9 +12,9 @@ import TestSupport
 /// A live schema with the two legacy tables (Lifestream's DDL), an event log (Backfill's state
 /// schema DDL), a topic on the real broker with a Flink group's committed offsets, and a folder
 /// for reports and snapshots; all unique to one test and removed afterwards.
-/// `@unchecked Sendable` so a test can run a cleanup on a thread of its own: that thread only
-/// calls `cleanup`, which opens its own connections, never `db`.
-final class Fixture: @unchecked Sendable {
+/// Not Sendable (it holds a libpq connection): a test that runs a cleanup on a thread of its own
+/// hands that thread only the request, and `Fixture.cleanup` opens its own connections.
+final class Fixture {
     let postgres: PostgresConfiguration
     let kafka: KafkaConfiguration
     let db: PostgresConnection
@@ -126,6 +126,10 @@ final class Fixture: @unchecked Sendable {
     }
 
     func cleanup(_ request: CleanupRequest) throws -> CleanupOutcome {
+        try Self.cleanup(request)
+    }
+
+    static func cleanup(_ request: CleanupRequest) throws -> CleanupOutcome {
         try LegacyCleanup(request: request, services: .standard(postgres: request.postgres, toolVersion: "test"),
                           logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }).run()
     }

@@ -166,27 +166,32 @@ struct GeneratorTests {
         #expect((0.003...0.025).contains(rate(withoutCreator, bySubject.count)), "no creator \(rate(withoutCreator, bySubject.count))")
     }
 
-    @Test("a huge stream starts at once: setup and memory follow subjects, not events")
+    /// Measured in this thread's CPU time, the cheaper of two tries each: 500M events start as
+    /// fast as 100k with the same subjects (both ~10 ms in a debug build), where setup that grew
+    /// with the events would take thousands of times longer. How fast the generator runs is scripts/bench-oracle.sh's
+    /// business (it used to be a time bound here).
+    @Test("a huge stream starts at once: its setup follows subjects, not events")
     func streaming() {
-        var options = GeneratorOptions()
-        options.events = 500_000_000
-        let start = ContinuousClock.now
-        let first = Array(EventGenerator(options: options).prefix(1_000))
-        #expect(first.count == 1_000)
-        #expect(ContinuousClock.now - start < .seconds(2))
+        func firstThousand(events: Int) -> Duration {
+            var options = GeneratorOptions()
+            options.events = events
+            var cheapest = Duration.seconds(1_000)
+            for _ in 0..<2 {
+                var first: [GeneratedRecord] = []
+                cheapest = min(cheapest, measure { first = Array(EventGenerator(options: options).prefix(1_000)) })
+                #expect(first.count == 1_000)
+            }
+            return cheapest
+        }
+        let small = firstThousand(events: 100_000)
+        let huge = firstThousand(events: 500_000_000)
+        #expect(huge < small * 5 + .milliseconds(50), "the first 1000 of 500M events took \(huge), of 100k \(small)")
     }
 
-    /// Release builds make 1M records in about 1.3 s; this only catches gross regressions.
-    @Test("generation is fast enough: 100k records well within a debug-build budget")
-    func speed() {
-        var options = GeneratorOptions()
-        options.events = 100_000
-        let start = ContinuousClock.now
-        var bytes = 0
-        for record in EventGenerator(options: options) { bytes += record.value.count }
-        let elapsed = ContinuousClock.now - start
-        #expect(bytes > 25_000_000)
-        #expect(elapsed < .seconds(15), "100k records took \(elapsed) (debug build; release must do 1M in < 2 s)")
+    private func measure(_ body: () -> Void) -> Duration {
+        let start = threadCPUTime()
+        body()
+        return threadCPUTime() - start
     }
 
     @Test("the generator's own logarithm matches the C library's (records must not depend on the platform's libm)")

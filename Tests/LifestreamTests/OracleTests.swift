@@ -55,42 +55,23 @@ struct OracleGeneratedTests {
         #expect(base.state.rowCount > 1_000)
     }
 
-    /// The target is 100k events in under 2 s in a debug build on an idle machine. Wall
-    /// time on a shared machine says little, so the check is relative — the whole oracle
-    /// may cost only a few times what `JSONSerialization` alone needs for the same values —
-    /// and both are measured in this thread's CPU time, which other tests running at the
-    /// same moment do not inflate.
-    @Test("the oracle costs little more than parsing: 100k events within 4× the CPU of a bare JSONSerialization pass")
-    func speed() {
+    /// How fast the oracle is next to a bare `JSONSerialization` pass is measured by
+    /// scripts/bench-oracle.sh, not asserted here; this keeps what that measurement relies on.
+    @Test("the oracle gives the same outcome on one thread as spread over all cores, and 99% of a generated stream is valid")
+    func sequentialEqualsParallel() {
         var options = GeneratorOptions()
-        options.events = 100_000
+        options.events = 20_000
         let records = oracleRecords(Array(EventGenerator(options: options)))
-        // Each measured twice, alternately, and the smaller kept: a thread's CPU time still grows
-        // when a busy neighbour slows the core it runs on, and that is noise to this comparison.
-        var parsing = Duration.seconds(1_000), evaluating = Duration.seconds(1_000)
-        var outcome: OracleOutcome?
-        for _ in 0..<2 {
-            parsing = min(parsing, threadCPUTime {
-                for record in records { _ = try? JSONSerialization.jsonObject(with: Data(record.value), options: [.fragmentsAllowed]) }
-            })
-            evaluating = min(evaluating, threadCPUTime { outcome = CanonicalOracle.evaluate(records, parallel: false) })
-        }
-        #expect(outcome!.valid > 99_000)
-        print("oracle speed: evaluating \(evaluating), parsing alone \(parsing)")
-        #expect(evaluating < parsing * 4 + .milliseconds(500), "oracle \(evaluating), parsing alone \(parsing)")
+        let sequential = CanonicalOracle.evaluate(records, parallel: false)
+        let parallel = CanonicalOracle.evaluate(records)
+        #expect(sequential.valid > 19_800)
+        #expect(sequential.state == parallel.state)
+        #expect(sequential.valid == parallel.valid)
+        #expect(sequential.duplicates == parallel.duplicates)
+        #expect(sequential.pending == parallel.pending)
+        #expect(sequential.quarantined.map { "\($0.partition)/\($0.offset) \($0.reason)" }
+                == parallel.quarantined.map { "\($0.partition)/\($0.offset) \($0.reason)" })
     }
-}
-
-/// CPU time the calling thread spends in `body`.
-func threadCPUTime(_ body: () -> Void) -> Duration {
-    func now() -> Duration {
-        var spec = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec)
-        return .seconds(spec.tv_sec) + .nanoseconds(spec.tv_nsec)
-    }
-    let start = now()
-    body()
-    return now() - start
 }
 
 @Suite("CanonicalOracle on the contract's own cases")

@@ -4,7 +4,7 @@ import Synchronization
 import Testing
 import TestSupport
 
-@Suite("Advisory leases")
+@Suite("Advisory leases", .tags(.integration))
 struct AdvisoryLeaseTests {
     func lease(_ key: Int64, wait: Double = 0, workName: String? = nil, url: String? = nil) throws -> AdvisoryLease.Acquisition {
         let configuration = try url.map { PostgresConfiguration(url: $0) } ?? TestDatabase.configuration()

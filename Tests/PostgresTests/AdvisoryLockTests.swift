@@ -1,7 +1,8 @@
 import Postgres
+import TestSupport
 import Testing
 
-@Suite("Advisory locks")
+@Suite("Advisory locks", .tags(.integration))
 struct AdvisoryLockTests {
     @Test("a lock held by one connection is refused to another until unlock, and again until close")
     func exclusiveUntilReleased() throws {

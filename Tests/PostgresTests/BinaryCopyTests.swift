@@ -1,7 +1,8 @@
 import Postgres
+import TestSupport
 import Testing
 
-@Suite("Binary COPY in and out")
+@Suite("Binary COPY in and out", .tags(.integration))
 struct BinaryCopyTests {
     static let rowCount = 20_000
 

@@ -47,7 +47,7 @@ struct ConfigurationTests {
         #expect(invalid?.description.contains("pw-123") == false)
     }
 
-    @Test("connecting with a wrong password fails without revealing either password")
+    @Test("connecting with a wrong password fails without revealing either password", .tags(.integration))
     func wrongPassword() throws {
         let real = try TestEnvironment.databaseURL()
         let realPassword = String(real.split(separator: "@")[0].split(separator: ":").last!)
@@ -69,7 +69,7 @@ struct ConfigurationTests {
         }
     }
 
-    @Test("an unreachable server is a retryable connection error")
+    @Test("an unreachable server is a retryable connection error", .tags(.integration))
     func unreachableServer() throws {
         let error = #expect(throws: PostgresError.self) {
             try PostgresConnection.connect(PostgresConfiguration(url: "postgresql://u:pw-xyz@127.0.0.1:1/db?connect_timeout=2"))

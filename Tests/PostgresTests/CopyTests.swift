@@ -1,7 +1,8 @@
 import Postgres
+import TestSupport
 import Testing
 
-@Suite("COPY in and out")
+@Suite("COPY in and out", .tags(.integration))
 struct CopyTests {
     static let rowCount = 100_000
 

@@ -1,7 +1,8 @@
 import Postgres
+import TestSupport
 import Testing
 
-@Suite("Statement parameters")
+@Suite("Statement parameters", .tags(.integration))
 struct ParameterTests {
     @Test("hostile strings sent as parameters come back exactly, through a table too")
     func hostileStringsRoundTrip() throws {

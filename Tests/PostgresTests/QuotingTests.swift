@@ -2,7 +2,7 @@ import Postgres
 import TestSupport
 import Testing
 
-@Suite("SQL quoting")
+@Suite("SQL quoting", .tags(.integration))
 struct QuotingTests {
     @Test("quoteIdentifier doubles embedded quotes, so a schema with a quote in its name works")
     func quotedSchema() throws {

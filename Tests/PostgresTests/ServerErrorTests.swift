@@ -1,7 +1,8 @@
 import Postgres
+import TestSupport
 import Testing
 
-@Suite("Server errors")
+@Suite("Server errors", .tags(.integration))
 struct ServerErrorTests {
     @Test("a unique violation carries SQLSTATE 23505 and reads as one sentence")
     func uniqueViolation() throws {

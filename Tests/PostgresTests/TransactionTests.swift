@@ -1,7 +1,8 @@
 import Postgres
+import TestSupport
 import Testing
 
-@Suite("Transactions")
+@Suite("Transactions", .tags(.integration))
 struct TransactionTests {
     @Test("a failing statement inside transaction rolls back everything before it and keeps its SQLSTATE")
     func failureRollsBack() throws {

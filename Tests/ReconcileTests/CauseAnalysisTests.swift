@@ -1,10 +1,11 @@
 import Lifestream
 import Postgres
+import TestSupport
 import Testing
 @testable import Reconcile
 
 /// Differences explained from a hand-built event log (the backfill's own state schema).
-@Suite("Cause analysis on the real server")
+@Suite("Cause analysis on the real server", .tags(.integration))
 struct CauseAnalysisTests {
     /// One subject per cause (some with several, to check precedence), their rows made to
     /// differ in links, and one subject that differs in two tables.

@@ -72,7 +72,7 @@ final class CutoverFixture {
     }
 }
 
-@Suite("cutover-report: lag, diff, legacy tables and thresholds in one verdict")
+@Suite("cutover-report: lag, diff, legacy tables and thresholds in one verdict", .tags(.integration))
 struct CutoverTests {
     @Test("equal tables, a caught-up live group and legacy offsets behind it pass, in all three formats")
     func pass() throws {

@@ -1,10 +1,11 @@
 import Postgres
 import Store
+import TestSupport
 import Testing
 @testable import Reconcile
 
 /// Known differences planted in real tables, found exactly, in both modes.
-@Suite("Diff correctness on the real server")
+@Suite("Diff correctness on the real server", .tags(.integration))
 struct DiffCorrectnessTests {
     static let amounts = TableSpec(name: "amounts", primaryKey: ["id"])
 
@@ -216,7 +217,7 @@ struct DiffCorrectnessTests {
 }
 
 /// Key orders the streamed merge must follow whatever the column's collation or values.
-@Suite("Streamed key order")
+@Suite("Streamed key order", .tags(.integration))
 struct StreamedKeyOrderTests {
     /// This server has no natural-language collation (no ICU, no locales), so libc `C.utf8`,
     /// which the catalog check does not count as byte-ordered, stands in for one.

@@ -4,7 +4,7 @@ import TestSupport
 @testable import Reconcile
 
 /// A diff that cannot compare must fail with its reason, never look like a match.
-@Suite("Diffs that cannot run")
+@Suite("Diffs that cannot run", .tags(.integration))
 struct DiffErrorTests {
     static func expectError(_ code: ReconcileError.Code, containing text: String, _ run: () throws -> DiffReport) {
         do {

@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 @testable import Reconcile
 
-@Suite("Consumer lag: committed offsets against the high watermark, and which group is ahead")
+@Suite("Consumer lag: committed offsets against the high watermark, and which group is ahead", .tags(.integration))
 struct LagTests {
     @Test("lag is high watermark minus committed; the group further along is ahead per partition and overall")
     func arithmetic() {

@@ -5,7 +5,7 @@ import Testing
 @testable import Reconcile
 
 /// `--rules`, `backfill rules check` and `backfill rules suggest` as an operator runs them.
-@Suite("backfill rules and --rules on the command line")
+@Suite("backfill rules and --rules on the command line", .tags(.integration))
 struct RulesCommandTests {
     static func scratch() throws -> String {
         let directory = NSTemporaryDirectory() + TestEnvironment.uniqueName("rulescli")

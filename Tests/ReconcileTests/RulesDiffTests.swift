@@ -6,7 +6,7 @@ import TestSupport
 @testable import Reconcile
 
 /// Verdict rules applied by real diffs: one database, two streamed sides, and a snapshot.
-@Suite("Verdict rules on the real server")
+@Suite("Verdict rules on the real server", .tags(.integration))
 struct RulesDiffTests {
     static let reading = "INSERT INTO {s}.temperature_readings (subject_id, occurred_at, celsius, humidity, event_id) VALUES ($1, $2, $3, $4, 'e')"
 

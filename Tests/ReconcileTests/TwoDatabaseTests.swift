@@ -5,7 +5,7 @@ import TestSupport
 @testable import Reconcile
 
 /// The two-database mode against a second database on the same server.
-@Suite("Two databases")
+@Suite("Two databases", .tags(.integration))
 struct TwoDatabaseTests {
     /// `url` pointing at database `name` instead (the path of a postgresql:// URL).
     static func url(_ url: String, database name: String) throws -> String {

@@ -6,7 +6,7 @@ import Store
 import TestSupport
 import Testing
 
-@Suite("backfill snapshot command")
+@Suite("backfill snapshot command", .tags(.integration))
 struct CLITests {
     static func smallSnapshot(_ scratch: Scratch) throws -> (schema: String, folder: String) {
         let schema = scratch.schema("source")

@@ -1,18 +1,15 @@
-import Foundation
 import Postgres
+import Synchronization
+import TestSupport
 
 /// Runs one statement over and over (each its own transaction) on a thread of its own until
 /// stopped, to change a table while something reads it.
-///
-/// `@unchecked Sendable`: its state is only touched with `lock` held.
-final class ConcurrentWriter: @unchecked Sendable {
+final class ConcurrentWriter: Sendable {
     private let configuration: PostgresConfiguration
     private let statement: String
-    private let lock = NSLock()
-    private var stopping = false
-    private var commits = 0
-    private var failure: (any Error)?
-    private let done = DispatchSemaphore(value: 0)
+    private let stopping = Mutex(false)
+    /// The thread, once started; it returns how many statements committed.
+    private let thread = Mutex<OnThread<Result<Int, any Error>>?>(nil)
 
     init(configuration: PostgresConfiguration, statement: String) {
         self.configuration = configuration
@@ -20,29 +17,26 @@ final class ConcurrentWriter: @unchecked Sendable {
     }
 
     func start() {
-        Thread { [self] in
-            defer { done.signal() }
-            do {
+        let started = OnThread(name: "snapshot-tests-writer") { [self] () -> Result<Int, any Error> in
+            Result {
                 let connection = try PostgresConnection.connect(configuration, applicationName: "backfill-snapshot-tests-writer")
                 defer { connection.close() }
-                while !lock.withLock({ stopping }) {
+                var commits = 0
+                while !stopping.withLock({ $0 }) {
                     try connection.execute(statement)
-                    lock.withLock { commits += 1 }
+                    commits += 1
                 }
-            } catch {
-                lock.withLock { failure = error }
+                return commits
             }
-        }.start()
+        }
+        thread.withLock { $0 = started }
     }
 
     /// Stops, waits for the thread, and returns how many statements committed.
     @discardableResult
     func stop() throws -> Int {
-        lock.withLock { stopping = true }
-        done.wait()
-        return try lock.withLock {
-            if let failure { throw failure }
-            return commits
-        }
+        stopping.withLock { $0 = true }
+        guard let running = thread.withLock({ $0 }) else { return 0 }
+        return try running.join().get()
     }
 }

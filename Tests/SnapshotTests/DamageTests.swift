@@ -3,6 +3,7 @@ import Lifestream
 import Postgres
 import Snapshot
 import Store
+import TestSupport
 import Testing
 
 /// One way a snapshot can be broken, applied to a copy of a good one.
@@ -101,7 +102,7 @@ struct Damage: Sendable, CustomTestStringConvertible {
     }
 }
 
-@Suite("damaged snapshots")
+@Suite("damaged snapshots", .tags(.integration))
 struct DamageTests {
     @Test("every kind of damage is refused by import and verify, and the database is left exactly as it was",
           arguments: Damage.all)

@@ -3,9 +3,10 @@ import Lifestream
 import Postgres
 import Snapshot
 import Store
+import TestSupport
 import Testing
 
-@Suite("snapshot import modes")
+@Suite("snapshot import modes", .tags(.integration))
 struct ImportModeTests {
     /// A snapshot of subjects and todos (60 rows each) from a source schema.
     static func snapshot(_ scratch: Scratch) throws -> (source: String, folder: String) {

@@ -6,7 +6,7 @@ import Store
 import TestSupport
 import Testing
 
-@Suite("snapshot manifests")
+@Suite("snapshot manifests", .tags(.integration))
 struct ManifestTests {
     /// A schema with two small lifestream tables.
     static func smallSchema(_ scratch: Scratch, _ name: String = "source") throws -> String {

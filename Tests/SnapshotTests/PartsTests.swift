@@ -2,12 +2,13 @@ import Foundation
 import Postgres
 @testable import Snapshot
 import Store
+import TestSupport
 import Testing
 import Zstd
 
 /// Large tables are read in key ranges over several connections: the file must not depend on
 /// how many, and every part must see the one snapshot of the export.
-@Suite("snapshot export in parts")
+@Suite("snapshot export in parts", .tags(.integration))
 struct PartsTests {
     /// 3.2 frames of rows: enough for three parts.
     static let rows = 3 * FramedRowWriter.rowsPerFrame + 12_345

@@ -3,9 +3,10 @@ import Lifestream
 import Postgres
 import Snapshot
 import Store
+import TestSupport
 import Testing
 
-@Suite("snapshot round trips")
+@Suite("snapshot round trips", .tags(.integration))
 struct RoundTripTests {
     static func export(_ scratch: Scratch, schema: String, to name: String, tables: [String]? = nil,
                        checkpoint: SnapshotManifest.Checkpoint? = nil) throws -> SnapshotManifest {

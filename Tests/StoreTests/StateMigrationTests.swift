@@ -4,7 +4,7 @@ import Store
 import Testing
 import TestSupport
 
-@Suite("State schema layouts and their versions")
+@Suite("State schema layouts and their versions", .tags(.integration))
 struct StateMigrationTests {
     /// A fresh state schema name on the suite's database, dropped afterwards.
     static func withState(_ body: (StateSchema, PostgresConnection) throws -> Void) throws {

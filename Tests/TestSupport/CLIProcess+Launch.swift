@@ -3,7 +3,7 @@ import Foundation
 extension CLIProcess {
     /// A `backfill` process started in the background, for tests where two commands must
     /// overlap: start one, hold it somewhere, run another, then let the first finish.
-    public final class Running: @unchecked Sendable {
+    public final class Running: Sendable {
         public let process: Process
         private let outPath: String
         private let errPath: String
@@ -40,8 +40,9 @@ extension CLIProcess {
         }
     }
 
-    /// Starts `backfill arguments…` with the test process's environment plus `environment`.
-    public static func launch(_ arguments: [String], environment: [String: String] = [:]) throws -> Running {
+    /// Starts `backfill arguments…` with the test process's environment plus `environment`, in
+    /// `workingDirectory` if given.
+    public static func launch(_ arguments: [String], environment: [String: String] = [:], workingDirectory: String? = nil) throws -> Running {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)").path
         let outPath = scratch + ".out", errPath = scratch + ".err"
         FileManager.default.createFile(atPath: outPath, contents: nil)
@@ -50,6 +51,7 @@ extension CLIProcess {
         process.executableURL = URL(fileURLWithPath: try executable())
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle(forWritingAtPath: outPath)
         process.standardError = FileHandle(forWritingAtPath: errPath)

@@ -196,9 +196,13 @@ final class NightlyJob {
         defer { connection.close() }
         var exporter = SnapshotExporter(connection: connection)
         let progress = self.progress
-        let tables = LockedCounter()
+        // Called on this thread, one table after another: a plain count will do.
+        var tables: Int64 = 0
         progress.begin("export")
-        exporter.onTableExported = { _ in progress.update("export", done: tables.increment(), total: nil, unit: "tables") }
+        exporter.onTableExported = { _ in
+            tables += 1
+            progress.update("export", done: tables, total: nil, unit: "tables")
+        }
         let checkpoint = try SnapshotManifest.Checkpoint.fromRunManifest(path: manifestPath(manifest.runID))
         let exported = try exporter.export(to: directory, options: .init(schema: settings.shadowSchema, checkpoint: checkpoint, toolVersion: ToolInfo.version))
         progress.finish()
@@ -342,17 +346,5 @@ final class NightlyJob {
             failure = failure ?? OperationsError(.summary, "the metrics file \(settings.metricsFile) could not be written: \(error.localizedDescription)")
         }
         return failure
-    }
-}
-
-/// A counter the exporter's callback can bump.
-private final class LockedCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Int64 = 0
-    func increment() -> Int64 {
-        lock.lock()
-        defer { lock.unlock() }
-        value += 1
-        return value
     }
 }

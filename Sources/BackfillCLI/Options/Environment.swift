@@ -1,13 +1,25 @@
 import Foundation
 import Operations
+import Synchronization
 
 /// Settings in layers, lowest precedence first: the config file (`--config`, else
 /// $BACKFILL_CONFIG, else `./backfill.conf` if present) < `.env` of the working directory <
 /// the process environment < flags (each command adds its own flags on top).
 enum Environment {
+    /// What one process decides once: the `--config` path, and the layers read from it.
+    private struct State {
+        var configPathFlag: String?
+        var cached: SettingLayers?
+    }
+
+    /// A process-wide value (the commands read settings from wherever they run), so behind a lock.
+    private static let state = Mutex(State())
+
     /// Set by `--config` (`ConfigOptions.validate`) before a command reads any setting.
-    nonisolated(unsafe) static var configPathFlag: String?
-    nonisolated(unsafe) private static var cached: SettingLayers?
+    static var configPathFlag: String? {
+        get { state.withLock { $0.configPathFlag } }
+        set { state.withLock { $0.configPathFlag = newValue } }
+    }
 
     /// Which config file is in effect and why; nil when there is none.
     static func configFile(environment: [String: String] = ProcessInfo.processInfo.environment, dotEnv: [String: String] = [:]) -> (path: String, required: Bool)? {
@@ -20,7 +32,7 @@ enum Environment {
     /// Config file, `.env` and environment as layers (read once per process). A config file
     /// that was asked for but is missing, or that has a line the parser does not accept, is an error.
     static func layers(dotEnvPath: String = ".env") throws -> SettingLayers {
-        if let cached { return cached }
+        if let cached = state.withLock({ $0.cached }) { return cached }
         let environment = ProcessInfo.processInfo.environment
         let dotEnv = DotEnv.load(path: dotEnvPath)
         var layers = SettingLayers()
@@ -34,7 +46,7 @@ enum Environment {
         }
         layers.add(.dotEnv, dotEnv, origins: dotEnv.mapValues { _ in dotEnvPath })
         layers.add(.environment, environment)
-        cached = layers
+        state.withLock { $0.cached = layers }
         return layers
     }
 

@@ -1,17 +1,22 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// Shows progress of long steps: a bar with rate and ETA rewritten in place on a terminal,
 /// a log line every few seconds otherwise (cron, CI), so logs never fill with control characters.
-final class ProgressReporter: @unchecked Sendable {
+final class ProgressReporter: Sendable {
+    private struct Line {
+        var step = ""
+        var started = Date()
+        var lastPrint = Date.distantPast
+        var drewLine = false
+    }
+
     private let enabled: Bool
     private let logger: Logger
     private let isTerminal = isatty(STDERR_FILENO) == 1
-    private let lock = NSLock()
-    private var step = ""
-    private var started = Date()
-    private var lastPrint = Date.distantPast
-    private var drewLine = false
+    /// Held while a line is written too, so lines from several threads never interleave.
+    private let line = Mutex(Line())
 
     init(enabled: Bool, logger: Logger) {
         self.enabled = enabled
@@ -20,24 +25,24 @@ final class ProgressReporter: @unchecked Sendable {
 
     /// Starts timing a step, so its rate and ETA count from here.
     func begin(_ step: String) {
-        lock.lock()
-        defer { lock.unlock() }
-        self.step = step
-        started = Date()
-        lastPrint = .distantPast
+        line.withLock { $0 = Line(step: step) }
     }
 
     func update(_ step: String, done: Int64, total: Int64?, unit: String) {
         guard enabled else { return }
-        lock.lock()
-        defer { lock.unlock() }
-        let now = Date()
-        if step != self.step { self.step = step; started = now; lastPrint = .distantPast }
-        let interval: TimeInterval = isTerminal ? 0.1 : 5
-        let finished = total.map { done >= $0 } ?? false
-        guard now.timeIntervalSince(lastPrint) >= interval || finished else { return }
-        lastPrint = now
-        let elapsed = max(now.timeIntervalSince(started), 0.001)
+        line.withLock { line in
+            let now = Date()
+            if step != line.step { line = Line(step: step, started: now) }
+            let interval: TimeInterval = isTerminal ? 0.1 : 5
+            let finished = total.map { done >= $0 } ?? false
+            guard now.timeIntervalSince(line.lastPrint) >= interval || finished else { return }
+            line.lastPrint = now
+            write(step, done: done, total: total, unit: unit, elapsed: max(now.timeIntervalSince(line.started), 0.001))
+            if isTerminal { line.drewLine = true }
+        }
+    }
+
+    private func write(_ step: String, done: Int64, total: Int64?, unit: String, elapsed: TimeInterval) {
         let rate = Double(done) / elapsed
         var text = "\(step): \(done)"
         if let total, total > 0 {
@@ -56,7 +61,6 @@ final class ProgressReporter: @unchecked Sendable {
         }
         if isTerminal {
             FileHandle.standardError.write(Data(("\r\u{1B}[2K" + text).utf8))
-            drewLine = true
         } else {
             logger.info("\(text)")
         }
@@ -64,8 +68,8 @@ final class ProgressReporter: @unchecked Sendable {
 
     /// Ends the in-place line so the next output starts clean.
     func finish() {
-        lock.lock()
-        defer { lock.unlock() }
-        if drewLine { FileHandle.standardError.write(Data("\n".utf8)); drewLine = false }
+        line.withLock { line in
+            if line.drewLine { FileHandle.standardError.write(Data("\n".utf8)); line.drewLine = false }
+        }
     }
 }

@@ -6,9 +6,9 @@ extension EventGenerator {
     /// sends) come from the spec's decoration seed; payload contents from its payload seed.
     /// A `Mutation` edits single fields for invalid records; the valid path never looks it up.
     ///
-    /// A renderer renders exactly one record: `render` creates it, writes, and frees its
-    /// buffer, so no raw memory outlives the call.
-    struct EventRenderer {
+    /// A renderer renders exactly one record: `render` creates it, writes, and consumes it
+    /// (it owns a `JSONWriter`, so it cannot be copied either), so no raw memory outlives the call.
+    struct EventRenderer: ~Copyable {
         private let plan: SubjectPlan
         private var w: JSONWriter
         private var mutation: Mutation
@@ -19,8 +19,7 @@ extension EventGenerator {
         /// the subject_id it already has for the record.
         static func render(_ spec: EventSpec, plan: SubjectPlan, subjectID: [UInt8],
                            mutation: Mutation = .none) -> (value: [UInt8], keyless: Bool) {
-            var renderer = EventRenderer(plan: plan, spec: spec, subjectID: subjectID, mutation: mutation)
-            return renderer.render(spec)
+            EventRenderer(plan: plan, spec: spec, subjectID: subjectID, mutation: mutation).render(spec)
         }
 
         private init(plan: SubjectPlan, spec: EventSpec, subjectID: [UInt8], mutation: Mutation) {
@@ -31,7 +30,7 @@ extension EventGenerator {
             w = JSONWriter(capacity: 1024 + mutation.padding)
         }
 
-        private mutating func render(_ spec: EventSpec) -> (value: [UInt8], keyless: Bool) {
+        private consuming func render(_ spec: EventSpec) -> (value: [UInt8], keyless: Bool) {
             w.asciiOnly = rng.chance(0.05)
             w.escapeSlashes = rng.chance(0.05)
             let keyless = mutation.keyless || rng.chance(0.005)

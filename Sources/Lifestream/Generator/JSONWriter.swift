@@ -2,14 +2,14 @@ extension EventGenerator {
     /// Appends JSON to a raw byte buffer (no `JSONSerialization`, no intermediate strings,
     /// no per-byte array bookkeeping): a million records must take well under two seconds.
     ///
-    /// The buffer is allocated by `init` and freed by `finish()`, which must be called
-    /// exactly once; `EventRenderer.render` and `Edit.string` are the only owners, and
-    /// neither lets a writer escape.
+    /// The writer owns its buffer, so it cannot be copied (two copies would free it twice):
+    /// `init` allocates it, and it is freed when the writer ends — by `finish()`, which
+    /// consumes the writer and hands out the bytes, or when a writer is dropped unfinished.
     ///
     /// Two producer quirks are modelled, both valid JSON: `asciiOnly` writes every
     /// non-ASCII character as `\uXXXX` (surrogate pairs beyond the BMP), and
     /// `escapeSlashes` writes `/` as `\/`.
-    struct JSONWriter {
+    struct JSONWriter: ~Copyable {
         private var base: UnsafeMutablePointer<UInt8>
         private var capacity: Int
         private(set) var count = 0
@@ -23,13 +23,11 @@ extension EventGenerator {
             base = .allocate(capacity: self.capacity)
         }
 
-        /// The bytes written; frees the buffer (the writer is unusable afterwards).
-        mutating func finish() -> [UInt8] {
-            let bytes = [UInt8](UnsafeBufferPointer(start: base, count: count))
-            base.deallocate()
-            capacity = 0
-            count = 0
-            return bytes
+        deinit { base.deallocate() }
+
+        /// The bytes written; the writer ends here (and `deinit` frees its buffer).
+        consuming func finish() -> [UInt8] {
+            [UInt8](UnsafeBufferPointer(start: base, count: count))
         }
 
         subscript(index: Int) -> UInt8 {

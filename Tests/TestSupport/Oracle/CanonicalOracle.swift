@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// An independent statement of the contract: the canonical outcome of a list of records.
 ///
@@ -98,12 +99,11 @@ public enum CanonicalOracle {
     private static func parallelMap<Item: Sendable, Result: Sendable>(
         _ items: [Item], _ transform: @Sendable (Item) -> Result
     ) -> [Result] {
-        [Result](unsafeUninitializedCapacity: items.count) { buffer, count in
-            nonisolated(unsafe) let results = buffer
-            DispatchQueue.concurrentPerform(iterations: items.count) { index in
-                (results.baseAddress! + index).initialize(to: transform(items[index]))
-            }
-            count = items.count
+        let results = Mutex<[Result?]>(Array(repeating: nil, count: items.count))
+        DispatchQueue.concurrentPerform(iterations: items.count) { index in
+            let result = transform(items[index])
+            results.withLock { $0[index] = result }
         }
+        return results.withLock { $0.map { $0! } }
     }
 }
