@@ -89,8 +89,8 @@ build() {
     # Differences in 0.1 % of the subjects, spread over the whole key range and the tables.
     psql -c "update $live.subjects set visibility = 'planted' where abs(hashtext(subject_id)) % 1000 = 0;
              update $live.links set title = coalesce(title, '') || ' (edited)' where abs(hashtext(subject_id)) % 1000 = 1;
-             delete from $live.temperature_latest where abs(hashtext(subject_id)) % 1000 = 2;
-             vacuum analyze"
+             delete from $live.temperature_latest where abs(hashtext(subject_id)) % 1000 = 2"
+    psql -c "vacuum analyze"
     echo "$events" > "$dir/ready"
 }
 

@@ -15,8 +15,8 @@ public enum DiffRunner {
     ///
     /// An incremental diff (`request.selection`) first reads its subjects from the state schema
     /// on the right side's database (`SelectionResolver`), copies them into a temporary table on
-    /// each side's connection (`ScopeTable`), and compares only their rows, with the same counts,
-    /// samples, causes and rules as a full diff.
+    /// each side's connection (`ScopeTable`), and compares only their rows — streamed and merged,
+    /// as two databases are — with the same counts, samples, causes and rules as a full diff.
     public static func outcome(of request: DiffRequest, now: Date = Date()) throws -> DiffOutcome {
         try request.validate()
         if let snapshot = request.snapshot { return try run(request, snapshot: snapshot, now: now) }
@@ -38,24 +38,17 @@ public enum DiffRunner {
         try request.rules?.validate(against: RulesCatalog.lifestream.overlaid(with: tables))
         let selection = try SelectionResolver.resolve(request, on: rightConnection)
 
-        let accumulators: [DiffAccumulator] = switch mode {
-        case .sameDatabase:
-            try sameDatabase(request, tables, scope: selection.subjects, on: leftConnection)
-        case .crossDatabase, .snapshot:
+        // An incremental diff streams its two sides even in one database: its rows are few, each
+        // side's cost is a lookup per subject, and two connections look up at once.
+        let accumulators: [DiffAccumulator] = if mode == .sameDatabase && selection.subjects == nil {
+            try SameDatabaseDiff(connection: leftConnection, leftSchema: request.left.schema, rightSchema: request.right.schema,
+                                 sampleLimit: request.sampleLimit, rules: request.rules, statistics: request.collectStatistics).diff(tables)
+        } else {
             try CrossDatabaseDiff(left: request.left, right: request.right, sampleLimit: request.sampleLimit,
                                   rules: request.rules, statistics: request.collectStatistics, scope: selection.subjects).diff(tables)
         }
         return try outcome(request, accumulators, left: request.left.source, selection: selection, causesOn: rightConnection,
                            started: started, now: now)
-    }
-
-    private static func sameDatabase(
-        _ request: DiffRequest, _ tables: [ResolvedTable], scope: [String]?, on connection: PostgresConnection
-    ) throws -> [DiffAccumulator] {
-        if let scope { try ScopeTable.load(scope, on: connection) }
-        return try SameDatabaseDiff(connection: connection, leftSchema: request.left.schema, rightSchema: request.right.schema,
-                                    sampleLimit: request.sampleLimit, rules: request.rules, statistics: request.collectStatistics,
-                                    scoped: scope != nil).diff(tables)
     }
 
     /// A snapshot folder (left) against the right schema: the snapshot's files and the schema's

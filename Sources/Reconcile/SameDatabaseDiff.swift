@@ -16,8 +16,6 @@ struct SameDatabaseDiff {
     var rules: VerdictRules? = nil
     /// Collect `ColumnStatistics` of changed number and time columns (for `rules suggest`).
     var statistics = false
-    /// Compare only the rows of the subjects in `ScopeTable` (loaded on `connection`).
-    var scoped = false
 
     /// Diffs every table inside one read-only snapshot.
     func diff(_ tables: [ResolvedTable]) throws -> [DiffAccumulator] {
@@ -39,10 +37,7 @@ struct SameDatabaseDiff {
         let left = SQLName.qualified(leftSchema, table.name)
         let right = SQLName.qualified(rightSchema, table.name)
 
-        let (leftRows, rightRows) = scoped
-            ? (ScopeTable.rows(of: left, subjectColumn: table.spec.subjectColumn ?? ""), ScopeTable.rows(of: right, subjectColumn: table.spec.subjectColumn ?? ""))
-            : (left, right)
-        let counts = try connection.query("SELECT (SELECT count(*) FROM \(leftRows) c), (SELECT count(*) FROM \(rightRows) c)")
+        let counts = try connection.query("SELECT (SELECT count(*) FROM \(left)), (SELECT count(*) FROM \(right))")
         accumulator.leftRows = Int(counts[0, 0] ?? "0") ?? 0
         accumulator.rightRows = Int(counts[0, 1] ?? "0") ?? 0
 
@@ -57,7 +52,7 @@ struct SameDatabaseDiff {
         var valueSlot: [Int: Int] = [:]
         for (slot, column) in valueColumns.enumerated() { valueSlot[column] = valuesStart + 2 * slot }
         var reader = CopyTextReader(fieldCount: valuesStart + 2 * valueColumns.count, source: "differing rows of \(table.name)")
-        let statement = Self.differingRowsStatement(table, left: leftRows, right: rightRows, subjectValue: subjectValueIndex, values: valueColumns)
+        let statement = Self.differingRowsStatement(table, left: left, right: right, subjectValue: subjectValueIndex, values: valueColumns)
         try connection.copyOut(statement) { chunk in
             var rows = CopyRows(fieldCount: reader.fieldCount, reservingBytes: chunk.count)
             try reader.consume(chunk, into: &rows)
@@ -128,8 +123,7 @@ struct SameDatabaseDiff {
         return result[0].values
     }
 
-    /// `COPY (…) TO STDOUT` of the differing rows of `left` and `right` (tables, or derived tables
-    /// of an incremental diff's rows): kind (`L`, `R`, `C`), the key as both
+    /// `COPY (…) TO STDOUT` of the differing rows: kind (`L`, `R`, `C`), the key as both
     /// modes print it, one `t`/`f` per value column, the subject when it is not in the key, and
     /// for each value column in `values` (those a verdict rule compares) its left and right
     /// value where it differs. Without `values` the statement is exactly the rule-less one.

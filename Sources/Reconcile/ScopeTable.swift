@@ -1,10 +1,11 @@
 import Postgres
 
 /// An incremental diff's subjects, shipped to a side's database as a temporary table: copied in
-/// once per connection (text COPY, then ANALYZE so the planner knows its size), and joined to
-/// every table by `subject_id`, so each side reads only the rows of those subjects. The rows
-/// are found through each table's key (its first column is `subject_id`), so the cost follows
-/// the subjects, not the tables.
+/// once per connection (text COPY, then ANALYZE), and driving every table's read: for each
+/// subject, its rows are looked up through the table's key (whose first column is `subject_id`),
+/// so the cost follows the subjects, not the tables. A plain `IN (…)` would let the planner hash
+/// the subjects and scan the whole table instead — cheaper for a small table, but then the cost
+/// grows with the history; `OFFSET 0` keeps the lookup a nested loop per subject.
 enum ScopeTable {
     static let name = "pg_temp.backfill_diff_scope"
 
@@ -26,13 +27,9 @@ enum ScopeTable {
     }
 
     /// The rows of `relation` whose subject is in the scope, as a derived table (its alias comes
-    /// after it, as for a table).
+    /// after it, as for a table), with the columns of `relation`.
     static func rows(of relation: String, subjectColumn: String) -> String {
-        "(SELECT * FROM \(relation) WHERE \(SQL.quoteIdentifier(subjectColumn)) IN (SELECT subject_id FROM \(name)))"
-    }
-
-    /// The condition a streamed side's statement adds.
-    static func condition(subjectColumn: String) -> String {
-        "\(SQL.quoteIdentifier(subjectColumn)) IN (SELECT subject_id FROM \(name))"
+        "(SELECT backfill_scoped.* FROM \(name) backfill_scope CROSS JOIN LATERAL "
+            + "(SELECT * FROM \(relation) WHERE \(SQL.quoteIdentifier(subjectColumn)) = backfill_scope.subject_id OFFSET 0) backfill_scoped)"
     }
 }

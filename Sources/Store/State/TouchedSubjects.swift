@@ -16,7 +16,9 @@ import Postgres
 ///   either (it upserts by `subject_id`), and only a full diff would see what it did.
 ///
 /// Found by index ranges per partition (`events_position`, the duplicates' and the quarantine's
-/// keys), so the cost follows the records after the checkpoint, not the log.
+/// keys), so the cost follows the records after the checkpoint, not the log. (`OFFSET 0` keeps
+/// each range a lookup of its own: flattened, the planner misjudges the ranges' size and scans
+/// the whole log.)
 public struct TouchedSubjects: Sendable, Equatable {
     /// Unique, in the byte order of their UTF-8 (the diff's key order).
     public var subjects: [String]
@@ -60,10 +62,10 @@ public struct TouchedSubjects: Sendable, Equatable {
             with cp(p, e) as (select * from unnest($1::integer[], $2::bigint[]))
             select subject_id, count(*) as records from (
                 select x.subject_id from cp cross join lateral (
-                    select subject_id from \(state.table("events")) where partition = cp.p and "offset" >= cp.e) x
+                    select subject_id from \(state.table("events")) where partition = cp.p and "offset" >= cp.e offset 0) x
                 union all
                 select y.subject_id from cp cross join lateral (
-                    select subject_id from \(state.table("duplicates")) where partition = cp.p and "offset" >= cp.e) y
+                    select subject_id from \(state.table("duplicates")) where partition = cp.p and "offset" >= cp.e offset 0) y
             ) touched group by subject_id
             """, parameters) {
             counts[Array(try row.decode("subject_id", as: String.self).utf8), default: 0] += try row.decode("records", as: Int64.self)
@@ -78,7 +80,7 @@ public struct TouchedSubjects: Sendable, Equatable {
             for row in try db.query("""
                 with cp(p, e) as (select * from unnest($1::integer[], $2::bigint[]))
                 select encode(q.key, 'hex') as key, encode(q.value, 'hex') as value from cp cross join lateral (
-                    select key, value from \(target.table("quarantine")) where topic = $3 and partition = cp.p and "offset" >= cp.e) q
+                    select key, value from \(target.table("quarantine")) where topic = $3 and partition = cp.p and "offset" >= cp.e offset 0) q
                 """, parameters + [.text(topic)]) {
                 records += 1
                 guard let subject = attributedSubject(key: Hex.decode(row["key"]), value: Hex.decode(row["value"])) else {
