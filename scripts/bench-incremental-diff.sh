@@ -40,26 +40,8 @@ bin=$root/.build/release/backfill
 psql() { PGOPTIONS='-c client_min_messages=warning' "$PG_BIN/psql" "$DATABASE_URL" -qAtX -v ON_ERROR_STOP=1 "$@"; }
 state_dir=$root/.local/bench-incremental
 
-broker_cpu() {
-    local pid total=0
-    for pid in $(pgrep -f "noida-db start.*--kafka-port ${KAFKA_BROKERS##*:}" || true); do
-        for stat in /proc/"$pid"/task/*/stat; do total=$((total + $(awk '{print $14 + $15}' "$stat" 2>/dev/null || echo 0))); done
-    done
-    echo "$total"
-}
-# Waits for the broker's background save and for autovacuum, so neither is timed into a diff.
-settle() {
-    local before after
-    for _ in $(seq 1 300); do
-        before=$(broker_cpu); sleep 1; after=$(broker_cpu)
-        [ "$((after - before))" -le 5 ] && break
-    done
-    for _ in $(seq 1 300); do
-        [ "$(psql -c "select count(*) from pg_stat_activity where backend_type = 'autovacuum worker'")" = 0 ] && sleep 1 &&
-            [ "$(psql -c "select count(*) from pg_stat_activity where backend_type = 'autovacuum worker'")" = 0 ] && return
-        sleep 0.5
-    done
-}
+# shellcheck source=scripts/bench-lib.sh
+source "$root/scripts/bench-lib.sh"
 now() { python3 -c 'import time; print(time.monotonic())'; }
 
 # One history: H events in 16 partitions (H/10 subjects), run into the shadow; then N/2 new events

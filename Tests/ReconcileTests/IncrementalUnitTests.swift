@@ -86,6 +86,27 @@ struct IncrementalUnitTests {
         #expect(full.sentence == "Full diff: every row of every table. changed_without_events was not assessed: no verified point yet.")
     }
 
+    @Test("the JSON report carries the scope in snake_case and reads back; a report without one is a full diff")
+    func scopeInJSON() throws {
+        var scope = DiffScope(kind: .incremental)
+        scope.since = "at or after checkpoint m.json"
+        scope.checkpoint = [.init(partition: 0, end: 12)]
+        scope.subjects = 3
+        scope.unattributedRecords = 1
+        let report = DiffReport(generatedAt: Date(timeIntervalSince1970: 1_800_000_000), mode: .sameDatabase, left: .init(schema: "l", database: "d"),
+                                right: .init(schema: "r", database: "d"), tables: [], causes: .unavailable("test"),
+                                maxDiffRows: 0, durationMilliseconds: 0, scope: scope)
+        let json = try JSONReport.render(report)
+        for key in ["\"kind\" : \"incremental\"", "\"unattributed_records\" : 1", "\"without_events_assessed\" : false", "\"format_version\" : 1"] {
+            #expect(json.contains(key), "missing \(key)")
+        }
+        #expect(try JSONReport.decode(Data(json.utf8)) == report)
+        #expect(MarkdownReport.render(report).contains("**Match**: the rows of the 3 subjects compared are identical in all 0 tables."))
+        var old = report
+        old.scope = nil
+        #expect(MarkdownReport.render(old).contains("Full diff: every row of every table."))
+    }
+
     @Test("a quarantined record names its value's subject_id, else its key; nothing usable names no subject")
     func attribution() {
         func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
