@@ -66,10 +66,9 @@ struct CrossDatabaseDiff {
     static func statement(_ table: ResolvedTable, schema: String, side: String, byteOrdered: Set<String>, scoped: Bool = false) -> TableStream.Statement {
         let columns = table.allColumns.map { $0.selectExpression() }.joined(separator: ", ")
         let order = table.keyColumns.map { $0.orderExpression(byteOrdered: byteOrdered.contains($0.name)) }.joined(separator: ", ")
-        let relation = SQLName.qualified(schema, table.name)
-        let source = scoped ? ScopeTable.rows(of: relation, subjectColumn: table.spec.subjectColumn ?? "") + " backfill_rows" : relation
+        let condition = scoped ? " WHERE " + ScopeTable.condition(subjectColumn: table.spec.subjectColumn ?? "") : ""
         return TableStream.Statement(
-            sql: "COPY (SELECT \(columns) FROM \(source) ORDER BY \(order)) TO STDOUT",
+            sql: "COPY (SELECT \(columns) FROM \(SQLName.qualified(schema, table.name))\(condition) ORDER BY \(order)) TO STDOUT",
             fieldCount: table.allColumns.count,
             source: "\(side) side, table \(schema).\(table.name)")
     }

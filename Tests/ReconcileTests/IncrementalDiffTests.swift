@@ -84,7 +84,7 @@ struct IncrementalDiffTests {
         try Self.checkCuts(liveDatabase: PostgresConfiguration(url: TwoDatabaseTests.url(base, database: name)))
     }
 
-    @Test("the touched subjects include a duplicate's, a quarantined record's (by its value, else its key), and a pending event's; a record naming no subject is counted apart")
+    @Test("the touched subjects include a duplicate's, a quarantined record's (by its value, else its key; an oversized one by its key), and a pending event's; a record naming no subject is counted apart")
     func touchedCoversEveryRecord() throws {
         let history = try IncrementalHistory(prefix: "touch", partitions: 1)
         defer { history.drop() }
@@ -102,13 +102,17 @@ struct IncrementalDiffTests {
             record("t-bad", "e22", "todo.created", #"{"title":""}"#),                      // quarantined: bad_value:title
             GeneratedRecord(partition: 0, key: Array("k-garbage".utf8), value: Array("{not json".utf8), timestamp: 1_767_225_600_000, quarantineReason: nil),
             GeneratedRecord(partition: 0, key: nil, value: Array("[1,2]".utf8), timestamp: 1_767_225_600_000, quarantineReason: nil),
+            // oversized: never parsed, so its key names it, not the subject_id inside
+            GeneratedRecord(partition: 0, key: Array("k-big".utf8),
+                            value: Array(#"{"subject_id":"v-big","pad":"\#(String(repeating: "x", count: 1 << 20))"}"#.utf8),
+                            timestamp: 1_767_225_600_000, quarantineReason: nil),
             record("l-pending", "e333", "content.fetched", #"{"http_status":200}"#),       // pending: no link.added yet
         ])
         let db = try PostgresConnection.connect(history.shadowDatabase)
         defer { db.close() }
         let touched = try TouchedSubjects.since(history.cuts[0], state: StateSchema(name: history.state), db: db)
-        #expect(touched.subjects == ["k-garbage", "l-dup", "l-pending", "t-bad"])
-        #expect(touched.records == 5)
+        #expect(touched.subjects == ["k-big", "k-garbage", "l-dup", "l-pending", "t-bad"])
+        #expect(touched.records == 6)
         #expect(touched.quarantinedWithoutSubject == 1)
         #expect(touched.subjects == history.touched(since: history.cuts[0]))
         // Since the second cut nothing was read.

@@ -87,14 +87,14 @@ final class IncrementalHistory {
 
     /// The subjects a record at or after `cut` may have written rows of, decided without the
     /// tool's code: a valid record's subject_id (the independent oracle's validator); for a record
-    /// the contract refuses, the value's `subject_id` when it is a JSON object with a non-empty
-    /// string there, else the key as UTF-8.
+    /// the contract refuses, the value's `subject_id` when it is a JSON object (of at most 1 MiB,
+    /// the contract's limit) with a non-empty string there, else the key as UTF-8.
     func touched(since cut: Checkpoint?) -> [String] {
         var subjects = Set<[UInt8]>()
         for record in produced where record.offset >= cut?.ends[record.partition] ?? 0 {
             if let (subject, _) = CanonicalOracle.subjectAndKind(of: record.value) {
                 subjects.insert(Array(subject.utf8))
-            } else if let object = try? JSONSerialization.jsonObject(with: Data(record.value)) as? [String: Any],
+            } else if record.value.count <= 1 << 20, let object = try? JSONSerialization.jsonObject(with: Data(record.value)) as? [String: Any],
                       let subject = object["subject_id"] as? String, !subject.isEmpty {
                 subjects.insert(Array(subject.utf8))
             } else if let key = record.key, !key.isEmpty, let text = String(validating: key, as: UTF8.self), !text.utf8.contains(0) {

@@ -11,9 +11,11 @@ import Postgres
 ///   job applies it again, and an older duplicate arriving late overwrites newer values;
 /// - a record the tool quarantined (`<target>.quarantine`), which the live job may have applied in
 ///   part: its subject is the value's `subject_id` when the value is a JSON object with a string
-///   there, else the record key read as UTF-8 (producers key records by subject). A quarantined
-///   record with neither names no subject; the live job could not have written a row from it
-///   either (it upserts by `subject_id`), and only a full diff would see what it did.
+///   there, else the record key read as UTF-8 (producers key records by subject). A value over
+///   the contract's size limit (quarantined `oversized`, never parsed) is not read either: its key
+///   names its subject. A quarantined record with neither names no subject; the live job could
+///   not have written a row from it (it upserts by `subject_id`), and only a full diff would see
+///   what it did.
 ///
 /// Found by index ranges per partition (`events_position`, the duplicates' and the quarantine's
 /// keys), so the cost follows the records after the checkpoint, not the log. (`OFFSET 0` keeps
@@ -79,9 +81,10 @@ public struct TouchedSubjects: Sendable, Equatable {
         if quarantine {
             for row in try db.query("""
                 with cp(p, e) as (select * from unnest($1::integer[], $2::bigint[]))
-                select encode(q.key, 'hex') as key, encode(q.value, 'hex') as value from cp cross join lateral (
+                select encode(q.key, 'hex') as key, case when octet_length(q.value) <= $4 then encode(q.value, 'hex') end as value
+                from cp cross join lateral (
                     select key, value from \(target.table("quarantine")) where topic = $3 and partition = cp.p and "offset" >= cp.e offset 0) q
-                """, parameters + [.text(topic)]) {
+                """, parameters + [.text(topic), .init(EventDecoder.maximumValueSize)]) {
                 records += 1
                 guard let subject = attributedSubject(key: Hex.decode(row["key"]), value: Hex.decode(row["value"])) else {
                     unattributed += 1
