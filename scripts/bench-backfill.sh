@@ -18,29 +18,8 @@ source .local/env
 swift build -c release --product backfill >/dev/null
 bin=.build/release/backfill
 psql() { "$PG_BIN/psql" "$DATABASE_URL" -qAtX "$@"; }
-# Each step is timed on quiet servers: autovacuum of what the previous step wrote (it follows a
-# rebuild by several seconds of CPU) is waited for, not measured into the next step; so is the
-# test broker's background save after records are produced (noida-db rewrites its whole data file,
-# ~10 s of one core for this topic — a Kafka broker appends to its log instead).
-broker_cpu() {
-    local pid total=0
-    for pid in $(pgrep -f "noida-db start.*--kafka-port ${KAFKA_BROKERS##*:}" || true); do
-        for stat in /proc/"$pid"/task/*/stat; do total=$((total + $(awk '{print $14 + $15}' "$stat" 2>/dev/null || echo 0))); done
-    done
-    echo "$total"
-}
-settle() {
-    local before after
-    for _ in $(seq 1 240); do
-        before=$(broker_cpu); sleep 1; after=$(broker_cpu)
-        [ "$((after - before))" -le 5 ] && break
-    done
-    for _ in $(seq 1 240); do
-        [ "$(psql -c "select count(*) from pg_stat_activity where backend_type = 'autovacuum worker'")" = 0 ] && sleep 1 &&
-            [ "$(psql -c "select count(*) from pg_stat_activity where backend_type = 'autovacuum worker'")" = 0 ] && return
-        sleep 0.5
-    done
-}
+# shellcheck source=scripts/bench-lib.sh
+source "$root/scripts/bench-lib.sh"
 seconds() { python3 -c 'import time; print(time.monotonic())'; }
 # The phases a run's manifest timed: "ingest 4.1 s, materialize 5.2 s".
 phases() {

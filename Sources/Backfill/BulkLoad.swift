@@ -25,12 +25,13 @@ struct BulkLoad {
         return try db.query("select " + checks.joined(separator: " and "))[0, 0] == "t"
     }
 
-    /// Drops the log's key for the load, in the transaction that records the run as a bulk load.
+    /// Drops the log's key (and its position index, `StateSchema.dropPositionIndex`) for the load, in the transaction that records the run as a bulk load.
     /// Autovacuum stays off the log until `settle`: each committed batch would otherwise count
     /// toward vacuuming a table that is only being appended to, mid-run, on the run's CPU.
     func begin(db: PostgresConnection) throws {
         try db.execute("""
             alter table \(state.table("events")) drop constraint if exists events_pkey;
+            \(state.dropPositionIndex);
             alter table \(state.table("events")) set (autovacuum_enabled = off);
             drop table if exists \(state.table("bulk_readings"));
             """)
@@ -44,7 +45,7 @@ struct BulkLoad {
     }
 
     /// Records the duplicates the bulk pass found (`pg_temp.bulk_duplicates`: each duplicate's
-    /// tuple id and its event's), removes them from the log, builds the key and settles the
+    /// tuple id and its event's), removes them from the log, builds the key and the position index and settles the
     /// run's counters. Runs at the end of the bulk pass's transaction.
     func settle(runID: String, db: PostgresConnection) throws {
         let events = state.table("events")
@@ -64,6 +65,7 @@ struct BulkLoad {
         try db.execute("""
             delete from \(events) e using pg_temp.bulk_duplicates d where e.ctid = d.loser;
             alter table \(events) add constraint events_pkey primary key (subject_id, event_id);
+            \(state.createPositionIndex);
             alter table \(events) reset (autovacuum_enabled);
             drop table if exists \(state.table("bulk_readings"));
             """)

@@ -60,12 +60,30 @@ public struct NightlySummary: Codable, Sendable, Equatable {
         public var reports: [String]
         /// How the verdict rules judged the diff; absent without a rules file.
         public var rules: Rules?
+        /// `full` or `incremental`; absent in summaries of versions before incremental diffs.
+        public var scope: String?
+        /// Why this scope was chosen (`DiffPolicy.Decision.reason`).
+        public var scopeReason: String?
+        /// Subjects an incremental diff compared.
+        public var subjects: Int?
+        /// Differing rows per cause, every cause listed (absent when causes were unavailable).
+        public var causes: [String: Int]?
+        /// The verified point this night recorded (its id in the state schema).
+        public var verifiedPoint: Int64?
+        /// When the last full diff of this pair ran (this night's when it ran one).
+        public var lastFullAt: Date?
+
         public init(verdict: String, differences: Int, tables: [String: Int], reports: [String], rules: Rules? = nil) {
             self.verdict = verdict
             self.differences = differences
             self.tables = tables
             self.reports = reports
             self.rules = rules
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case verdict, differences, tables, reports, rules, scope, scopeReason = "scope_reason", subjects, causes
+            case verifiedPoint = "verified_point", lastFullAt = "last_full_at"
         }
 
         /// The verdict rules' totals: `differences` stays the raw count.
@@ -146,6 +164,10 @@ public struct NightlySummary: Codable, Sendable, Equatable {
         let written = rowsWritten.values.reduce(0, +)
         if runID != nil { lines.append("  rows written: \(written)" + (written == 0 ? " (nothing changed)" : "")) }
         if let diff {
+            if let scope = diff.scope {
+                lines.append("  diff scope: \(scope)" + (diff.subjects.map { ", \($0) subjects" } ?? "")
+                             + (diff.scopeReason.map { " (\(Display.line($0)))" } ?? ""))
+            }
             var text = "  diff: \(diff.verdict), \(diff.differences) differing rows"
             let differing = diff.tables.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
             if !differing.isEmpty { text += " (" + differing.joined(separator: ", ") + ")" }

@@ -38,6 +38,21 @@ public enum PrometheusText {
                   diff.tables.sorted { $0.key < $1.key }.map { ([("table", $0.key)], Double($0.value)) })
             gauge("backfill_diff_diverged", "1 when the last diff's verdict was diverged.",
                   [([], diff.verdict == "diverged" ? 1 : 0)])
+            if let scope = diff.scope {
+                gauge("backfill_diff_incremental", "1 when the last diff was incremental (only the subjects with records since the last verified point, and those that differed there), 0 when it was full.",
+                      [([], scope == "incremental" ? 1 : 0)])
+            }
+            if let subjects = diff.subjects {
+                gauge("backfill_diff_subjects", "Subjects the last incremental diff compared.", [([], Double(subjects))])
+            }
+            if let causes = diff.causes {
+                gauge("backfill_diff_cause_rows", "Differing rows of the last diff per cause (changed_without_events: written outside the event stream).",
+                      causes.sorted { $0.key < $1.key }.map { ([("cause", $0.key)], Double($0.value)) })
+            }
+            if let lastFull = diff.lastFullAt {
+                gauge("backfill_diff_last_full_timestamp_seconds", "When the last full diff of the live and shadow tables ran (Unix time).",
+                      [([], lastFull.timeIntervalSince1970)])
+            }
             if let rules = diff.rules {
                 gauge("backfill_diff_rows_after_rules", "Differing rows no verdict rule accepted (judged against the everything-else limit).",
                       [([], Double(rules.remaining))])

@@ -39,12 +39,14 @@ public struct SettingKey: Sendable, Hashable {
     public static let keep = SettingKey("BACKFILL_KEEP", flag: "--keep", "retention: keep at least the newest N of each kind")
     public static let maxDiffRows = SettingKey("BACKFILL_MAX_DIFF_ROWS", flag: "--max-diff-rows", default: "0", "differing rows tolerated before the night counts as diverged")
     public static let rules = SettingKey("BACKFILL_RULES", flag: "--rules", "verdict rules file (TOML) that diff, cutover-report and nightly judge by")
+    public static let diff = SettingKey("BACKFILL_DIFF", flag: "--diff", default: "incremental", "the nightly's diff: incremental (the subjects with records since the last verified point, and those that differed there) or full")
+    public static let fullEvery = SettingKey("BACKFILL_FULL_EVERY", flag: "--full-every", default: "7d", "a full diff at least this often (7d, 36h, …; 0 every night, never only when there is no verified point)")
     public static let lockWait = SettingKey("BACKFILL_LOCK_WAIT", flag: "--lock-wait", default: "30", "seconds a command that writes a schema waits for another's lock on it before giving up (exit 3)")
 
     public static let all: [SettingKey] = [
         databaseURL, kafkaBrokers, kafkaSASLUsername, kafkaSASLPassword, kafkaSASLMechanism, kafkaSecurityProtocol,
         embeddingServiceURL, topic, liveSchema, shadowSchema, stateSchema, manifestDir, snapshotsDir, reportsDir,
-        metricsFile, keepDays, keep, maxDiffRows, rules, lockWait,
+        metricsFile, keepDays, keep, maxDiffRows, rules, diff, fullEvery, lockWait,
     ]
 
     public static func named(_ name: String) -> SettingKey? { all.first { $0.name == name } }

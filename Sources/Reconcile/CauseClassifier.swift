@@ -5,7 +5,15 @@ enum CauseClassifier {
     /// The cause and its explanation in words. `evidence` is nil when the log has nothing on
     /// the subject.
     /// `liveColumnRule`: the changed row differs only in columns `LiveColumnRule` explains.
-    static func classify(_ evidence: SubjectEvidence?, kind: DifferenceKind, liveColumnRule: Bool = false) -> (cause: DiffCause, explanation: String) {
+    /// `withoutEventsSince`: the verified point (described) since which the subject had no record
+    /// and at which it was equal; it then changed without events, whatever its history says.
+    static func classify(
+        _ evidence: SubjectEvidence?, kind: DifferenceKind, liveColumnRule: Bool = false, withoutEventsSince: String? = nil
+    ) -> (cause: DiffCause, explanation: String) {
+        if let point = withoutEventsSince {
+            return (.changedWithoutEvents, "the subject has no record since \(point), where its rows were equal: "
+                        + "a write outside the event stream \(kind == .changed ? "changed the row" : "added or deleted the row on one side")")
+        }
         guard let evidence, evidence.events > 0 else {
             return (.missingEvent, "the event log has no event of this subject")
         }

@@ -16,13 +16,17 @@ struct CrossDatabaseDiff {
     let sampleLimit: Int
     var rules: VerdictRules? = nil
     var statistics = false
+    /// An incremental diff's subjects: each side copies them into its `ScopeTable` and reads only
+    /// their rows. nil compares every row.
+    var scope: [String]? = nil
 
     func diff(_ tables: [ResolvedTable]) throws -> [DiffAccumulator] {
         guard !tables.isEmpty else { return [] }
-        let leftStream = TableStream(configuration: left.configuration,
-                                     statements: tables.map { Self.statement($0, schema: left.schema, side: "left", byteOrdered: $0.leftByteOrdered) })
-        let rightStream = TableStream(configuration: right.configuration,
-                                      statements: tables.map { Self.statement($0, schema: right.schema, side: "right", byteOrdered: $0.rightByteOrdered) })
+        let scoped = scope != nil
+        let leftStream = TableStream(configuration: left.configuration, scope: scope,
+                                     statements: tables.map { Self.statement($0, schema: left.schema, side: "left", byteOrdered: $0.leftByteOrdered, scoped: scoped) })
+        let rightStream = TableStream(configuration: right.configuration, scope: scope,
+                                      statements: tables.map { Self.statement($0, schema: right.schema, side: "right", byteOrdered: $0.rightByteOrdered, scoped: scoped) })
         return try Self.merge(tables, left: leftStream, leftLabel: "left side, table \(left.schema).",
                               right: rightStream, rightLabel: "right side, table \(right.schema).", sampleLimit: sampleLimit,
                               rules: rules, statistics: statistics)
@@ -57,12 +61,14 @@ struct CrossDatabaseDiff {
         }
     }
 
-    /// `COPY (SELECT key…, value… FROM schema.table ORDER BY key bytes) TO STDOUT`.
-    static func statement(_ table: ResolvedTable, schema: String, side: String, byteOrdered: Set<String>) -> TableStream.Statement {
+    /// `COPY (SELECT key…, value… FROM schema.table ORDER BY key bytes) TO STDOUT`; `scoped`: only
+    /// the rows of the subjects in the side's `ScopeTable`.
+    static func statement(_ table: ResolvedTable, schema: String, side: String, byteOrdered: Set<String>, scoped: Bool = false) -> TableStream.Statement {
         let columns = table.allColumns.map { $0.selectExpression() }.joined(separator: ", ")
         let order = table.keyColumns.map { $0.orderExpression(byteOrdered: byteOrdered.contains($0.name)) }.joined(separator: ", ")
+        let condition = scoped ? " WHERE " + ScopeTable.condition(subjectColumn: table.spec.subjectColumn ?? "") : ""
         return TableStream.Statement(
-            sql: "COPY (SELECT \(columns) FROM \(SQLName.qualified(schema, table.name)) ORDER BY \(order)) TO STDOUT",
+            sql: "COPY (SELECT \(columns) FROM \(SQLName.qualified(schema, table.name))\(condition) ORDER BY \(order)) TO STDOUT",
             fieldCount: table.allColumns.count,
             source: "\(side) side, table \(schema).\(table.name)")
     }

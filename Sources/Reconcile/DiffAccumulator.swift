@@ -25,6 +25,10 @@ struct DiffAccumulator {
     private(set) var changed = 0
     private(set) var columnChanges: [Int]
     private(set) var subjects: [SubjectKey: RowKindCounts] = [:]
+    /// Every subject with a differing row, before column rules: the subjects a verified point
+    /// lists as differing (an accepted difference is still one the next diff must not mistake
+    /// for a change made without events).
+    private(set) var rawSubjects: Set<SubjectKey> = []
     /// Subjects with a changed row that differs beyond what `LiveColumnRule` explains.
     private(set) var beyondLiveColumnRule: Set<SubjectKey> = []
     /// Smallest keys first, at most `sampleLimit`.
@@ -71,7 +75,10 @@ struct DiffAccumulator {
                 ruledColumnChanges[column] += 1
             }
         }
-        if let subject { subjects[subject, default: RowKindCounts()].add(kind) }
+        if let subject {
+            subjects[subject, default: RowKindCounts()].add(kind)
+            rawSubjects.insert(subject)
+        }
         if kind == .changed, let subject, !explainedByLiveColumnRule(changedColumns) { beyondLiveColumnRule.insert(subject) }
     }
 
@@ -92,6 +99,7 @@ struct DiffAccumulator {
             return Array(repeating: nil, count: table.valueColumns.count)
         }
         changed += 1
+        if let subject { rawSubjects.insert(subject) }
         var remaining: [Int] = []
         var acceptedBy: [String?] = Array(repeating: nil, count: table.valueColumns.count)
         var rowKey: [[UInt8]]?

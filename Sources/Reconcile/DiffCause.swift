@@ -5,6 +5,11 @@
 /// (partition, offset). Several can apply to one subject; the first in this order wins, most
 /// specific first:
 ///
+/// 0. `changed_without_events`: the subject had no record at or after the last verified point's
+///    checkpoint, and at that point its rows were equal on both sides (or already differed for
+///    this same reason): someone wrote to a table outside the event stream. Only a diff that
+///    covers such subjects finds it — a full diff; an incremental one compares only subjects with
+///    records — and only when a verified point exists (`DiffScope.withoutEventsAssessed`).
 /// 1. `partial_before_create`: a non-creating event of the subject arrived (lower partition,
 ///    offset) before its creating event; the live job upserted a partial row, or skipped it.
 /// 2. `duplicate_different_payload`: a later record of an event carried a different payload;
@@ -22,6 +27,7 @@
 /// 6. `unexplained`: the row is on both sides, its events arrived in order without differing
 ///    duplicates, and still the values differ.
 public enum DiffCause: String, Sendable, Codable, CaseIterable, Comparable {
+    case changedWithoutEvents = "changed_without_events"
     case partialBeforeCreate = "partial_before_create"
     case duplicateDifferentPayload = "duplicate_different_payload"
     case outOfOrder = "out_of_order"
@@ -37,6 +43,7 @@ public enum DiffCause: String, Sendable, Codable, CaseIterable, Comparable {
     /// A short phrase for reports.
     public var summary: String {
         switch self {
+        case .changedWithoutEvents: "changed without events since the last verified point: a write outside the event stream"
         case .partialBeforeCreate: "a partial event arrived before its creating event"
         case .duplicateDifferentPayload: "a duplicate record carried a different payload"
         case .outOfOrder: "events arrived out of event order"

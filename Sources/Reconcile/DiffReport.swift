@@ -94,12 +94,16 @@ public struct DiffReport: Sendable, Codable, Equatable {
     public var causes: CauseSummary
     /// How the rules file judged the diff; nil without one.
     public var verdictRules: RulesOutcome?
+    /// Which rows were compared (full, or incremental since which checkpoint, how many subjects);
+    /// nil in reports of versions before incremental diffs, which were all full.
+    public var scope: DiffScope?
     public var durationMilliseconds: Int
 
     public init(
         generatedAt: Date, mode: DiffMode, left: DiffSource, right: DiffSource, tables: [TableDiff],
-        causes: CauseSummary, maxDiffRows: Int, durationMilliseconds: Int, rules: RulesOutcome? = nil
+        causes: CauseSummary, maxDiffRows: Int, durationMilliseconds: Int, rules: RulesOutcome? = nil, scope: DiffScope? = nil
     ) {
+        self.scope = scope
         self.formatVersion = rules == nil ? Self.currentFormatVersion : Self.rulesFormatVersion
         self.generatedAt = Date(timeIntervalSince1970: generatedAt.timeIntervalSince1970.rounded(.down))
         self.mode = mode

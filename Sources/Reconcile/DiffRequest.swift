@@ -1,4 +1,5 @@
 import Postgres
+import Store
 
 /// What to compare and how; the input of `DiffRunner.run`.
 public struct DiffRequest: Sendable {
@@ -25,6 +26,8 @@ public struct DiffRequest: Sendable {
     /// Collect how far apart changed numbers and timestamps are (`ColumnStatistics`), for
     /// `backfill rules suggest`; the same-database query then returns those values too.
     public var collectStatistics = false
+    /// Which subjects' rows to compare: all (a full diff), or an incremental diff's.
+    public var selection: DiffSelection = .all
 
     public init(
         left: DiffSide, right: DiffSide, tables: [TableSpec] = TableSpec.lifestream, sampleLimit: Int = 5,
@@ -45,6 +48,11 @@ public struct DiffRequest: Sendable {
         return left.configuration.url == right.configuration.url && !forceStreaming ? .sameDatabase : .crossDatabase
     }
 
+    /// The two schemas as a verified point names them (the left database with its password masked).
+    public var verifiedPair: VerifiedPair {
+        VerifiedPair(leftSchema: left.schema, leftDatabase: left.configuration.redactedURL, rightSchema: right.schema)
+    }
+
     /// The backfill's convention (`StateSchema.defaultName(forTarget:)`): `<target>_backfill`.
     public static func defaultStateSchema(forRight schema: String) -> String { "\(schema)_backfill" }
 
@@ -57,6 +65,14 @@ public struct DiffRequest: Sendable {
         }
         if tables.isEmpty {
             throw ReconcileError(code: .invalidOption, message: "no table to compare")
+        }
+        if selection.isIncremental {
+            if snapshot != nil {
+                throw ReconcileError(code: .invalidOption, message: "an incremental diff compares two schemas; a snapshot is read whole, so compare it with a full diff")
+            }
+            if let table = tables.first(where: { $0.subjectColumn == nil }) {
+                throw ReconcileError(code: .invalidOption, message: "table \(table.name) has no subject column, so an incremental diff cannot choose its rows")
+            }
         }
     }
 }

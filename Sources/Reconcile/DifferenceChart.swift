@@ -9,7 +9,7 @@ public enum DifferenceChart {
     }
 
     public static let causeColors: [DiffCause: String] = [
-        .partialBeforeCreate: "#8e44ad", .duplicateDifferentPayload: "#d35400", .outOfOrder: "#2980b9",
+        .changedWithoutEvents: "#2c3e50", .partialBeforeCreate: "#8e44ad", .duplicateDifferentPayload: "#d35400", .outOfOrder: "#2980b9",
         .missingEvent: "#c0392b", .liveColumnRule: "#16a085", .unexplained: "#7f8c8d",
     ]
     public static let kindColors: [DifferenceKind: String] = [

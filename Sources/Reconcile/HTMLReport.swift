@@ -62,7 +62,7 @@ public enum HTMLReport {
                 + "(allowed: \(rules.everythingElse.limit))."
         } else {
             switch report.verdict {
-            case .match: "Match: all \(report.tables.count) tables are identical."
+            case .match: "Match: " + DiffScope.matchPhrase(report)
             case .withinThreshold:
                 "Within threshold: \(report.totals.differences) differing rows in \(differing) of \(report.tables.count) tables (allowed: \(report.maxDiffRows))."
             case .diverged:
@@ -71,6 +71,7 @@ public enum HTMLReport {
         }
         let mode = report.mode.phrase
         return "<p class=\"verdict \(report.verdict.rawValue)\">\(escape(text))</p>\n"
+            + "<p>\(escape((report.scope ?? .full).sentence))</p>\n"
             + "<p class=\"muted\">Generated \(escape(Timestamps.iso(report.generatedAt))) (\(mode), "
             + "\(escape(ValueDisplay.duration(milliseconds: report.durationMilliseconds)))).</p>"
     }

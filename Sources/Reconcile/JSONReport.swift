@@ -27,14 +27,23 @@ import Foundation
 ///           "cause": "out_of_order",                     // absent when causes are unavailable
 ///           "explanation": "content.fetched e2 (partition:offset 0:7) arrived after …"
 ///       } ],
-///       "causes": [ { "cause": "partial_before_create", "rows": 0, "subjects": 0 }, … all five ],
+///       "causes": [ { "cause": "changed_without_events", "rows": 0, "subjects": 0 }, … every cause ],
 ///       "duration_milliseconds": 95
 ///   } ],
 ///   "causes": {
 ///       "status": "available" | "unavailable",
 ///       "state_schema": "lifestream_shadow_backfill",
 ///       "reason": "…",                                   // only when unavailable
-///       "categories": [ { "cause": "…", "rows": 0, "subjects": 0 }, … all five, precedence order ]
+///       "categories": [ { "cause": "…", "rows": 0, "subjects": 0 }, … every cause, precedence order ]
+///   },
+///   "scope": {                                           // absent in reports before incremental diffs (full)
+///       "kind": "full" | "incremental",
+///       "since": "at or after checkpoint …",             // incremental: where its subjects came from
+///       "checkpoint": [ { "partition": 0, "end": 12531 } ],
+///       "subjects": 10412, "touched": 10398, "carried": 14, "records": 100000, "unattributed_records": 0,
+///       "verified_point": "verified point 41 (full diff of …)",
+///       "without_events_assessed": true,                 // changed_without_events judged (full diffs)
+///       "without_events_note": "…"                       // why not, when not
 ///   }
 /// }
 /// ```

@@ -27,7 +27,7 @@ public enum MarkdownReport {
         } else {
             switch report.verdict {
             case .match:
-                "**Match**: all \(report.tables.count) tables are identical."
+                "**Match**: " + DiffScope.matchPhrase(report)
             case .withinThreshold:
                 "**Within threshold**: \(report.totals.differences) differing rows in \(differing) of \(report.tables.count) tables "
                     + "(allowed: \(report.maxDiffRows))."
@@ -37,7 +37,8 @@ public enum MarkdownReport {
             }
         }
         let mode = report.mode.phrase
-        return verdict + "\n\nGenerated \(Timestamps.iso(report.generatedAt)) (\(mode), "
+        return verdict + "\n\n" + escapeInline((report.scope ?? .full).sentence)
+            + "\n\nGenerated \(Timestamps.iso(report.generatedAt)) (\(mode), "
             + "\(ValueDisplay.duration(milliseconds: report.durationMilliseconds)))."
     }
 

@@ -31,6 +31,9 @@ public struct ReconcileError: Error, Sendable, CustomStringConvertible, Equatabl
         /// A verdict rules file that cannot be read, does not parse, or names a table, column
         /// or cause the diff does not know (the message starts with `file:line:`).
         public static let invalidRules = Code("invalidRules")
+        /// An incremental diff cannot say which subjects to compare: no event log or verified
+        /// point to start from, or runs since then read records before its checkpoint.
+        public static let incrementalUnavailable = Code("incrementalUnavailable")
 
         public var description: String { name }
     }

@@ -40,10 +40,11 @@ final class TableStream: Sendable {
         self.queue = BlockingQueue(capacity: capacity)
     }
 
-    /// The rows of `statements` from the database at `configuration`.
-    convenience init(configuration: PostgresConfiguration, statements: [Statement], capacity: Int = 4) {
+    /// The rows of `statements` from the database at `configuration`; with `scope`, the
+    /// subjects are first copied into the connection's `ScopeTable` (the statements join it).
+    convenience init(configuration: PostgresConfiguration, scope: [String]? = nil, statements: [Statement], capacity: Int = 4) {
         self.init(capacity: capacity) { emit in
-            try TableStream.copyOut(configuration: configuration, statements: statements, emit: emit)
+            try TableStream.copyOut(configuration: configuration, scope: scope, statements: statements, emit: emit)
         }
     }
 
@@ -68,10 +69,11 @@ final class TableStream: Sendable {
         join()
     }
 
-    private static func copyOut(configuration: PostgresConfiguration, statements: [Statement], emit: Emit) throws {
+    private static func copyOut(configuration: PostgresConfiguration, scope: [String]?, statements: [Statement], emit: Emit) throws {
         let connection = try PostgresConnection.connect(configuration, applicationName: "backfill-diff")
         defer { connection.close() }
         try SessionSettings.apply(to: connection)
+        if let scope { try ScopeTable.load(scope, on: connection) }
         try connection.execute(DiffSession.streamingStatements)
         try connection.execute(DiffSession.beginSnapshot)
         try connection.execute(SessionSettings.localStatements + ";\n" + DiffSession.streamingStatements.replacingOccurrences(of: "SET ", with: "SET LOCAL "))

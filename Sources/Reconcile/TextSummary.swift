@@ -6,6 +6,7 @@ public enum TextSummary {
     public static func render(_ report: DiffReport) -> String {
         var lines = ["diff \(Display.name(report.left.schema)) (\(Display.line(report.left.database))) vs \(Display.name(report.right.schema)) (\(Display.line(report.right.database))), "
                      + report.mode.phrase]
+        if let scope = report.scope { lines.append("scope: " + Display.line(scope.line)) }
         let ruled = report.verdictRules != nil
         let header = ["table", "left", "right", "only-left", "only-right", "changed"] + (ruled ? ["accepted", "after-rules"] : [])
         let rows = report.tables.map { table in

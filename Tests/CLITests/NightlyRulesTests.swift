@@ -23,7 +23,7 @@ struct NightlyRulesTests {
         let live = SQL.quoteIdentifier(fixture.live)
         try fixture.execute("update \(live).subjects set updated_at = updated_at + interval '1 second' where subject_id = (select min(subject_id) from \(live).subjects)")
 
-        let judged = try fixture.nightly()
+        let judged = try fixture.nightly(["--diff", "full"])
         #expect(judged.status == 0, "\(judged.everything)")
         #expect(judged.stdout.contains("diff: within_threshold, 1 differing rows (subjects 1)"), "\(judged.stdout)")
         #expect(judged.stdout.contains("after rules (rules.toml): 1 accepted, 0 left ≤ 0"), "\(judged.stdout)")
@@ -37,7 +37,7 @@ struct NightlyRulesTests {
         let report = try String(contentsOfFile: fixture.reports + "/latest.md", encoding: .utf8)
         #expect(report.contains("`tables.subjects.columns.updated_at` | 1 | ignored | 1 | accepted | the live job stamps processing time"))
 
-        let plain = try fixture.nightly(["--no-rules"])
+        let plain = try fixture.nightly(["--no-rules", "--diff", "full"])
         #expect(plain.status == 1, "\(plain.everything)")
         #expect(try fixture.summary()["diff"].flatMap { ($0 as? [String: Any])?["rules"] } == nil)
     }

@@ -26,7 +26,7 @@ struct NightlyTests {
         let events = try #require(summary["events"] as? [String: Any])
         #expect(events["read"] as? Int == 1_500)
         let steps = (summary["steps"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
-        #expect(steps == ["lock", "plan", "ingest", "materialize", "diff", "reports", "prune"])
+        #expect(steps == ["lock", "plan", "ingest", "materialize", "diff", "reports", "record", "prune"])
         var metrics = try fixture.metrics()
         #expect(metrics.contains("backfill_nightly_exit_code 0\n"))
         #expect(metrics.contains("backfill_events_total{kind=\"read\"} 1500\n"))
@@ -34,9 +34,10 @@ struct NightlyTests {
         #expect(metrics.contains("backfill_diff_rows{table=\"subjects\"} 0\n"))
         #expect(metrics.contains("backfill_nightly_last_run_timestamp_seconds "))
 
-        // Plant a difference in the live tables: the next night reads nothing new and diverges.
+        // Plant a difference in the live tables: the next night reads nothing new and, diffing in
+        // full (an incremental diff compares only subjects with new records), diverges.
         try fixture.execute("delete from \(SQL.quoteIdentifier(fixture.live)).subjects where subject_id = (select min(subject_id) from \(SQL.quoteIdentifier(fixture.live)).subjects)")
-        let second = try fixture.nightly()
+        let second = try fixture.nightly(["--diff", "full"])
         #expect(second.status == 1, "\(second.everything)")
         #expect(second.isPlainText)
         #expect(second.stdout.contains("DIVERGED"))
@@ -51,14 +52,14 @@ struct NightlyTests {
         #expect(FileManager.default.fileExists(atPath: fixture.reports + "/latest.html"))
 
         // --json: the summary object on stdout, the same as the file.
-        let json = try fixture.nightly(["--json"])
+        let json = try fixture.nightly(["--json", "--diff", "full"])
         #expect(json.status == 1)
         let printed = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         #expect(printed["outcome"] as? String == "diverged")
         #expect(printed["run_id"] as? String == (try fixture.summary())["run_id"] as? String)
 
         // --quiet: nothing on stderr, the summary still on stdout.
-        let quiet = try fixture.nightly(["--quiet"])
+        let quiet = try fixture.nightly(["--quiet", "--diff", "full"])
         #expect(quiet.status == 1)
         #expect(quiet.stderr.isEmpty, "\(quiet.stderr)")
         #expect(quiet.stdout.contains("nightly DIVERGED"))
@@ -92,7 +93,7 @@ struct NightlyTests {
         #expect(verified.status == 0, "\(verified.everything)")
 
         try fixture.execute("update \(SQL.quoteIdentifier(fixture.live)).subjects set visibility = 'planted' where subject_id = (select min(subject_id) from \(SQL.quoteIdentifier(fixture.live)).subjects)")
-        let second = try fixture.nightly([], environment: pooled)
+        let second = try fixture.nightly(["--diff", "full"], environment: pooled)
         #expect(second.status == 1, "\(second.everything)")
         #expect(((try fixture.summary()["diff"] as? [String: Any])?["tables"] as? [String: Any])?["subjects"] as? Int == 1)
     }

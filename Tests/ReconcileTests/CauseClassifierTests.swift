@@ -27,7 +27,7 @@ struct CauseClassifierTests {
         #expect(CauseClassifier.classify(Self.evidence(duplicates: 1, late: 1), kind: .changed).cause == .duplicateDifferentPayload)
         #expect(CauseClassifier.classify(Self.evidence(late: 1), kind: .onlyLeft).cause == .outOfOrder)
         #expect(CauseClassifier.classify(Self.evidence(creating: 0, late: 1), kind: .onlyLeft).cause == .outOfOrder)
-        #expect(DiffCause.allCases == [.partialBeforeCreate, .duplicateDifferentPayload, .outOfOrder, .missingEvent, .liveColumnRule, .unexplained])
+        #expect(DiffCause.allCases == [.changedWithoutEvents, .partialBeforeCreate, .duplicateDifferentPayload, .outOfOrder, .missingEvent, .liveColumnRule, .unexplained])
         #expect(CauseClassifier.classify(Self.evidence(late: 1), kind: .changed, liveColumnRule: true).cause == .outOfOrder)
         #expect(DiffCause.partialBeforeCreate < DiffCause.unexplained)
     }

@@ -88,7 +88,7 @@ struct ReportRenderingTests {
         let withCauses = Self.report()
         let segments = DifferenceChart.segments(withCauses.tables[0], causesAvailable: true)
         #expect(segments.map(\.label) == DiffCause.allCases.map(\.rawValue))
-        #expect(segments.map(\.count) == [0, 0, 2, 1, 0, 0])
+        #expect(segments.map(\.count) == [0, 0, 0, 2, 1, 0, 0])
         let kinds = DifferenceChart.segments(Self.report(causes: false).tables[0], causesAvailable: false)
         #expect(kinds.map(\.label) == ["only_left", "only_right", "changed"])
         #expect(kinds.map(\.count) == [1, 0, 2])

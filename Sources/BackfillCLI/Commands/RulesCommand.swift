@@ -36,8 +36,8 @@ struct RulesCommand: ParsableCommand {
           ignore = true
           reason = "processing time, not event time"
 
-        Causes: partial_before_create, duplicate_different_payload, out_of_order, \
-        missing_event, live_column_rule, unexplained (see backfill diff's reports). A column \
+        Causes: changed_without_events, partial_before_create, duplicate_different_payload, \
+        out_of_order, missing_event, live_column_rule, unexplained (see backfill diff's reports). A column \
         has one comparison; tolerances need a number column, precisions a timestamp one; key \
         columns cannot be loosened. A changed row is accepted when rules cover all its \
         differences; cause rules accept the rows still differing, none when over their limit.

@@ -27,6 +27,8 @@ final class NightlyJob {
     let policy: Retention.Policy
     let maxDiffRows: Int
     let rules: VerdictRules?
+    /// Incremental or full, and how often full (`--diff`, `--full-every`).
+    let diffPolicy: DiffPolicy
 
     init(settings: EffectiveSettings, postgres: PostgresConfiguration, kafka: KafkaConfiguration, until: String?,
          snapshot: Bool, batchSize: Int, rules: VerdictRules? = nil, lockWait: Double = 30, logger: Logger, progress: ProgressReporter) throws {
@@ -42,6 +44,7 @@ final class NightlyJob {
         self.progress = progress
         self.policy = Retention.Policy(keepDays: try settings.integer(.keepDays, minimum: 0), keepCount: try settings.integer(.keep, minimum: 1))
         self.maxDiffRows = try settings.integer(.maxDiffRows, minimum: 0) ?? 0
+        self.diffPolicy = try settings.diffPolicy()
         try postgres.validate()
     }
 
@@ -85,16 +88,14 @@ final class NightlyJob {
 
         do {
             let manifest = try runBackfill(&summary)
-            let report = try step("diff", &summary) { try diff() }
-            summary.diff = NightlySummary.Diff(
-                verdict: report.verdict.rawValue, differences: report.totals.differences,
-                tables: Dictionary(uniqueKeysWithValues: report.tables.map { ($0.name, $0.differences) }), reports: [])
-            if let outcome = report.verdictRules {
-                summary.diff?.rules = .init(file: outcome.file, accepted: outcome.accepted, remaining: outcome.totals.remaining,
-                                            limit: outcome.everythingElse.limit, failures: outcome.failures)
-            }
+            let verification = try step("diff", &summary) { try diff() }
+            let report = verification.outcome.report
+            summary.diff = NightlySummary.Diff(verification)
             let written = try step("reports", &summary) { try ReportFiles.write(report, into: URL(fileURLWithPath: settings.reportsDir, isDirectory: true)) }
             summary.diff?.reports = written.files.map(\.path)
+            // The point the next night's incremental diff starts from, whatever the verdict.
+            let point = try step("record", &summary) { try nightlyDiff.record(verification, toolVersion: ToolInfo.version) }
+            summary.diff?.verifiedPoint = point?.id
             if report.verdict.exitCode != 0 {
                 summary.exitCode = 1
                 summary.outcome = "diverged"
@@ -173,19 +174,26 @@ final class NightlyJob {
         return .beginning
     }
 
-    private func diff() throws -> DiffReport {
-        progress.begin("diff")
-        logger.info("diffing live against shadow", metadata: ["live": "\(settings.liveSchema)", "shadow": "\(settings.shadowSchema)"])
+    /// Live against shadow, incremental or full as `diffPolicy` decides (`NightlyDiff`).
+    private var nightlyDiff: NightlyDiff {
         var request = DiffRequest(
             left: DiffSide(configuration: postgres, schema: settings.liveSchema),
             right: DiffSide(configuration: postgres, schema: settings.shadowSchema),
             stateSchema: settings.stateSchema, maxDiffRows: maxDiffRows)
         request.rules = rules
         request.maxDiffRowsSource = settings.explicitSource(.maxDiffRows)
-        let report = try DiffRunner.run(request)
+        return NightlyDiff(request: request, policy: diffPolicy, stateSchema: settings.stateSchema)
+    }
+
+    private func diff() throws -> NightlyDiff.Result {
+        progress.begin("diff")
+        logger.info("diffing live against shadow", metadata: ["live": "\(settings.liveSchema)", "shadow": "\(settings.shadowSchema)"])
+        let result = try nightlyDiff.run()
+        let report = result.outcome.report
+        logger.info("diff scope", metadata: ["scope": "\((report.scope ?? .full).line)", "why": "\(result.decision.reason)"])
         progress.update("diff", done: Int64(report.tables.count), total: Int64(report.tables.count), unit: "tables")
         progress.finish()
-        return report
+        return result
     }
 
     private func snapshot(manifest: RunManifest, started: Date) throws -> NightlySummary.Snapshot {
@@ -270,6 +278,9 @@ final class NightlyJob {
         var lines = ["dry run: nothing is locked, run, written or deleted",
                      "  would start " + (summary.startedAfter.map { "after \($0)" } ?? "from the beginning (first night: no manifest)"),
                      "  would read \(plan.totalRecords) records of \(settings.topic) (\(plan.ranges.count) partitions) into \(settings.shadowSchema), then diff against \(settings.liveSchema)"]
+        if let (decision, _) = try? nightlyDiff.decide(now: started) {
+            lines.append("  would diff \(decision.full ? "in full" : "incrementally"): \(decision.reason)")
+        }
         if exportSnapshot { lines.append("  would export a snapshot into \(settings.snapshotsDir)/nightly-<time>") }
         if policy.isEmpty && prune.isEmpty {
             lines.append("  retention: none set (--keep-days, --keep), nothing would be pruned")

@@ -37,7 +37,19 @@ struct NightlySettingsOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Differing rows tolerated before the night counts as diverged. Default: 0.", valueName: "rows"))
     var maxDiffRows: Int?
 
+    @Option(help: ArgumentHelp("incremental: diff only the subjects with records since the last verified point, and those that differed there; full: every row. Default: $BACKFILL_DIFF, else incremental.", valueName: "incremental|full"))
+    var diff: String?
+
+    @Option(name: .customLong("full-every"), help: ArgumentHelp("With --diff incremental, run a full diff anyway when the last one is this old (7d, 36h, 2w; 0 every night; never). A full diff also runs when there is no verified point. Default: $BACKFILL_FULL_EVERY, else 7d.", valueName: "span"))
+    var fullEvery: String?
+
     func validate() throws {
+        do {
+            if let diff { _ = try DiffPolicy.mode(diff, origin: "--diff") }
+            if let fullEvery { _ = try DiffPolicy.interval(fullEvery, origin: "--full-every") }
+        } catch let error as OperationsError {
+            throw ValidationError(error.message)
+        }
         if let keepDays, keepDays < 0 { throw ValidationError("--keep-days must be 0 or more") }
         if let keep, keep < 1 { throw ValidationError("--keep must be 1 or more") }
         if let maxDiffRows, maxDiffRows < 0 { throw ValidationError("--max-diff-rows must be 0 or more") }
@@ -56,6 +68,8 @@ struct NightlySettingsOptions: ParsableArguments {
         values[SettingKey.keepDays.name] = keepDays.map(String.init)
         values[SettingKey.keep.name] = keep.map(String.init)
         values[SettingKey.maxDiffRows.name] = maxDiffRows.map(String.init)
+        values[SettingKey.diff.name] = diff
+        values[SettingKey.fullEvery.name] = fullEvery
         return values
     }
 }
@@ -91,6 +105,16 @@ struct EffectiveSettings {
         guard let resolved = layers.resolve(key.name), resolved.source != .default else { return nil }
         if resolved.source == .flag, let flag = key.flag { return flag }
         return "\(key.name) in \(resolved.origin ?? resolved.source.rawValue)"
+    }
+
+    /// `--diff` and `--full-every` (or their settings), checked, the error naming where each was set.
+    func diffPolicy() throws -> DiffPolicy {
+        func origin(_ key: SettingKey) -> String {
+            guard let resolved = layers.resolve(key.name) else { return key.name }
+            return resolved.source == .flag ? (key.flag ?? key.name) : "\(key.name) (from \(resolved.origin ?? resolved.source.rawValue))"
+        }
+        return DiffPolicy(mode: try DiffPolicy.mode(string(.diff) ?? "incremental", origin: origin(.diff)),
+                          fullEvery: try DiffPolicy.interval(string(.fullEvery) ?? "7d", origin: origin(.fullEvery)))
     }
 
     var liveSchema: String { string(.liveSchema)! }

@@ -42,7 +42,7 @@ public enum RulesSuggestion {
                       + oneLine(count.cause.summary)]
             let rule = ["[causes.\(count.cause.rawValue)]", "limit = \(count.rows)",
                         "reason = \(quoted(causeReason(count.cause)))"]
-            if count.cause == .unexplained || count.cause == .duplicateDifferentPayload {
+            if count.cause == .unexplained || count.cause == .duplicateDifferentPayload || count.cause == .changedWithoutEvents {
                 lines.append("# Not suggested: these rows are what the verdict is there to catch. Uncomment only with a reason.")
                 lines += rule.map { "# " + $0 }
             } else {
@@ -58,7 +58,7 @@ public enum RulesSuggestion {
         case .liveColumnRule: "the live upsert writes subjects.created_at from every event; the contract keeps the earliest"
         case .outOfOrder: "replayed history arrived out of event order; the rebuilt tables are right"
         case .partialBeforeCreate: "partial events arrived before their creating event; the rebuilt tables are right"
-        case .duplicateDifferentPayload, .unexplained: "EDIT: why is this acceptable?"
+        case .duplicateDifferentPayload, .unexplained, .changedWithoutEvents: "EDIT: why is this acceptable?"
         }
     }
 
