@@ -55,7 +55,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Embeddings", dependencies: [
-            "Store", "Kafka", "Postgres", "Lifestream", "Pipeline", "Display", "Redaction",
+            "Store", "Kafka", "Postgres", "Lifestream", "Pipeline", "Display", "Redaction", "Daemon", "Telemetry",
+            .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "LegacyCleanup", dependencies: [
@@ -76,7 +77,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "BackfillCLI", dependencies: [
-            "Kafka", "Postgres", "Zstd", "Lifestream", "Store", "Backfill", "Reconcile", "Snapshot", "LegacyCleanup", "Operations", "Embeddings", "Display", "Redaction",
+            "Kafka", "Postgres", "Zstd", "Lifestream", "Store", "Backfill", "Reconcile", "Snapshot", "LegacyCleanup", "Operations", "Embeddings", "Display", "Redaction", "Daemon",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -102,7 +103,7 @@ let package = Package(
         .executableTarget(name: "DaemonSelfTest", dependencies: ["Daemon", .product(name: "Logging", package: "swift-log")],
                           path: "Tests/DaemonSelfTest"),
         .testTarget(name: "CLITests", dependencies: ["Store", "BackfillCLI", "Backfill", "Kafka", "Postgres", "Operations", "TestSupport"]),
-        .testTarget(name: "EmbeddingsTests", dependencies: ["Store", "Embeddings", "Backfill", "Kafka", "Postgres", "TestSupport"]),
+        .testTarget(name: "EmbeddingsTests", dependencies: ["Store", "Embeddings", "Backfill", "Kafka", "Postgres", "Daemon", "Telemetry", "TestSupport"]),
         // The README and docs/ (links resolve, commands named exist) and scripts/install.sh.
         .testTarget(name: "DocsTests", dependencies: ["TestSupport"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
