@@ -76,12 +76,15 @@ final class FollowPipeline: Sendable {
     }
 
     /// Queues `batch` for the workers, waiting while `capacity` batches wait already. Throws the
-    /// session's failure if there is one.
-    func push(_ batch: FollowBatch) throws {
+    /// session's failure if there is one; returns false, the batch not queued, when a stop comes
+    /// while it waits (its records are read again at the next start).
+    @discardableResult
+    func push(_ batch: FollowBatch) throws -> Bool {
         var registered = false
         while true {
             let outcome: Result<Bool, any Error> = state.withLock { state in
                 if let failure = state.failure { return .failure(failure) }
+                if registered, workerStop.isStopRequested { return .success(false) }
                 if !registered {
                     for message in batch.toEmbed { state.inFlight[message.id] = InFlight(text: message.text, sequence: batch.sequence) }
                     registered = true
@@ -93,9 +96,10 @@ final class FollowPipeline: Sendable {
             }
             if try outcome.get() {
                 work.signal()
-                return
+                return true
             }
-            _ = roomBell.wait(upTo: .milliseconds(500))
+            if workerStop.isStopRequested { return false }
+            _ = roomBell.wait(upTo: .milliseconds(200))
         }
     }
 

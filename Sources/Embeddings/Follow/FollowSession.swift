@@ -25,8 +25,9 @@ struct FollowContext: Sendable {
 /// One connected stretch of following: the table's lock, the connections, and the threads —
 /// this one reading and cutting batches, `concurrency` workers embedding them, one committer
 /// writing them in order with the checkpoint. It ends when a stop is asked for (the batches
-/// handed to the workers are finished and committed first) or when something fails (all of it
-/// is let go, and what was not committed is read again by the next session).
+/// the service is working on are finished and committed first; those still queued are left)
+/// or when something fails (all of it is let go, and what was not committed is read again by
+/// the next session).
 final class FollowSession {
     let context: FollowContext
     let lease: AdvisoryLease
@@ -144,6 +145,12 @@ final class FollowSession {
         let embedder = BatchEmbedder(source: context.source, health: context.health, retry: context.options.retry,
                                      topic: context.options.topic, logger: context.logger)
         while let batch = pipeline.take() {
+            // Handed over but not started when the stop came: not in flight, so not finished —
+            // nothing after it commits, and the next start reads its records again.
+            if pipeline.workerStop.isStopRequested, !batch.toEmbed.isEmpty {
+                pipeline.finish(.abandoned(sequence: batch.sequence))
+                continue
+            }
             guard !batch.toEmbed.isEmpty else {
                 pipeline.finish(.embedded(batch, BatchEmbedder.Output()))
                 continue
