@@ -17,10 +17,11 @@ final class RunningFollower: Sendable {
     private let outcome = Mutex<Result<Void, any Error>?>(nil)
     private let done = DispatchSemaphore(value: 0)
 
-    init(_ harness: EmbedHarness, source: any EmbeddingSource, options: FollowOptions, postgres: PostgresConfiguration? = nil) {
+    init(_ harness: EmbedHarness, source: any EmbeddingSource, options: FollowOptions, postgres: PostgresConfiguration? = nil,
+         kafka: KafkaConfiguration? = nil) {
         status = DaemonStatus(prefix: EmbedFollower.metricPrefix, healthThreshold: .seconds(60))
-        let follower = EmbedFollower(kafka: harness.kafka, postgres: postgres ?? harness.postgres, source: source, status: status,
-                                     logger: Logger(label: "follow-test") { _ in SwiftLogNoOpLogHandler() })
+        let follower = EmbedFollower(kafka: kafka ?? harness.kafka, postgres: postgres ?? harness.postgres, source: source, status: status,
+                                     logger: Self.logger)
         let thread = Thread { [self] in
             let result = Result { try follower.run(options, stop: stop) }
             outcome.withLock { $0 = result }
@@ -28,6 +29,16 @@ final class RunningFollower: Sendable {
         }
         thread.name = "follow-test"
         thread.start()
+    }
+
+    /// Silent, unless FOLLOW_TEST_LOG is set (then on stderr, for looking into a failure).
+    static var logger: Logger {
+        guard ProcessInfo.processInfo.environment["FOLLOW_TEST_LOG"] != nil else {
+            return Logger(label: "follow-test") { _ in SwiftLogNoOpLogHandler() }
+        }
+        var logger = Logger(label: "follow-test") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = .debug
+        return logger
     }
 
     /// Asks it to stop and waits for it; rethrows what it threw.

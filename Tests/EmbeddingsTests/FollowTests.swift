@@ -47,6 +47,10 @@ struct FollowTests {
         let producer = try PacedProducer(harness, steps: steps, perSecond: 50)
         let newest = producer.finish()
         #expect(try eventually(within: 180) { try harness.caughtUp() }, "the follower did not catch up")
+        #expect(eventually(within: 10) {
+            follower.metric("backfill_embed_follow_lag_records{partition=\"0\"}") == 0 && follower.metric("backfill_embed_follow_lag_seconds{partition=\"1\"}") == 0
+        }, "lag is not 0 once caught up: \(follower.metrics)")
+        #expect((follower.metric("backfill_embed_follow_freshness_seconds_count") ?? 0) >= Double(newest.count))
         try follower.stopAndWait()
 
         let rows = try harness.rows()
@@ -154,6 +158,40 @@ struct FollowTests {
         #expect(rows.count == newest.count)
         #expect(newest.allSatisfy { rows[$0.key]?.text == $0.value })
         #expect((follower.metric("backfill_embed_follow_retries_total{component=\"postgresql\"}") ?? 0) >= 1)
+    }
+
+    @Test("the broker gone for a few seconds mid-stream (librdkafka's mock cluster) is waited out and shown, and nothing is lost")
+    func brokerOutage() throws {
+        let harness = try EmbedHarness(prefix: "follow_broker", partitions: 1)
+        defer { harness.dropSchema() }
+        let mock = try MockCluster(brokers: 1)
+        let topic = harness.topic + ".mock"
+        try mock.createTopic(topic, partitions: 2)
+        let service = try ScriptedService()
+        var options = harness.followOptions(batchSize: 8)
+        options.topic = topic
+        let follower = RunningFollower(harness, source: service.client, options: options, kafka: mock.configuration)
+        let producer = try KafkaProducer(configuration: mock.configuration, extra: ["linger.ms": "5", "message.timeout.ms": "60000"])
+        func produce(_ range: Range<Int>) throws {
+            for index in range {
+                let value = try JSONSerialization.data(withJSONObject: ["id": "b\(index)", "text": "text \(index)"])
+                try producer.send(topic: topic, partition: Int32(index % 2), key: nil, value: [UInt8](value))
+            }
+            try producer.flush()
+        }
+        try produce(0..<40)
+        #expect(try eventually(within: 60) { try harness.rowCount() == 40 })
+        try mock.setBrokerDown(1)
+        #expect(try eventually(within: 15) { follower.status.health.snapshot.down["kafka"] != nil }, "the follower did not notice the broker was gone")
+        #expect(follower.metric("backfill_embed_follow_up{component=\"kafka\"}") == 0)
+        Thread.sleep(forTimeInterval: 3)
+        try mock.setBrokerUp(1)
+        try produce(40..<80)
+        #expect(try eventually(within: 60) { try harness.rowCount() == 80 }, "the follower did not go on after the broker came back")
+        #expect(try eventually(within: 15) { follower.status.health.snapshot.down["kafka"] == nil })
+        try follower.stopAndWait()
+        #expect(try harness.rows().count == 80)
+        #expect(try harness.rows()["b79"]?.text == "text 79")
     }
 
     @Test("a change of the service's model while following stops the follower with a sentence saying what to do, and a restart refuses to mix models")

@@ -4,17 +4,19 @@ import Kafka
 import Logging
 import Synchronization
 
-/// The follower's look at the topic from the side, on a thread of its own so that a broker that
-/// does not answer never holds up a batch:
+/// The follower's look at the topic from the side, on threads of their own so that a broker
+/// that does not answer never holds up a batch:
 ///
-/// - commits the consumer group (without joining it) to the offsets committed with the rows,
-///   at most every `groupInterval` and once more at the end, so `backfill lag --group …` shows
-///   the follower; the table stays the truth (a group commit lost in a crash only trails);
-/// - measures lag per partition (high watermark − committed, and the age of the oldest record
-///   read but not committed) and texts per second;
-/// - notices partitions added to the topic (every 30 s) and hands them to the loop.
-///
-/// Kafka's state shows as the `kafka` component: down while its requests fail.
+/// - one commits the consumer group (without joining it) to the offsets committed with the
+///   rows, at most every `groupInterval` and once more at the end, so `backfill lag --group …`
+///   shows the follower; the table stays the truth (a group commit lost in a crash only trails);
+/// - the other measures lag per partition (high watermark − committed, and the age of the
+///   oldest record read but not committed) and texts per second, and notices partitions added
+///   to the topic for the loop to follow. Each tick asks for the topic's metadata, which times
+///   out in 2 s, so Kafka's state shows at once as the `kafka` component: down while it fails.
+///   The high watermarks come from the reader's fetch answers (no request) while it reads;
+///   asking a partition's leader for them blocks far past any timeout while that broker is
+///   down, and so does a group commit — hence the group's own thread.
 final class FollowMonitor: Sendable {
     let kafka: KafkaConfiguration
     let topic: String
@@ -25,7 +27,8 @@ final class FollowMonitor: Sendable {
     let groupInterval: Duration
     let logger: Logger
     private let finishing = StopToken()
-    private let bell: Doorbell
+    private let lagBell: Doorbell
+    private let groupBell: Doorbell
     private let done = DispatchSemaphore(value: 0)
     private let started = Mutex(false)
 
@@ -39,7 +42,8 @@ final class FollowMonitor: Sendable {
         self.interval = interval
         self.groupInterval = groupInterval
         self.logger = logger
-        bell = Doorbell(stop: finishing)
+        lagBell = Doorbell(stop: finishing)
+        groupBell = Doorbell(stop: finishing)
     }
 
     func start() {
@@ -48,65 +52,75 @@ final class FollowMonitor: Sendable {
             return !started
         }
         guard first else { return }
-        let thread = Thread { [self] in
-            run()
-            done.signal()
+        for (name, body) in [("embed-follow-lag", watchLag), ("embed-follow-group", commitGroup)] as [(String, @Sendable () -> Void)] {
+            let thread = Thread { [done] in
+                body()
+                done.signal()
+            }
+            thread.name = name
+            thread.start()
         }
-        thread.name = "embed-follow-monitor"
-        thread.start()
     }
 
-    /// Commits the group one last time and waits for the thread (at most a few seconds).
+    /// Commits the group one last time and waits for the threads (at most a few seconds).
     func finish() {
         guard started.withLock({ $0 }) else { return }
         finishing.requestStop("finish")
-        _ = done.wait(timeout: .now() + 15)
+        for _ in 0..<2 { _ = done.wait(timeout: .now() + 15) }
     }
 
-    private func run() {
+    private func commitGroup() {
         var admin: KafkaAdmin?
         var lastCommitted: [Int32: Int64] = [:]
-        var lastGroupCommit = ContinuousClock.now - groupInterval
-        var lastPartitionCheck = ContinuousClock.now
-        var kafkaFailing = false
-        func kafkaFailed(_ what: String, _ error: any Error) {
-            metrics.status.markDown(EmbedFollower.kafkaComponent, reason: "\(error)")
-            metrics.status.countRetry(EmbedFollower.kafkaComponent)
-            if !kafkaFailing {
-                logger.warning("\(what) failed; Kafka may be down, trying again", metadata: ["error": "\(error)"])
-            }
-            kafkaFailing = true
-        }
-        func kafkaAnswered() {
-            if kafkaFailing { logger.notice("Kafka answers again") }
-            kafkaFailing = false
-            metrics.status.markUp(EmbedFollower.kafkaComponent)
-        }
+        var failing = false
         while true {
-            let ending = bell.wait(upTo: interval) == .stopped
+            let ending = groupBell.wait(upTo: groupInterval) == .stopped
+            let committed = progress.committed
+            guard !committed.isEmpty, committed != lastCommitted else {
+                if ending { return }
+                continue
+            }
+            do {
+                let client = try admin ?? KafkaAdmin(configuration: kafka)
+                admin = client
+                try client.commitOffsets(group: group, topic: topic, offsets: committed, timeout: .seconds(5))
+                lastCommitted = committed
+                if failing { logger.notice("consumer group \(group) committed again") }
+                failing = false
+            } catch {
+                if ending {
+                    logger.warning("the last commit of consumer group \(group) failed; it trails the table until the next start", metadata: ["error": "\(error)"])
+                } else if !failing {
+                    logger.warning("committing consumer group \(group) failed; trying again (the table's checkpoint is unaffected)", metadata: ["error": "\(error)"])
+                }
+                failing = true
+            }
+            if ending { return }
+        }
+    }
+
+    private func watchLag() {
+        var admin: KafkaAdmin?
+        var failing = false
+        while lagBell.wait(upTo: interval) != .stopped {
             metrics.sampleRate()
             do {
                 let client = try admin ?? KafkaAdmin(configuration: kafka)
                 admin = client
+                let partitions = try client.partitions(topic: topic, timeout: .seconds(2))
                 let committed = progress.committed
-                if !committed.isEmpty, committed != lastCommitted, ending || ContinuousClock.now - lastGroupCommit >= groupInterval {
-                    try client.commitOffsets(group: group, topic: topic, offsets: committed, timeout: .seconds(5))
-                    lastCommitted = committed
-                    lastGroupCommit = .now
-                }
-                if ending { return }
+                try findNewPartitions(client, partitions, known: committed)
                 try measureLag(client, committed: committed)
-                if ContinuousClock.now - lastPartitionCheck >= .seconds(30) {
-                    lastPartitionCheck = .now
-                    try findNewPartitions(client, known: committed)
-                }
-                kafkaAnswered()
+                if failing { logger.notice("Kafka answers again") }
+                failing = false
+                metrics.status.markUp(EmbedFollower.kafkaComponent)
             } catch {
-                if ending {
-                    logger.warning("the last commit of consumer group \(group) failed; it trails the table until the next start", metadata: ["error": "\(error)"])
-                    return
+                metrics.status.markDown(EmbedFollower.kafkaComponent, reason: "\(error)")
+                metrics.status.countRetry(EmbedFollower.kafkaComponent)
+                if !failing {
+                    logger.warning("reading the watermarks of \(topic) failed; Kafka may be down, the follower waits for it", metadata: ["error": "\(error)"])
                 }
-                kafkaFailed("committing consumer group \(group) or reading the watermarks of \(topic)", error)
+                failing = true
             }
         }
     }
@@ -114,9 +128,10 @@ final class FollowMonitor: Sendable {
     private func measureLag(_ admin: KafkaAdmin, committed: [Int32: Int64]) throws {
         let oldest = progress.oldestUnapplied()
         let nowMS = Int64(Date().timeIntervalSince1970 * 1_000)
+        let seen = progress.recentHighWatermarks(maxAge: .seconds(5))
         for (partition, position) in committed.sorted(by: { $0.key < $1.key }) {
-            let marks = try admin.watermarks(topic: topic, partition: partition, timeout: .seconds(2))
-            let records = max(0, marks.high - position)
+            let high = try seen?[partition] ?? admin.watermarks(topic: topic, partition: partition, timeout: .seconds(2)).high
+            let records = max(0, high - position)
             let seconds: Double? = if let timestamp = oldest[partition] {
                 Double(max(0, nowMS - timestamp)) / 1_000
             } else if records == 0 {
@@ -128,8 +143,9 @@ final class FollowMonitor: Sendable {
         }
     }
 
-    private func findNewPartitions(_ admin: KafkaAdmin, known: [Int32: Int64]) throws {
-        for partition in try admin.partitions(topic: topic, timeout: .seconds(5)) where known[partition] == nil {
+    private func findNewPartitions(_ admin: KafkaAdmin, _ partitions: [Int32], known: [Int32: Int64]) throws {
+        guard !known.isEmpty else { return }
+        for partition in partitions where known[partition] == nil {
             let low = try admin.watermarks(topic: topic, partition: partition, timeout: .seconds(2)).low
             logger.notice("partition \(partition) was added to \(topic); following it from offset \(low)")
             progress.add(partition: partition, at: low)

@@ -18,6 +18,9 @@ final class FollowProgress: Sendable {
         var carried: [Int32: RecordMark] = [:]
         /// Partitions the monitor found added to the topic, with the offset to start at.
         var added: [Int32: Int64] = [:]
+        /// The high watermarks the reader last saw in a fetch answer, and when it looked.
+        var highs: [Int32: Int64] = [:]
+        var highsAt: ContinuousClock.Instant?
     }
 
     private let state = Mutex(State())
@@ -77,6 +80,23 @@ final class FollowProgress: Sendable {
                 }
             }
             return oldest.compactMapValues(\.timestamp)
+        }
+    }
+
+    /// The reader's cached high watermarks (no request: from its fetch answers).
+    func saw(highWatermarks: [Int32: Int64]) {
+        guard !highWatermarks.isEmpty else { return }
+        state.withLock { state in
+            state.highs.merge(highWatermarks) { $1 }
+            state.highsAt = .now
+        }
+    }
+
+    /// The high watermarks the reader saw within `maxAge`, if it looked that recently.
+    func recentHighWatermarks(maxAge: Duration) -> [Int32: Int64]? {
+        state.withLock { state in
+            guard let at = state.highsAt, ContinuousClock.now - at <= maxAge else { return nil }
+            return state.highs
         }
     }
 

@@ -103,6 +103,7 @@ final class FollowSession {
             let arrived = ContinuousClock.now
             for record in records { pending.add(record, at: arrived) }
             if !records.isEmpty { context.progress.gathering(pending.firstRecords) }
+            context.progress.saw(highWatermarks: reader.cachedHighWatermarks())
             if rule.shouldCut(pending, outstanding: pipeline.outstanding, now: ContinuousClock.now) {
                 try checkLease()
                 try cut(&pending, sequence: sequence, pipeline)
