@@ -9,6 +9,7 @@
 #                                                         /etc/backfill/backfill.conf, chmod 600; never overwritten there)
 #   PREFIX/share/backfill/backfill.crontab                the cron line, pointing at PREFIX/bin/backfill
 #   PREFIX/lib/systemd/system/backfill-nightly.{service,timer}   units, ExecStart pointing at PREFIX/bin/backfill
+#   PREFIX/lib/systemd/system/backfill-embed-follow.service      the embeddings follower's unit (not enabled)
 #
 # Usage: scripts/install.sh [--binary FILE] [PREFIX]
 #   Without --binary: `swift package generate-manual` builds the package in release mode once and
@@ -71,7 +72,7 @@ version=$("$binary" --version)
 sed 's/^$/.Pp/' "$manual" >"$work/backfill.1"
 for shell in bash zsh fish; do "$binary" --generate-completion-script "$shell" >"$work/completion.$shell"; done
 # The units and the crontab name /usr/local/bin/backfill; point them at this prefix.
-for file in backfill-nightly.service backfill-nightly.timer backfill.crontab; do
+for file in backfill-nightly.service backfill-nightly.timer backfill-embed-follow.service backfill.crontab; do
     sed "s|/usr/local/bin/backfill|$prefix/bin/backfill|g" "deploy/$file" >"$work/$file"
 done
 
@@ -85,6 +86,7 @@ install -D -m 644 backfill.example.conf "$dest/share/backfill/backfill.example.c
 install -D -m 644 "$work/backfill.crontab" "$dest/share/backfill/backfill.crontab"
 install -D -m 644 "$work/backfill-nightly.service" "$dest/lib/systemd/system/backfill-nightly.service"
 install -D -m 644 "$work/backfill-nightly.timer" "$dest/lib/systemd/system/backfill-nightly.timer"
+install -D -m 644 "$work/backfill-embed-follow.service" "$dest/lib/systemd/system/backfill-embed-follow.service"
 
 cat <<EOF
 installed backfill $version into $dest:
@@ -94,6 +96,7 @@ installed backfill $version into $dest:
   share/backfill/backfill.example.conf          copy to /etc/backfill/backfill.conf (chmod 600) and edit
   share/backfill/backfill.crontab               the nightly for cron: crontab -u backfill $prefix/share/backfill/backfill.crontab
   lib/systemd/system/backfill-nightly.{service,timer}
+  lib/systemd/system/backfill-embed-follow.service   the embeddings follower (docs/operations/embeddings.md)
 next: docs/operations/install.md and docs/operations/nightly.md
 EOF
 case "$prefix" in

@@ -15,6 +15,7 @@ import Telemetry
 /// | `_quarantined_total` | | records and texts put into `<table>_quarantine` |
 /// | `_service_latency_seconds` | | histogram of `/generate` requests, failed ones included |
 /// | `_freshness_seconds` | | histogram of produce (record timestamp) to the vector being committed, per embedded text |
+/// | `_batch_texts` | | histogram of texts per committed batch that went to the service (how full the requests are) |
 final class FollowMetrics: Sendable {
     static let prefix = "backfill_embed_follow"
 
@@ -27,6 +28,7 @@ final class FollowMetrics: Sendable {
     private let quarantinedRecords: Counter
     private let quarantined: Counter
     private let rate: Gauge
+    private let batchTexts: ValueHistogram
     private let window = Mutex<[(at: ContinuousClock.Instant, total: Int64)]>([])
     private let total = Mutex<Int64>(0)
 
@@ -43,6 +45,8 @@ final class FollowMetrics: Sendable {
         rate = registry.gauge("\(p)_texts_per_second", "Texts embedded per second over the last 10 seconds.")
         serviceLatency = registry.durationHistogram("\(p)_service_latency_seconds", "Duration of each /generate request to the embedding service.",
                                                     buckets: MetricBuckets.serviceLatency)
+        batchTexts = registry.valueHistogram("\(p)_batch_texts", "Texts per batch sent to the embedding service.",
+                                             buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1_024])
         freshness = registry.durationHistogram("\(p)_freshness_seconds", "From a record's timestamp (produce) to its vector being committed.",
                                                buckets: MetricBuckets.batchDuration)
     }
@@ -51,6 +55,7 @@ final class FollowMetrics: Sendable {
     func committed(_ batch: FollowBatch, written: Int, quarantinedTexts: Int, retries: Int, now: Date = Date()) {
         let counts = batch.counts
         let refused = quarantinedTexts
+        if !batch.toEmbed.isEmpty { batchTexts.record(Double(batch.toEmbed.count)) }
         embedded.increment(by: Int64(batch.toEmbed.count - refused))
         current.increment(by: Int64(counts.current))
         superseded.increment(by: Int64(counts.superseded))
