@@ -57,7 +57,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Embeddings", dependencies: [
-            "Store", "Kafka", "Postgres", "Lifestream", "Pipeline", "Display", "Redaction",
+            "Store", "Kafka", "Postgres", "Lifestream", "Pipeline", "Display", "Redaction", "Daemon", "Telemetry",
+            .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "LegacyCleanup", dependencies: [
@@ -78,7 +79,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "BackfillCLI", dependencies: [
-            "Kafka", "Postgres", "Zstd", "Lifestream", "Store", "Backfill", "Reconcile", "Snapshot", "LegacyCleanup", "Operations", "Embeddings", "Display", "Redaction",
+            "Kafka", "Postgres", "Zstd", "Lifestream", "Store", "Backfill", "Reconcile", "Snapshot", "LegacyCleanup", "Operations", "Embeddings", "Display", "Redaction", "Daemon",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -108,7 +109,7 @@ let package = Package(
         // (measured in a release build, never asserted in the suite). Not part of the product.
         .executableTarget(name: "OracleBench", dependencies: ["Lifestream", "TestSupport"], path: "Tests/OracleBench"),
         .testTarget(name: "CLITests", dependencies: ["Store", "BackfillCLI", "Backfill", "Kafka", "Postgres", "Operations", "TestSupport"]),
-        .testTarget(name: "EmbeddingsTests", dependencies: ["Store", "Embeddings", "Backfill", "Kafka", "Postgres", "TestSupport"]),
+        .testTarget(name: "EmbeddingsTests", dependencies: ["Store", "Embeddings", "Backfill", "Kafka", "Postgres", "Daemon", "Telemetry", "TestSupport"]),
         // The README and docs/ (links resolve, commands named exist) and scripts/install.sh.
         .testTarget(name: "DocsTests", dependencies: ["TestSupport"]),
         .target(name: "TestSupport", dependencies: ["Pipeline"], path: "Tests/TestSupport"),

@@ -94,7 +94,7 @@ installed backfill $version into $dest:
   share/backfill/backfill.example.conf          copy to /etc/backfill/backfill.conf (chmod 600) and edit
   share/backfill/backfill.crontab               the nightly for cron: crontab -u backfill $prefix/share/backfill/backfill.crontab
   lib/systemd/system/$(echo $units | sed 's/ /  /g')
-next: docs/operations/install.md, docs/operations/nightly.md and docs/operations/follow.md
+next: docs/operations/install.md, nightly.md, follow.md and embeddings.md
 EOF
 case "$prefix" in
     /usr|/usr/local) ;;

@@ -14,7 +14,7 @@ struct BatchEmbedder: Sendable {
     let topic: String
     let logger: Logger
 
-    struct Output {
+    struct Output: Sendable {
         var vectors: [(TextMessage, [Float])] = []
         var quarantined: [QuarantinedRecord] = []
         var retries = 0
@@ -64,10 +64,10 @@ struct BatchEmbedder: Sendable {
 
     private func accept(_ response: EmbeddingResponse, for messages: ArraySlice<TextMessage>, into output: inout Output) throws {
         if let model = response.model, model != health.model {
-            throw EmbeddingsError(.protocolViolation, "the embedding service at \(source.displayName) switched from model \(health.model) to \(model) during the run; run again so every row gets the same model")
+            throw EmbeddingsError(.modelChanged, "the embedding service at \(source.displayName) switched from model \(health.model) to \(model) during the run, so its vectors would not be comparable with the others; nothing of this batch was stored")
         }
         if let dimension = response.dimension, dimension != health.dimension {
-            throw EmbeddingsError(.protocolViolation, "the embedding service at \(source.displayName) answered with \(dimension) dimensions although /health said \(health.dimension); nothing of this batch was stored")
+            throw EmbeddingsError(.modelChanged, "the embedding service at \(source.displayName) answered with \(dimension) dimensions although /health said \(health.dimension); nothing of this batch was stored")
         }
         guard let vectors = response.vectors, vectors.count == messages.count else {
             throw EmbeddingsError(.protocolViolation, "the embedding service at \(source.displayName) returned \(response.vectors?.count ?? 0) embeddings for \(messages.count) texts")

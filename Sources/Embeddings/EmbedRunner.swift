@@ -20,6 +20,9 @@ public struct EmbedOptions: Sendable {
     public var concurrency = 4
     public var buildIndex = false
     public var retry = RetryPolicy()
+    /// The dimension the configuration expects (`--dimension`, PGVECTOR_DIMENSION): a service
+    /// that produces another is an error before anything is read.
+    public var expectedDimension: Int?
     /// Seconds to wait for the table's locks (another embedding run of it, a run or import of its
     /// schema), and then for a killed run's statements still executing on the server (one
     /// budget for both).
@@ -71,6 +74,7 @@ public final class EmbedRunner {
         try table.checkNames()
 
         let health = try timed("health") { try askHealth(options.retry) }
+        try Self.checkExpected(options.expectedDimension, health, source: source)
         logger.info("embedding service ready", metadata: ["service": "\(source.displayName)", "model": "\(health.model)", "dimension": "\(health.dimension)"])
 
         let lease = try takeLock(options)
@@ -124,6 +128,13 @@ public final class EmbedRunner {
     }
 
     // MARK: Steps
+
+    /// The configured dimension (`--dimension`, BACKFILL_EMBED_DIMENSION, PGVECTOR_DIMENSION)
+    /// against the service's; the table's is checked against the service's after.
+    static func checkExpected(_ expected: Int?, _ health: ServiceHealth, source: any EmbeddingSource) throws {
+        guard let expected, expected != health.dimension else { return }
+        throw EmbeddingsError(.configuration, "the configuration expects \(expected) dimensions (--dimension, BACKFILL_EMBED_DIMENSION or PGVECTOR_DIMENSION) but the embedding service at \(source.displayName) (model \(health.model)) produces \(health.dimension); fix the setting or point it at the right service")
+    }
 
     /// `/health`, retried like a batch when the service is still starting or briefly overloaded.
     private func askHealth(_ retry: RetryPolicy) throws -> ServiceHealth {
@@ -225,16 +236,21 @@ public final class EmbedRunner {
     /// exclusive, held as `BackfillRunner` holds the run's; then the wait for a killed earlier
     /// run's statements, both within `lockWait`. Throws `WriterLockBusy`.
     private func takeLock(_ options: EmbedOptions) throws -> AdvisoryLease {
-        let table = options.table.display
-        let connection = try PostgresConnection.connect(postgres, applicationName: AdvisoryLease.holderName(job: "backfill embed"),
+        try Self.takeLock(postgres, table: options.table, wait: options.lockWait, job: "backfill embed")
+    }
+
+    /// The lock of `embed` and of `embed --follow` (`job` names the holder): one writer per table.
+    static func takeLock(_ postgres: PostgresConfiguration, table embeddings: EmbeddingTable, wait: Double, job: String) throws -> AdvisoryLease {
+        let table = embeddings.display
+        let connection = try PostgresConnection.connect(postgres, applicationName: AdvisoryLease.holderName(job: job),
                                                         applicationNameOverridesURL: true)
         let tableLock = WriterLocks.table(table)
         return try WriterLocks.acquire(
-            [WriterLocks.schema(options.table.schema, shared: true), tableLock], on: connection, wait: options.lockWait,
+            [WriterLocks.schema(embeddings.schema, shared: true), tableLock], on: connection, wait: wait,
             workName: Self.applicationName(table: table), earlierJob: "an earlier embedding backfill of \(table)"
         ) { lock, holder in
             lock == tableLock ? "another embedding backfill is already writing \(table)\(holder)"
-                : "another backfill command is writing schema \(options.table.schema)\(holder)"
+                : "another backfill command is writing schema \(embeddings.schema)\(holder)"
         }
     }
 

@@ -140,10 +140,12 @@ public struct EmbeddingTable: Sendable {
 
     // MARK: Writes
 
-    /// One batch in one transaction: COPY into staging, one upsert, and the batch's quarantined
-    /// texts. A newer record of the same partition already stored (the streaming job was faster) is
-    /// not overwritten.
-    func write(_ db: PostgresConnection, vectors: [(TextMessage, [Float])], model: String, quarantined: [QuarantinedRecord]) throws -> Int {
+    /// One batch in one transaction: COPY into staging, one upsert, the batch's quarantined
+    /// texts, and — for the follower — where the next batch starts (`<table>_progress`), so the
+    /// checkpoint can never be ahead of or behind the rows. A newer record of the same partition
+    /// already stored (the streaming job was faster) is not overwritten.
+    func write(_ db: PostgresConnection, vectors: [(TextMessage, [Float])], model: String, quarantined: [QuarantinedRecord],
+               progress: (topic: String, positions: [Int32: Int64])? = nil) throws -> Int {
         try db.transaction { tx in
             // A commit lost to a server crash only means those rows get embedded again next run.
             try tx.execute("set local synchronous_commit = off")
@@ -175,6 +177,7 @@ public struct EmbeddingTable: Sendable {
                     """).affectedRows
             }
             try insertQuarantine(tx, quarantined, staged: true)
+            if let progress { try writeProgress(tx, topic: progress.topic, positions: progress.positions, model: model) }
             return written
         }
     }

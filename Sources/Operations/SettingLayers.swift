@@ -25,12 +25,22 @@ public struct ResolvedSetting: Sendable, Equatable {
     public var source: SettingSource
     /// The config file's path and line, when it came from there.
     public var origin: String?
+    /// The alias it was read under (`KAFKA_BOOTSTRAP_SERVERS` for `KAFKA_BROKERS`); nil when
+    /// it was set under its own name.
+    public var alias: String?
 
-    public init(key: String, value: String, source: SettingSource, origin: String?) {
+    public init(key: String, value: String, source: SettingSource, origin: String?, alias: String? = nil) {
         self.key = key
         self.value = value
         self.source = source
         self.origin = origin
+        self.alias = alias
+    }
+
+    /// Where it was set, as `config check` and error sentences say it: `.env`,
+    /// `backfill.conf:7`, `env as KAFKA_BOOTSTRAP_SERVERS`.
+    public var whence: String {
+        (origin ?? source.rawValue) + (alias.map { " as \($0)" } ?? "")
     }
 }
 
@@ -48,12 +58,13 @@ public struct SettingLayers: Sendable {
         layers.sort { $0.source < $1.source }
     }
 
-    /// The winning value of `key`, or its default, or nil.
+    /// The winning value of `key`, or its default, or nil. The own name wins in any layer over
+    /// an alias in any layer (so a seed's `.env` never overrides what the tool's own settings
+    /// say, wherever those are); among aliases, the highest layer, then the first alias listed.
     public func resolve(_ key: String) -> ResolvedSetting? {
-        for layer in layers.reversed() {
-            if let value = layer.values[key] {
-                return ResolvedSetting(key: key, value: value, source: layer.source, origin: layer.origins[key])
-            }
+        if let own = lookUp(key) { return own }
+        for alias in SettingKey.named(key)?.aliases ?? [] {
+            if let found = lookUp(alias, as: key) { return found }
         }
         if let fallback = SettingKey.named(key)?.defaultValue {
             return ResolvedSetting(key: key, value: fallback, source: .default, origin: nil)
@@ -61,13 +72,36 @@ public struct SettingLayers: Sendable {
         return nil
     }
 
+    /// The aliases of `key` that are set but lose to the own name or an earlier alias, for
+    /// `config check` to say they were ignored.
+    public func ignoredAliases(_ key: String) -> [ResolvedSetting] {
+        let winning = resolve(key)?.alias
+        return (SettingKey.named(key)?.aliases ?? []).compactMap { alias in
+            alias == winning ? nil : lookUp(alias, as: key)
+        }
+    }
+
+    private func lookUp(_ name: String, as key: String? = nil) -> ResolvedSetting? {
+        for layer in layers.reversed() {
+            if let value = layer.values[name] {
+                return ResolvedSetting(key: key ?? name, value: value, source: layer.source, origin: layer.origins[name],
+                                       alias: key == nil ? nil : name)
+            }
+        }
+        return nil
+    }
+
     public func value(_ key: SettingKey) -> String? { resolve(key.name)?.value }
 
     /// Every value merged (without defaults), as the environment-reading constructors of the
-    /// Kafka and Postgres targets expect it.
+    /// Kafka and Postgres targets expect it; a setting set only under an alias appears under its
+    /// own name too.
     public var merged: [String: String] {
         var values: [String: String] = [:]
         for layer in layers { values.merge(layer.values) { $1 } }
+        for key in SettingKey.all where !key.aliases.isEmpty && values[key.name] == nil {
+            if let resolved = resolve(key.name), resolved.alias != nil { values[key.name] = resolved.value }
+        }
         return values
     }
 
@@ -77,7 +111,7 @@ public struct SettingLayers: Sendable {
         var values: [String: String] = [:]
         var origins: [String: String] = [:]
         for entry in entries {
-            guard SettingKey.named(entry.key) != nil else {
+            guard SettingKey.isKnown(entry.key) else {
                 let known = SettingKey.all.map(\.name).joined(separator: ", ")
                 throw OperationsError(.configuration, "\(path):\(entry.line): unknown setting \(entry.key); known settings: \(known)")
             }

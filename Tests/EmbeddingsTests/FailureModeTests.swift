@@ -132,7 +132,7 @@ struct FailureModeTests {
             .json(200, ScriptedService.answer(model: "test-model", dimension: 4, vectors: texts.map { ScriptedService.vector($0, 4) }))
         }
         let error = try #require(throws: EmbeddingsError.self) { try harness.run(service.client) }
-        #expect(error.code == .protocolViolation)
+        #expect(error.code == .modelChanged)
         #expect(error.description.contains("4 dimensions"))
         #expect(try harness.rows()["late"] == nil)
     }

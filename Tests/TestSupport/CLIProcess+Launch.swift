@@ -33,6 +33,12 @@ extension CLIProcess {
                            peakMemory: 0, seconds: 0)
         }
 
+        /// What it has written to stderr so far.
+        public var stderrSoFar: String { (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "" }
+
+        /// Sends `signal` (SIGTERM, SIGKILL, …).
+        public func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
         /// Ends it (SIGKILL) if it still runs: for a test's cleanup.
         public func stop() {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
@@ -40,9 +46,10 @@ extension CLIProcess {
         }
     }
 
-    /// Starts `backfill arguments…` with the test process's environment plus `environment`, in
-    /// `workingDirectory` if given.
-    public static func launch(_ arguments: [String], environment: [String: String] = [:], workingDirectory: String? = nil) throws -> Running {
+    /// Starts `backfill arguments…` with the test process's environment plus `environment`, less
+    /// the variables in `removing`, in `workingDirectory` (default: the current one).
+    public static func launch(_ arguments: [String], environment: [String: String] = [:], removing: [String] = [],
+                              workingDirectory: String? = nil) throws -> Running {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)").path
         let outPath = scratch + ".out", errPath = scratch + ".err"
         FileManager.default.createFile(atPath: outPath, contents: nil)
@@ -50,7 +57,9 @@ extension CLIProcess {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try executable())
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        var merged = ProcessInfo.processInfo.environment
+        for name in removing { merged[name] = nil }
+        process.environment = merged.merging(environment) { $1 }
         if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle(forWritingAtPath: outPath)

@@ -1,8 +1,6 @@
 import ArgumentParser
+import Embeddings
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Kafka
 import Operations
 import Postgres
@@ -31,9 +29,18 @@ extension ConfigCommand {
             Precedence, lowest first: the config file (--config, else $BACKFILL_CONFIG, else \
             ./backfill.conf if present) < .env in the working directory < the environment < flags.
 
-            Tests: PostgreSQL (connect, server version), Kafka (metadata of the topic), and the \
-            embedding service (GET <EMBEDDING_SERVICE_URL>/health) when it is configured. Exit 0 \
-            when all pass, 2 with a sentence naming the setting to fix when one fails.
+            The embedding job's names (KAFKA_BOOTSTRAP_SERVERS, KAFKA_INPUT_TOPIC, KAFKA_GROUP_ID, \
+            PGVECTOR_TABLE, PGVECTOR_DIMENSION) are read as aliases of the tool's own; the own name \
+            wins wherever it is set, and a value read under an alias shows "as <ALIAS>". \
+            PGVECTOR_HOST/_PORT/_DB/_USER/_PASSWORD compose the database embed writes to ("embed \
+            database"), unless BACKFILL_EMBED_DATABASE_URL is set.
+
+            Tests: PostgreSQL (connect, server version) and Kafka (metadata of the events topic) \
+            unless only the embeddings are configured; the embeddings database (pgvector \
+            available) when it is not DATABASE_URL's; the text-messages topic when it is set; and \
+            the embedding service (GET <EMBEDDING_SERVICE_URL>/health: model, dimension, compared \
+            with BACKFILL_EMBED_DIMENSION) when it is configured. Exit 0 when all pass, 2 with a \
+            sentence naming the setting to fix when one fails.
 
             Examples:
               backfill config check
@@ -60,16 +67,23 @@ extension ConfigCommand {
             }
             let configFile = Environment.configFile()
             let rows = SettingKey.all.map { key -> SettingRow in
+                let ignored = settings.layers.ignoredAliases(key.name).map { "\($0.alias!) (\($0.origin ?? $0.source.rawValue))" }
                 guard let resolved = settings.layers.resolve(key.name) else {
-                    return SettingRow(key: key.name, value: nil, source: nil, origin: nil)
+                    if key == .embedGroup, let table = try? EmbedSettings(layers: settings.layers, databaseFlag: nil, brokersFlag: nil).table() {
+                        return SettingRow(key: key.name, value: FollowOptions.defaultGroup(for: table), source: SettingSource.default.rawValue, origin: nil)
+                    }
+                    return SettingRow(key: key.name, value: nil, source: nil, origin: nil, ignoredAliases: ignored.isEmpty ? nil : ignored)
                 }
                 return SettingRow(key: key.name, value: SettingLayers.display(resolved),
-                                  source: resolved.source.rawValue, origin: resolved.origin)
+                                  source: resolved.source.rawValue, origin: resolved.origin, alias: resolved.alias,
+                                  ignoredAliases: ignored.isEmpty ? nil : ignored)
             }
+            let embedDatabase = EmbedDatabase.resolve(settings.layers, flag: database.databaseURL)
             let checks = (noConnect ? [] : runChecks(settings)) + rulesCheck(settings)
             if output.json {
                 let result = Output(configFile: configFile.map { FileManager.default.fileExists(atPath: $0.path) ? $0.path : nil } ?? nil,
-                                    settings: rows, checks: checks)
+                                    settings: rows, embedDatabase: embedDatabase.map { EmbedDatabaseRow(value: $0.display, source: $0.source) },
+                                    checks: checks)
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
                 printJSON(try encoder.encode(result))
@@ -78,8 +92,14 @@ extension ConfigCommand {
                 let width = SettingKey.all.map(\.name.count).max() ?? 0
                 for row in rows {
                     let name = row.key.padding(toLength: width, withPad: " ", startingAt: 0)
-                    let source = row.origin.map { "\(row.source ?? "") \($0)" } ?? row.source ?? ""
+                    let source = (row.origin.map { "\(row.source ?? "") \($0)" } ?? row.source ?? "") + (row.alias.map { " as \($0)" } ?? "")
                     print("  \(name)  \(row.value ?? "(unset)")" + (row.source == nil ? "" : "  [\(source)]"))
+                    for ignored in row.ignoredAliases ?? [] {
+                        print("  \(String(repeating: " ", count: width))  (\(ignored) is ignored: \(row.key) wins)")
+                    }
+                }
+                if let embedDatabase {
+                    print("embed database: \(embedDatabase.display)  [\(embedDatabase.source)]")
                 }
                 for check in checks {
                     print("\(check.ok ? "ok    " : "FAILED") \(check.name): \(check.detail)")
@@ -92,6 +112,15 @@ extension ConfigCommand {
         }
 
         private func runChecks(_ settings: EffectiveSettings) -> [CheckResult] {
+            let scope = CheckScope(settings.layers, databaseFlag: database.databaseURL)
+            var results = scope.lifestream ? lifestreamChecks(settings) : []
+            results += embeddingChecks(settings, scope: scope)
+            // A check's detail quotes libpq, librdkafka or a URL: all of it through the redactor.
+            return results.map { CheckResult(name: $0.name, ok: $0.ok, setting: $0.setting, detail: redacted($0.detail)) }
+        }
+
+        /// PostgreSQL (DATABASE_URL) and the events topic.
+        private func lifestreamChecks(_ settings: EffectiveSettings) -> [CheckResult] {
             var results: [CheckResult] = []
             let databaseSource = source(settings, .databaseURL)
             do {
@@ -117,17 +146,7 @@ extension ConfigCommand {
             } catch {
                 results.append(CheckResult(name: "kafka", ok: false, setting: kafkaSource, detail: "\(error)"))
             }
-            if let url = settings.string(.embeddingServiceURL) {
-                let embeddingSource = source(settings, .embeddingServiceURL)
-                switch Self.health(url) {
-                case .success(let detail):
-                    results.append(CheckResult(name: "embedding service", ok: true, setting: embeddingSource, detail: detail))
-                case .failure(let error):
-                    results.append(CheckResult(name: "embedding service", ok: false, setting: embeddingSource, detail: error.message))
-                }
-            }
-            // A check's detail quotes libpq, librdkafka or a URL: all of it through the redactor.
-            return results.map { CheckResult(name: $0.name, ok: $0.ok, setting: $0.setting, detail: redacted($0.detail)) }
+            return results
         }
 
         /// BACKFILL_RULES, when set: the file parses and names only known tables, columns and causes.
@@ -143,43 +162,13 @@ extension ConfigCommand {
             }
         }
 
-        /// `DATABASE_URL (from env)`: the setting to fix and where it is set.
-        private func source(_ settings: EffectiveSettings, _ key: SettingKey) -> String {
+        /// `DATABASE_URL (from env)`: the setting to fix and where it is set (`KAFKA_BROKERS
+        /// (from .env as KAFKA_BOOTSTRAP_SERVERS)` when read under an alias).
+        func source(_ settings: EffectiveSettings, _ key: SettingKey) -> String {
             guard let resolved = settings.layers.resolve(key.name) else { return "\(key.name) (unset)" }
             if resolved.source == .flag, let flag = key.flag { return "\(flag) (flag)" }
-            return "\(key.name) (from \(resolved.origin ?? resolved.source.rawValue))"
+            return "\(key.name) (from \(resolved.whence))"
         }
-
-        struct HealthError: Error { var message: String }
-
-        /// GET <url>/health with a 5 s timeout; any 2xx is healthy.
-        static func health(_ base: String) -> Result<String, HealthError> {
-            let trimmed = base.hasSuffix("/") ? String(base.dropLast()) : base
-            guard let url = URL(string: trimmed + "/health"), url.scheme == "http" || url.scheme == "https" else {
-                return .failure(HealthError(message: "\(redacted(base)) is not an http(s) URL"))
-            }
-            var request = URLRequest(url: url, timeoutInterval: 5)
-            request.httpMethod = "GET"
-            let box = ResultBox()
-            let done = DispatchSemaphore(value: 0)
-            URLSession.shared.dataTask(with: request) { _, response, error in
-                if let error {
-                    box.result = .failure(HealthError(message: "GET \(redacted(url.absoluteString)) failed: \(error.localizedDescription)"))
-                } else if let http = response as? HTTPURLResponse, (200..<300).contains(http.statusCode) {
-                    box.result = .success("GET \(redacted(url.absoluteString)) answered \(http.statusCode)")
-                } else {
-                    let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-                    box.result = .failure(HealthError(message: "GET \(redacted(url.absoluteString)) answered \(status)"))
-                }
-                done.signal()
-            }.resume()
-            if done.wait(timeout: .now() + 10) == .timedOut {
-                return .failure(HealthError(message: "GET \(redacted(url.absoluteString)) did not answer within 10 s"))
-            }
-            return box.result ?? .failure(HealthError(message: "no answer"))
-        }
-
-        final class ResultBox: @unchecked Sendable { var result: Result<String, HealthError>? }
 
     }
 
@@ -188,6 +177,18 @@ extension ConfigCommand {
         var value: String?
         var source: String?
         var origin: String?
+        /// The alias the value was read under (`KAFKA_BOOTSTRAP_SERVERS`).
+        var alias: String?
+        /// Aliases that are set but lose to this setting, with where they are set.
+        var ignoredAliases: [String]?
+
+        enum CodingKeys: String, CodingKey { case key, value, source, origin, alias, ignoredAliases = "ignored_aliases" }
+    }
+
+    /// Where `embed` writes, and why there (`EmbedDatabase`).
+    struct EmbedDatabaseRow: Encodable {
+        var value: String
+        var source: String
     }
 
     struct CheckResult: Encodable {
@@ -200,7 +201,8 @@ extension ConfigCommand {
     struct Output: Encodable {
         var configFile: String?
         var settings: [SettingRow]
+        var embedDatabase: EmbedDatabaseRow?
         var checks: [CheckResult]
-        enum CodingKeys: String, CodingKey { case configFile = "config_file", settings, checks }
+        enum CodingKeys: String, CodingKey { case configFile = "config_file", settings, embedDatabase = "embed_database", checks }
     }
 }

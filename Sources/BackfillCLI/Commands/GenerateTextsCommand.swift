@@ -28,9 +28,12 @@ struct GenerateTextsCommand: ParsableCommand {
     @Option(help: "Seed: the same seed gives the same messages.") var seed: UInt64 = 1
     @Flag(help: "Delete the topic and everything in it first.") var recreateTopic = false
     @Flag(help: "Print the values, one per line, instead of producing them.") var stdout = false
+    @Option(help: ArgumentHelp("Produce at this many messages per second (message k is due k/rate seconds after the start), for a follower's freshness benchmark; --json then gives the start as started_at_ms.", valueName: "per-second"))
+    var rate: Double?
 
     func validate() throws {
         guard messages >= 0, partitions > 0, (ids ?? 1) > 0 else { throw ValidationError("--messages, --partitions and --ids must be positive") }
+        if let rate { guard rate > 0, rate.isFinite else { throw ValidationError("--rate must be a positive number of messages per second") } }
     }
 
     func run() throws {
@@ -49,9 +52,15 @@ struct GenerateTextsCommand: ParsableCommand {
                 try admin.createTopic(topic, partitions: partitions, config: ["retention.ms": "-1"])
             }
             let count = Int32(try admin.partitions(topic: topic).count)
-            let producer = try KafkaProducer(configuration: configuration, extra: ["linger.ms": "20", "compression.type": "zstd"])
+            // Paced: sent as each falls due, so linger must not hold them back.
+            let producer = try KafkaProducer(configuration: configuration, extra: ["linger.ms": rate == nil ? "20" : "1", "compression.type": "zstd"])
             var produced = 0
+            let started = Date()
             for message in texts {
+                if let rate {
+                    let due = started.addingTimeInterval(Double(produced) / rate)
+                    if due > Date() { Thread.sleep(until: due) }
+                }
                 // Same id, same partition: the newest record of an id is the one at the higher offset.
                 var hash: UInt32 = 2_166_136_261
                 for byte in message.id.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
@@ -60,7 +69,12 @@ struct GenerateTextsCommand: ParsableCommand {
             }
             try producer.flush()
             if output.json {
-                printJSON(try JSONSerialization.data(withJSONObject: ["topic": topic, "messages": produced, "seed": seed] as [String: Any], options: [.sortedKeys]))
+                var object: [String: Any] = ["topic": topic, "messages": produced, "seed": seed]
+                if let rate {
+                    object["rate"] = rate
+                    object["started_at_ms"] = Int64(started.timeIntervalSince1970 * 1_000)
+                }
+                printJSON(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
             } else {
                 print("produced \(produced) text messages to \(topic) (\(count) partitions, seed \(seed))")
             }

@@ -25,6 +25,8 @@ struct PlanCommand: ParsableCommand {
     @OptionGroup var kafka: KafkaOptions
     @OptionGroup var output: OutputOptions
 
+    func validate() throws { try bounds.requireStart() }
+
     func run() throws {
         _ = output.makeLogger("plan")  // librdkafka's lines follow --quiet and --log-format
         do {

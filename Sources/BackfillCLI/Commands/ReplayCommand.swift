@@ -46,6 +46,8 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Consumer group recorded in kafka_offsets with --legacy-tables.")
     var legacyGroup = "materializer-v1"
 
+    func validate() throws { try bounds.requireStart() }
+
     func run() throws {
         do {
             let replay = LiveReplay(kafka: try kafka.configuration(), postgres: try database.configuration(), logger: output.makeLogger("replay"))

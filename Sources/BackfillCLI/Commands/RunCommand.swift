@@ -66,6 +66,7 @@ struct RunCommand: ParsableCommand {
     var ingestWorkers = 2
 
     func validate() throws {
+        try bounds.requireStart()
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
         guard (1...16).contains(ingestWorkers) else { throw ValidationError("--ingest-workers must be between 1 and 16") }
         guard !targetSchema.isEmpty else { throw ValidationError("--target-schema must not be empty") }

@@ -20,12 +20,29 @@ struct BoundsOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Start exactly where an earlier run ended (chained runs never skip or repeat a record): its run manifest, or a snapshot folder (or its manifest.json) exported with --checkpoint, whose checkpoint offsets are used.", valueName: "manifest.json|snapshot"))
     var after: String?
 
+    /// At most one start here; a command that needs one (every one but `embed --follow`, which
+    /// resumes from its checkpoint) calls `requireStart()` in its own `validate()`.
     func validate() throws {
-        let starts = [since != nil, fromBeginning, after != nil].filter { $0 }.count
-        guard starts == 1 else {
-            throw ValidationError("choose exactly one start: --since INSTANT, --from-beginning, or --after MANIFEST|SNAPSHOT")
+        guard startCount <= 1 else {
+            throw ValidationError("choose one start: --since INSTANT, --from-beginning, or --after MANIFEST|SNAPSHOT")
         }
         try Self.checkWindow(since: since, until: until)
+    }
+
+    private var startCount: Int { [since != nil, fromBeginning, after != nil].filter { $0 }.count }
+
+    /// Whether a start was given at all.
+    var hasStart: Bool { startCount > 0 }
+
+    func requireStart() throws {
+        guard startCount == 1 else {
+            throw ValidationError("choose exactly one start: --since INSTANT, --from-beginning, or --after MANIFEST|SNAPSHOT")
+        }
+    }
+
+    /// The start alone (`embed --follow`), nil when none was given.
+    func start() throws -> RunBounds.Start? {
+        hasStart ? try bounds().start : nil
     }
 
     /// Both instants parse, and a window given by both is not empty: `--since` must be before
