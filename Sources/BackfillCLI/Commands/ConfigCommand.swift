@@ -1,8 +1,6 @@
 import ArgumentParser
+import Embeddings
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Kafka
 import Operations
 import Postgres
@@ -32,7 +30,8 @@ extension ConfigCommand {
             ./backfill.conf if present) < .env in the working directory < the environment < flags.
 
             Tests: PostgreSQL (connect, server version), Kafka (metadata of the topic), and the \
-            embedding service (GET <EMBEDDING_SERVICE_URL>/health) when it is configured. Exit 0 \
+            embedding service (GET <EMBEDDING_SERVICE_URL>/health, http or https, through the client \
+            `embed` uses; it must name a model and a dimension) when it is configured. Exit 0 \
             when all pass, 2 with a sentence naming the setting to fix when one fails.
 
             Examples:
@@ -119,11 +118,13 @@ extension ConfigCommand {
             }
             if let url = settings.string(.embeddingServiceURL) {
                 let embeddingSource = source(settings, .embeddingServiceURL)
-                switch Self.health(url) {
-                case .success(let detail):
-                    results.append(CheckResult(name: "embedding service", ok: true, setting: embeddingSource, detail: detail))
-                case .failure(let error):
-                    results.append(CheckResult(name: "embedding service", ok: false, setting: embeddingSource, detail: error.message))
+                do {
+                    let client = ServiceClient(baseURL: try ServiceClient.parseURL(url), timeout: 5, connections: 1)
+                    let health = try client.health().get()
+                    results.append(CheckResult(name: "embedding service", ok: true, setting: embeddingSource,
+                                               detail: "\(client.displayName) answered /health: model \(health.model), \(health.dimension) dimensions"))
+                } catch {
+                    results.append(CheckResult(name: "embedding service", ok: false, setting: embeddingSource, detail: "\(error)"))
                 }
             }
             // A check's detail quotes libpq, librdkafka or a URL: all of it through the redactor.
@@ -149,37 +150,6 @@ extension ConfigCommand {
             if resolved.source == .flag, let flag = key.flag { return "\(flag) (flag)" }
             return "\(key.name) (from \(resolved.origin ?? resolved.source.rawValue))"
         }
-
-        struct HealthError: Error { var message: String }
-
-        /// GET <url>/health with a 5 s timeout; any 2xx is healthy.
-        static func health(_ base: String) -> Result<String, HealthError> {
-            let trimmed = base.hasSuffix("/") ? String(base.dropLast()) : base
-            guard let url = URL(string: trimmed + "/health"), url.scheme == "http" || url.scheme == "https" else {
-                return .failure(HealthError(message: "\(redacted(base)) is not an http(s) URL"))
-            }
-            var request = URLRequest(url: url, timeoutInterval: 5)
-            request.httpMethod = "GET"
-            let box = ResultBox()
-            let done = DispatchSemaphore(value: 0)
-            URLSession.shared.dataTask(with: request) { _, response, error in
-                if let error {
-                    box.result = .failure(HealthError(message: "GET \(redacted(url.absoluteString)) failed: \(error.localizedDescription)"))
-                } else if let http = response as? HTTPURLResponse, (200..<300).contains(http.statusCode) {
-                    box.result = .success("GET \(redacted(url.absoluteString)) answered \(http.statusCode)")
-                } else {
-                    let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-                    box.result = .failure(HealthError(message: "GET \(redacted(url.absoluteString)) answered \(status)"))
-                }
-                done.signal()
-            }.resume()
-            if done.wait(timeout: .now() + 10) == .timedOut {
-                return .failure(HealthError(message: "GET \(redacted(url.absoluteString)) did not answer within 10 s"))
-            }
-            return box.result ?? .failure(HealthError(message: "no answer"))
-        }
-
-        final class ResultBox: @unchecked Sendable { var result: Result<String, HealthError>? }
 
     }
 
