@@ -89,6 +89,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // scripts/bench-http.sh: what a request to the embedding service costs the client.
+        .executableTarget(name: "HTTPBench", dependencies: ["Embeddings"], path: "Benchmarks/HTTPBench"),
+
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "ZstdTests", dependencies: ["Zstd"]),
