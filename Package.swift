@@ -19,6 +19,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        // The embedding service's HTTP(S) client (docs/decisions/0015-async-http-client.md).
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // Thin module maps over Debian's -dev packages: the only places C headers enter.
@@ -60,6 +63,11 @@ let package = Package(
             "Store", "Kafka", "Postgres", "Lifestream", "Pipeline", "Display", "Redaction", "Daemon", "Telemetry",
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         .target(name: "LegacyCleanup", dependencies: [
             "Store", "Kafka", "Postgres", "Display",
@@ -85,6 +93,9 @@ let package = Package(
         ]),
 
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
+
+        // scripts/bench-http.sh: what a request to the embedding service costs the client.
+        .executableTarget(name: "HTTPBench", dependencies: ["Embeddings"], path: "Benchmarks/HTTPBench"),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "ZstdTests", dependencies: ["Zstd"]),

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# Installs what the project needs and this machine lacks: Debian's -dev packages, PgBouncer and
-# man-db (the tests run a pooler and read the installed man page), Debian's postgresql-15 (the
-# other supported server version, for the smoke test; scripts/servers.sh runs its own cluster of
-# it) and a project-local Python venv (.local/venv) with the local PostgreSQL 18 and Kafka servers.
+# Installs what the project needs and this machine lacks: Debian's -dev packages, PgBouncer,
+# man-db and openssl (the tests run a pooler, read the installed man page and make a certificate
+# for an https embedding service), Debian's postgresql-15 (the other supported server version,
+# for the smoke test; scripts/servers.sh runs its own cluster of it) and a project-local Python
+# venv (.local/venv) with the local PostgreSQL 18 and Kafka servers.
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 missing=()
-for pkg in librdkafka-dev libpq-dev libzstd-dev pkg-config python3-venv pgbouncer man-db postgresql-15; do
+for pkg in librdkafka-dev libpq-dev libzstd-dev pkg-config python3-venv pgbouncer man-db postgresql-15 openssl; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if ((${#missing[@]})); then

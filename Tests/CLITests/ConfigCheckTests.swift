@@ -106,6 +106,9 @@ struct ConfigCheckTests {
         #expect(good.stdout.contains("server version 18"))
         #expect(good.stdout.contains("ok     kafka:"))
         #expect(good.stdout.contains("has 3 partitions"))
+        // The embedding service is asked through the client `embed` uses: its /health names model and dimension.
+        #expect(good.stdout.contains("ok     embedding service: \(try TestEnvironment.embeddingServiceURL()) answered /health: model "))
+        #expect(good.stdout.contains("384 dimensions"))
         #expect(!good.everything.contains("local-dev-secret"))
 
         let badDatabase = try CLIProcess.run(["config", "check", "--topic", topic],

@@ -6,8 +6,8 @@ import Glibc
 
 /// A tiny HTTP/1.1 server on 127.0.0.1 for failure injection: every request is handed to a
 /// script that decides the answer (or drops the connection without one). One request per
-/// connection (`Connection: close`), one thread per connection, so concurrent clients work.
-/// Test infrastructure only: the real service is services/embedding.
+/// connection (`Connection: close`) unless `keepAlive`, one thread per connection, so concurrent
+/// clients work. Test infrastructure only: the real service is services/embedding.
 final class ScriptedHTTPServer: Sendable {
     struct Request: Sendable {
         var method: String
@@ -15,6 +15,8 @@ final class ScriptedHTTPServer: Sendable {
         var body: [UInt8]
         /// 1-based count of requests to this path so far, this one included.
         var number: Int
+        /// 1-based number of the connection it came on, in the order connections were accepted.
+        var connection: Int
     }
 
     enum Reply: Sendable {
@@ -32,8 +34,10 @@ final class ScriptedHTTPServer: Sendable {
     private let listener: Int32
     let port: UInt16
     private let script: @Sendable (Request) -> Reply
+    private let keepAlive: Bool
     private struct State {
         var counts: [String: Int] = [:]
+        var connections = 0
         var stopped = false
         var log: [Request] = []
     }
@@ -41,8 +45,11 @@ final class ScriptedHTTPServer: Sendable {
 
     var url: URL { URL(string: "http://127.0.0.1:\(port)")! }
 
-    init(script: @escaping @Sendable (Request) -> Reply) throws {
+    /// - Parameter keepAlive: answer `.respond` replies with `Connection: keep-alive` and read the
+    ///   next request from the same connection.
+    init(keepAlive: Bool = false, script: @escaping @Sendable (Request) -> Reply) throws {
         self.script = script
+        self.keepAlive = keepAlive
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         self.listener = listener
         guard listener >= 0 else { throw POSIXError(.init(rawValue: errno)!) }
@@ -86,45 +93,47 @@ final class ScriptedHTTPServer: Sendable {
                 if errno == EINTR { continue }
                 return  // stopped
             }
-            let thread = Thread { [self] in serve(client) }
+            let connection = state.withLock { state in state.connections += 1; return state.connections }
+            let thread = Thread { [self] in serve(client, connection: connection) }
             thread.start()
         }
     }
 
-    private func serve(_ client: Int32) {
+    private func serve(_ client: Int32, connection: Int) {
         defer { close(client) }
-        guard let (method, path, body) = readRequest(client) else { return }
-        let request: Request = state.withLock { state in
-            state.counts[path, default: 0] += 1
-            let request = Request(method: method, path: path, body: body, number: state.counts[path]!)
-            state.log.append(request)
-            return request
-        }
-        switch script(request) {
-        case .drop:
-            var linger = linger(l_onoff: 1, l_linger: 0)  // reset, as a crashed peer does
-            setsockopt(client, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<linger>.size))
-        case .raw(let bytes):
-            writeAll(client, bytes)
-        case .respond(let status, let headers, let body):
-            var head = "HTTP/1.1 \(status) \(Self.reason(status))\r\nContent-Length: \(body.count)\r\nConnection: close\r\n"
-            for (name, value) in headers { head += "\(name): \(value)\r\n" }
-            head += "\r\n"
-            writeAll(client, Array(head.utf8) + body)
+        var buffer: [UInt8] = []
+        while let (method, path, body) = readRequest(client, &buffer) {
+            let request: Request = state.withLock { state in
+                state.counts[path, default: 0] += 1
+                let request = Request(method: method, path: path, body: body, number: state.counts[path]!, connection: connection)
+                state.log.append(request)
+                return request
+            }
+            switch script(request) {
+            case .drop:
+                var linger = linger(l_onoff: 1, l_linger: 0)  // reset, as a crashed peer does
+                setsockopt(client, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<linger>.size))
+                return
+            case .raw(let bytes):
+                writeAll(client, bytes)
+                return
+            case .respond(let status, let headers, let body):
+                var head = "HTTP/1.1 \(status) \(Self.reason(status))\r\nContent-Length: \(body.count)\r\n"
+                head += keepAlive ? "Connection: keep-alive\r\n" : "Connection: close\r\n"
+                for (name, value) in headers { head += "\(name): \(value)\r\n" }
+                head += "\r\n"
+                writeAll(client, Array(head.utf8) + body)
+                if !keepAlive { return }
+            }
         }
     }
 
-    private func readRequest(_ client: Int32) -> (String, String, [UInt8])? {
-        var buffer: [UInt8] = []
+    /// The next request on the connection; bytes after it stay in `buffer` for the one after.
+    private func readRequest(_ client: Int32, _ buffer: inout [UInt8]) -> (String, String, [UInt8])? {
         var chunk = [UInt8](repeating: 0, count: 65536)
-        var headerEnd: Int?
-        var contentLength = 0
         while true {
-            let n = chunk.withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) }
-            if n <= 0 { return nil }
-            buffer.append(contentsOf: chunk[0..<n])
-            if headerEnd == nil, let end = Self.find([13, 10, 13, 10], in: buffer) {
-                headerEnd = end + 4
+            if let end = Self.find([13, 10, 13, 10], in: buffer) {
+                var contentLength = 0
                 let head = String(decoding: buffer[0..<end], as: UTF8.self)
                 for line in head.split(separator: "\r\n").dropFirst() {
                     let parts = line.split(separator: ":", maxSplits: 1)
@@ -132,12 +141,18 @@ final class ScriptedHTTPServer: Sendable {
                         contentLength = Int(parts[1].trimmingCharacters(in: .whitespaces)) ?? 0
                     }
                 }
+                let headerEnd = end + 4
+                if buffer.count >= headerEnd + contentLength {
+                    let requestLine = head.split(separator: "\r\n").first?.split(separator: " ") ?? []
+                    guard requestLine.count >= 2 else { return nil }
+                    let body = Array(buffer[headerEnd..<headerEnd + contentLength])
+                    buffer.removeFirst(headerEnd + contentLength)
+                    return (String(requestLine[0]), String(requestLine[1]), body)
+                }
             }
-            if let headerEnd, buffer.count >= headerEnd + contentLength {
-                let requestLine = String(decoding: buffer[0..<(Self.find([13, 10], in: buffer) ?? 0)], as: UTF8.self).split(separator: " ")
-                guard requestLine.count >= 2 else { return nil }
-                return (String(requestLine[0]), String(requestLine[1]), Array(buffer[headerEnd..<headerEnd + contentLength]))
-            }
+            let n = chunk.withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { return nil }
+            buffer.append(contentsOf: chunk[0..<n])
         }
     }
 

@@ -43,7 +43,7 @@ public final class PgBouncer {
         // A port that was free a moment ago can be taken by the time PgBouncer binds it: try a few.
         var lastFailure = ""
         for _ in 0..<5 {
-            let port = try Self.freePort()
+            let port = try LoopbackPort.free()
             try Data("""
                 [databases]
                 * = host=\(host) port=\(parts.port ?? 5432)
@@ -111,22 +111,6 @@ public final class PgBouncer {
 
     /// PgBouncer's log so far, for a failing test's message.
     public var log: String { (try? String(contentsOfFile: directory + "/pgbouncer.log", encoding: .utf8)) ?? "" }
-
-    private static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure("no socket for finding a free port: errno \(errno)") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw Failure("no free loopback port: errno \(errno)") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
 
     /// True once something accepts on `port`; false when `process` exits first or 15 s pass.
     private static func waitUntilListening(port: Int, while process: Process) -> Bool {

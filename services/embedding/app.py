@@ -14,7 +14,8 @@ many texts) is answered 400 with {"error": "..."}; failures inside the model ans
 
 Settings (environment): EMBED_HOST (127.0.0.1), EMBED_PORT (58080), EMBEDDING_MODEL_NAME
 (the name vectors are stored under; default all-MiniLM-L6-v2-onnx-int8), EMBED_MAX_TEXTS
-(texts per request, 2048), EMBED_THREADS (onnxruntime threads per inference, 0 = its default).
+(texts per request, 2048), EMBED_THREADS (onnxruntime threads per inference, 0 = its default),
+EMBED_TLS_CERT and EMBED_TLS_KEY (PEM files: serve https instead of http).
 """
 
 from __future__ import annotations
@@ -175,11 +176,13 @@ def client_error(error):
 def main() -> None:
     host = os.environ.get("EMBED_HOST", "127.0.0.1")
     port = int(os.environ.get("EMBED_PORT", "58080"))
+    cert, key = os.environ.get("EMBED_TLS_CERT"), os.environ.get("EMBED_TLS_KEY")
     get_embedder()  # load before accepting requests, so /health answering means ready
-    print(f"embedding service: {embedder.model_name} ({embedder.dimension} dimensions) on http://{host}:{port}",
+    print(f"embedding service: {embedder.model_name} ({embedder.dimension} dimensions) on {'https' if cert else 'http'}://{host}:{port}",
           file=sys.stderr, flush=True)
     from werkzeug.serving import run_simple
-    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False,
+               ssl_context=(cert, key) if cert else None)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,8 @@ extension ConfigCommand {
             Tests: PostgreSQL (connect, server version) and Kafka (metadata of the events topic) \
             unless only the embeddings are configured; the embeddings database (pgvector \
             available) when it is not DATABASE_URL's; the text-messages topic when it is set; and \
-            the embedding service (GET <EMBEDDING_SERVICE_URL>/health: model, dimension, compared \
+            the embedding service (GET <EMBEDDING_SERVICE_URL>/health, http or https, through the \
+            client embed uses: model, dimension, compared \
             with BACKFILL_EMBED_DIMENSION) when it is configured. Exit 0 when all pass, 2 with a \
             sentence naming the setting to fix when one fails.
 
