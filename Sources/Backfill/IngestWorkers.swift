@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import Synchronization
 
 /// Splits a run's ranges into groups of whole partitions, one group per ingest worker, so each
 /// worker's batches (and their progress rows) touch partitions no other worker touches.
@@ -21,14 +22,13 @@ enum IngestWorkers {
 }
 
 /// Records committed so far by all ingest workers: each reports progress from its own thread.
-final class IngestProgress: @unchecked Sendable {
-    private let lock = NSLock()
-    private var done: Int64
+final class IngestProgress: Sendable {
+    private let done: Mutex<Int64>
 
-    init(done: Int64) { self.done = done }
+    init(done: Int64) { self.done = Mutex(done) }
 
     /// Adds a committed batch; returns the new total.
     func add(_ records: Int) -> Int64 {
-        lock.withLock { done += Int64(records); return done }
+        done.withLock { done in done += Int64(records); return done }
     }
 }

@@ -22,19 +22,6 @@ struct FollowProcessTests {
         }
     }
 
-    static func get(_ url: String) -> (status: Int, body: String)? {
-        var request = URLRequest(url: URL(string: url)!)
-        request.timeoutInterval = 10
-        let done = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var result: (Int, String)?
-        URLSession.shared.dataTask(with: request) { data, response, _ in
-            if let http = response as? HTTPURLResponse { result = (http.statusCode, String(decoding: data ?? Data(), as: UTF8.self)) }
-            done.signal()
-        }.resume()
-        done.wait()
-        return result
-    }
-
     /// The status server's port, from the log line that announces it.
     static func statusPort(_ running: CLIProcess.Running) -> Int? {
         guard let line = running.stderrSoFar.split(separator: "\n").first(where: { $0.contains("status server listening on http://127.0.0.1:") }),
@@ -56,10 +43,10 @@ struct FollowProcessTests {
         defer { running.stop() }
         #expect(eventually(within: 60) { Self.statusPort(running) != nil && harness.table.schema.isEmpty == false && (try? harness.rowCount()) ?? 0 >= 8 })
         let port = try #require(Self.statusPort(running))
-        let metrics = try #require(Self.get("http://127.0.0.1:\(port)/metrics"))
+        let metrics = try #require(blockingGet("http://127.0.0.1:\(port)/metrics"))
         #expect(metrics.body.contains("backfill_embed_follow_records_total{outcome=\"embedded\"}"))
         #expect(metrics.body.contains("backfill_embed_follow_service_latency_seconds_bucket"))
-        #expect(Self.get("http://127.0.0.1:\(port)/healthz")?.status == 200)
+        #expect(blockingGet("http://127.0.0.1:\(port)/healthz")?.status == 200)
 
         // Signal right after a request reaches the service: that batch is in flight for 1.5 s.
         let before = service.generateRequests
