@@ -50,8 +50,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Reconcile", dependencies: [
-            "Store", "Postgres", "Lifestream", "Kafka", "Pipeline", "Display",
+            "Store", "Postgres", "Lifestream", "Kafka", "Pipeline", "Display", "Telemetry",
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Snapshot", dependencies: [

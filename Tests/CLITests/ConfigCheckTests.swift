@@ -107,7 +107,7 @@ struct ConfigCheckTests {
         #expect(good.stdout.contains("ok     kafka:"))
         #expect(good.stdout.contains("has 3 partitions"))
         // The embedding service is asked through the client `embed` uses: its /health names model and dimension.
-        #expect(good.stdout.contains("ok     embedding service: \(try TestEnvironment.embeddingServiceURL()) answered /health: model "))
+        #expect(good.stdout.contains("ok     embedding service: \(try TestEnvironment.embeddingServiceURL()) answers /health: model "))
         #expect(good.stdout.contains("384 dimensions"))
         #expect(!good.everything.contains("local-dev-secret"))
 

@@ -27,6 +27,9 @@ public struct Follower: Sendable {
     let status: DaemonStatus
     /// Connection attempts each time a session opens (0.5 s doubling to 8 s between them).
     public var connectAttempts = 3
+    /// Told where the follower starts, then the ends (exclusive) of each batch once it is
+    /// committed: how a live verifier learns what the target holds, without the follower knowing it.
+    public var onApplied: (@Sendable (_ ends: [Int32: Int64]) -> Void)?
 
     public init(kafka: KafkaConfiguration, postgres: PostgresConfiguration, options: FollowOptions, logger: Logger, status: DaemonStatus) {
         self.kafka = kafka
@@ -53,6 +56,7 @@ public struct Follower: Sendable {
             "partitions": "\(checkpoint.count)",
         ])
         let metrics = FollowMetrics(status)
+        onApplied?(checkpoint)
         var committer = GroupCommitter(admin: admin, group: options.group, topic: options.run.topic, interval: options.commitInterval, logger: logger)
         var housekeeping = Housekeeping(options: options)
         var newest: [Int32: Int64] = [:]
@@ -84,6 +88,7 @@ public struct Follower: Sendable {
                 }
             }
             checkpoint = ends
+            onApplied?(ends)
             for record in records { if let t = record.timestamp { newest[record.partition] = max(newest[record.partition] ?? t, t) } }
             status.batchSucceeded(duration: ContinuousClock.now - started)
             metrics.applied(manifest, records: records, committed: Date())

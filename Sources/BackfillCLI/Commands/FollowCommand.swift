@@ -2,6 +2,7 @@ import ArgumentParser
 import Backfill
 import Daemon
 import Foundation
+import Reconcile
 import Store
 
 /// `backfill follow`: keep a target a second behind the topic.
@@ -30,6 +31,12 @@ struct FollowCommand: ParsableCommand {
         mend exits 2. Another follower, run or nightly of the same state schema is turned away \
         (exit 3) naming the holder.
 
+        --verify-against LIVE_SCHEMA watches a cutover: the live job's tables are compared with \
+        the target, first in full, then subject by subject as batches touch them once the live \
+        job's group (--live-group) has read past their records (until then they count as \
+        pending). Running totals by table and cause go to /metrics (backfill_follow_verify_*) \
+        and reports/verify-latest.{md,json,html}, rewritten every --report-interval.
+
         --listen HOST:PORT serves /metrics (Prometheus text) and /healthz (503 when no batch or \
         idle wait has succeeded within --health-threshold, or while a component is down).
 
@@ -37,6 +44,7 @@ struct FollowCommand: ParsableCommand {
           backfill follow --listen 127.0.0.1:9464
           backfill follow --from-beginning --target-schema lifestream_shadow
           backfill follow --after snapshots/manifests/latest.json --min-interval 250ms
+          backfill follow --verify-against lifestream --live-group flink-materializer-v1 --listen 127.0.0.1:9464
         """
     )
 
@@ -45,6 +53,7 @@ struct FollowCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var lock: LockOptions
+    @OptionGroup(title: "Watching a cutover") var verify: VerifyOptions
 
     @Flag(help: "Start at the earliest record Kafka still retains.")
     var fromBeginning = false
@@ -114,10 +123,19 @@ struct FollowCommand: ParsableCommand {
             options.keepManifests = keepManifests
             if let group { options.group = group }
             let status = DaemonStatus(prefix: "backfill_follow", healthThreshold: healthThreshold.duration)
-            let follower = Follower(kafka: try kafka.configuration(), postgres: try database.configuration(), options: options,
+            var follower = Follower(kafka: try kafka.configuration(), postgres: try database.configuration(), options: options,
                                     logger: logger, status: status)
+            let verifier = try verify.options(target: targetSchema, stateSchema: run.state.name, topic: kafka.topic, database: database).map {
+                LiveVerifier(options: $0, kafka: try kafka.configuration(), registry: status.registry, prefix: "backfill_follow_verify", logger: logger)
+            }
+            if let verifier { follower.onApplied = { ends in verifier.start(at: ends) } }
+            let configured = follower
             let runner = DaemonRunner(name: "follow", listen: try listen.map { try ListenAddress(parsing: $0) }, status: status, logger: logger)
-            outcome = runner.runBlocking { stop in try follower.run(stop: stop) }
+            outcome = runner.runBlocking { stop in
+                defer { verifier?.stop() }
+                try configured.run(stop: stop)
+            }
+            if let summary = verifier?.status, !output.quiet { printErrorLine("verification: \(summary.line)") }
         } catch {
             throw fail(error)
         }

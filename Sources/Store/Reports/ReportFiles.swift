@@ -40,6 +40,17 @@ public enum ReportFiles {
         return written
     }
 
+    /// Writes `renderings` as `<name>.<ext>` only, replacing what is there: a status that is
+    /// rewritten at an interval (`verify-latest`), where timestamped copies would pile up.
+    public static func replace(_ renderings: [(fileExtension: String, content: String)], named name: String, in directory: URL) throws {
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw StoreError(.report, "the reports folder \(directory.path) could not be created: \(error.localizedDescription)")
+        }
+        for rendering in renderings { try write(rendering.content, to: directory.appendingPathComponent("\(name).\(rendering.fileExtension)")) }
+    }
+
     /// `name`, or `name-2`, `name-3`, … : the first that `isTaken` does not claim. Two reports
     /// (or snapshots) within one second then keep apart.
     public static func firstFree(_ name: String, isTaken: (String) -> Bool) -> String {
