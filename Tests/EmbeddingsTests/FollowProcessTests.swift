@@ -22,12 +22,6 @@ struct FollowProcessTests {
         }
     }
 
-    /// The status server's port, from the log line that announces it.
-    static func statusPort(_ running: CLIProcess.Running) -> Int? {
-        guard let line = running.stderrSoFar.split(separator: "\n").first(where: { $0.contains("status server listening on http://127.0.0.1:") }),
-              let range = line.range(of: "127.0.0.1:") else { return nil }
-        return Int(line[range.upperBound...].prefix { $0.isNumber })
-    }
 
     @Test("SIGTERM with batches in flight finishes and commits them, exits 0, and a restart re-embeds none of them; /metrics and /healthz answer meanwhile")
     func gracefulStop() throws {
@@ -41,8 +35,8 @@ struct FollowProcessTests {
         try harness.produce(messages(80), partitions: 1)
         let running = try CLIProcess.launch(Self.followArguments(harness, service.url))
         defer { running.stop() }
-        #expect(eventually(within: 60) { Self.statusPort(running) != nil && harness.table.schema.isEmpty == false && (try? harness.rowCount()) ?? 0 >= 8 })
-        let port = try #require(Self.statusPort(running))
+        #expect(eventually(within: 60) { running.statusPort != nil && harness.table.schema.isEmpty == false && (try? harness.rowCount()) ?? 0 >= 8 })
+        let port = try #require(running.statusPort)
         let metrics = try #require(blockingGet("http://127.0.0.1:\(port)/metrics"))
         #expect(metrics.body.contains("backfill_embed_follow_records_total{outcome=\"embedded\"}"))
         #expect(metrics.body.contains("backfill_embed_follow_service_latency_seconds_bucket"))

@@ -60,14 +60,7 @@ final class IncrementalHistory {
     /// Produces `records` and runs the shadow over them (from the beginning, then after the last
     /// manifest); the run's checkpoint becomes the next cut.
     func stage<C: Collection<GeneratedRecord>>(_ records: C) throws {
-        let producer = try KafkaProducer(configuration: kafka, extra: ["message.max.bytes": "4194304", "linger.ms": "5"])
-        for record in records {
-            try producer.send(topic: topic, partition: record.partition, key: record.key, value: record.value, timestamp: record.timestamp)
-            let offset = nextOffset[record.partition, default: 0]
-            nextOffset[record.partition] = offset + 1
-            produced.append(OracleRecord(offset: offset, partition: record.partition, key: record.key, value: record.value))
-        }
-        try producer.flush()
+        try produce(records)
         let start: RunBounds.Start = try lastManifest.map { try .after($0, path: "stage-\(cuts.count).json") } ?? .beginning
         var options = RunOptions(topic: topic, target: TargetSchema(name: shadow), state: StateSchema(name: state),
                                  bounds: RunBounds(start: start, end: .latest), toolVersion: "test", manifestDirectory: manifests)
@@ -77,6 +70,21 @@ final class IncrementalHistory {
         let manifest = try runner.run(options)
         lastManifest = manifest
         cuts.append(try Checkpoint(manifest: manifest, path: "stage-\(cuts.count + 1).json"))
+    }
+
+    /// Where each partition ends after what was produced so far.
+    var ends: [Int32: Int64] { nextOffset }
+
+    /// Produces `records` without running anything.
+    func produce<C: Collection<GeneratedRecord>>(_ records: C) throws {
+        let producer = try KafkaProducer(configuration: kafka, extra: ["message.max.bytes": "4194304", "linger.ms": "5"])
+        for record in records {
+            try producer.send(topic: topic, partition: record.partition, key: record.key, value: record.value, timestamp: record.timestamp)
+            let offset = nextOffset[record.partition, default: 0]
+            nextOffset[record.partition] = offset + 1
+            produced.append(OracleRecord(offset: offset, partition: record.partition, key: record.key, value: record.value))
+        }
+        try producer.flush()
     }
 
     /// The live job's tables after everything produced so far (arrival order, no event-time guard).

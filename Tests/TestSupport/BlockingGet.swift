@@ -20,3 +20,13 @@ public func blockingGet(_ url: String, timeout: TimeInterval = 10) -> (status: I
     done.wait()
     return result.withLock { $0 }
 }
+
+extension CLIProcess.Running {
+    /// The port of a follower's status server (`--listen 127.0.0.1:0`), from the log line that
+    /// announces it; nil until it has.
+    public var statusPort: Int? {
+        guard let line = stderrSoFar.split(separator: "\n").first(where: { $0.contains("status server listening on http://127.0.0.1:") }),
+              let range = line.range(of: "127.0.0.1:") else { return nil }
+        return Int(line[range.upperBound...].prefix { $0.isNumber })
+    }
+}
