@@ -97,6 +97,8 @@ let package = Package(
 
         // scripts/bench-http.sh: what a request to the embedding service costs the client.
         .executableTarget(name: "HTTPBench", dependencies: ["Embeddings"], path: "Benchmarks/HTTPBench"),
+        // scripts/bench-follow.sh: deletes a rebuilt history's records from the local broker.
+        .executableTarget(name: "TopicTrim", dependencies: ["Kafka"], path: "Benchmarks/TopicTrim"),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "ZstdTests", dependencies: ["Zstd"]),

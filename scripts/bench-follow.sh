@@ -2,8 +2,8 @@
 # Benchmark of `backfill follow` (issue: micro-batches whose cost follows the batch, not the history):
 #   1. history independence: over a history of H1 and of H4 events (default 1M and 4M), the time of
 #      a 100,000-event incremental `run` and the cost of a 1,000-event batch inside a running
-#      follower (plan + ingest + materialize + checkpoint, from its batch-duration histogram), and
-#      the H4/H1 ratios;
+#      follower (plan + ingest + materialize + checkpoint, from its batch-duration histogram), beside
+#      the same 1,000 events as a one-shot `run` process (the peer), and the H4/H1 ratios;
 #   2. freshness: a producer writes 2,000 records/s for 60 s (stamped as sent) while a follower
 #      follows; per record, produce → commit (the follower's histogram): p50, p99; the follower's
 #      CPU over the minute.
@@ -21,6 +21,7 @@ scripts/servers.sh start 2>/dev/null
 # shellcheck disable=SC1091
 source .local/env
 swift build -c release --product backfill >/dev/null
+swift build -c release --product TopicTrim >/dev/null
 bin=.build/release/backfill
 psql() { "$PG_BIN/psql" "$DATABASE_URL" -qAtX "$@"; }
 # The broker's background save (noida-db rewrites its data file after writes) and autovacuum of
@@ -92,6 +93,9 @@ for history in "$h1" "$h4"; do
     $bin run --after "$manifests/$history/latest.json" --topic "$topic" --target-schema "$target" --manifest-dir "$manifests/$history" --quiet >/dev/null
     incremental[$history]=$(python3 -c "print(f'{$(seconds) - $t0:.3f}')")
     echo "   100,000-event incremental run: ${incremental[$history]} s ($(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["durations"]; print(", ".join(f"{k} {d[k]:.2f} s" for k in ("ingest", "materialize") if k in d))' "$manifests/$history/latest.json"))" >&2
+    # The history now lives in PostgreSQL; its records leave the broker, which would otherwise
+    # rewrite them after each 1,000 produced below (a real broker appends instead).
+    .build/release/TopicTrim "$KAFKA_BROKERS" "$topic" >&2
     settle
     # 1,000-event batches inside a running follower (connections kept, no process start).
     start_follower "$topic" "$target"
@@ -106,6 +110,13 @@ for history in "$h1" "$h4"; do
     stop_follower
     batch[$history]=$(python3 -c "print(f'{($sum1 - $sum0) / max(1, $count1 - $count0) * 1000:.1f}')")
     echo "   1,000-event batches: ${batch[$history]} ms each on average ($(python3 -c "print(int($count1 - $count0))") batches for 8,000 events)" >&2
+    # The peer: the same 1,000 events as a one-shot `run` process after the follower's last batch.
+    $bin generate --topic "$topic" --events 1000 --subjects $((history / 10)) --seed 200 --start 2026-04-02T00:00:00Z --quiet >/dev/null
+    settle
+    t0=$(seconds)
+    $bin run --after "$manifests/latest.json" --topic "$topic" --target-schema "$target" --manifest-dir "$manifests" --quiet >/dev/null
+    echo "   peer: the same 1,000 events as a one-shot run process: $(python3 -c "print(f'{($(seconds) - $t0) * 1000:.0f}')") ms" >&2
+    $bin generate --topic "$topic" --events 0 --recreate-topic --quiet >/dev/null  # the broker forgets it
 done
 echo "ratios (history of $h4 against $h1): incremental $(python3 -c "print(f'{${incremental[$h4]} / ${incremental[$h1]}:.2f}')")×, 1k batch $(python3 -c "print(f'{${batch[$h4]} / ${batch[$h1]}:.2f}')")×"
 
