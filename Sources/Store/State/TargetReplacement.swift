@@ -41,7 +41,25 @@ public enum TargetReplacement {
         return try (0..<candidates.rowCount).compactMap { row -> StateSchema? in
             guard let name = candidates[row, 0] else { return nil }
             let state = StateSchema(name: name)
-            return try db.query("select target_schema from \(state.table("binding"))").scalar == target ? state : nil
+            return try boundTarget(of: state, db: db) == target ? state : nil
+        }
+    }
+
+    /// The target a state schema's binding names; nil when the schema was dropped since the
+    /// catalog was read (another session's cleanup can drop one between the two statements).
+    /// Inside a transaction the read runs in a savepoint, so a vanished schema does not abort
+    /// the replacing transaction.
+    private static func boundTarget(of state: StateSchema, db: PostgresConnection) throws -> String? {
+        let vanished: Set<String> = ["42P01", "3F000"]  // undefined_table, invalid_schema_name
+        let savepoint = db.isInTransaction
+        if savepoint { try db.execute("savepoint bound_state") }
+        do {
+            let target = try db.query("select target_schema from \(state.table("binding"))").scalar
+            if savepoint { try db.execute("release savepoint bound_state") }
+            return target
+        } catch let error as PostgresError where vanished.contains(error.sqlState ?? "") {
+            if savepoint { try db.execute("rollback to savepoint bound_state; release savepoint bound_state") }
+            return nil
         }
     }
 
