@@ -25,13 +25,13 @@ struct BulkLoad {
         return try db.query("select " + checks.joined(separator: " and "))[0, 0] == "t"
     }
 
-    /// Drops the log's key (and its position index, `StateSchema.dropPositionIndex`) for the load, in the transaction that records the run as a bulk load.
+    /// Drops the log's key (and its secondary indexes, `StateSchema.dropSecondaryIndexes`) for the load, in the transaction that records the run as a bulk load.
     /// Autovacuum stays off the log until `settle`: each committed batch would otherwise count
     /// toward vacuuming a table that is only being appended to, mid-run, on the run's CPU.
     func begin(db: PostgresConnection) throws {
         try db.execute("""
             alter table \(state.table("events")) drop constraint if exists events_pkey;
-            \(state.dropPositionIndex);
+            \(state.dropSecondaryIndexes);
             alter table \(state.table("events")) set (autovacuum_enabled = off);
             drop table if exists \(state.table("bulk_readings"));
             """)
@@ -45,8 +45,8 @@ struct BulkLoad {
     }
 
     /// Records the duplicates the bulk pass found (`pg_temp.bulk_duplicates`: each duplicate's
-    /// tuple id and its event's), removes them from the log, builds the key and the position index and settles the
-    /// run's counters. Runs at the end of the bulk pass's transaction.
+    /// tuple id and its event's), removes them from the log, builds the key and the secondary indexes, gathers the
+    /// log's statistics (the next batch's plan depends on them) and settles the run's counters. Runs at the end of the bulk pass's transaction.
     func settle(runID: String, db: PostgresConnection) throws {
         let events = state.table("events")
         try db.execute("set local maintenance_work_mem = '512MB'")
@@ -65,8 +65,9 @@ struct BulkLoad {
         try db.execute("""
             delete from \(events) e using pg_temp.bulk_duplicates d where e.ctid = d.loser;
             alter table \(events) add constraint events_pkey primary key (subject_id, event_id);
-            \(state.createPositionIndex);
+            \(state.createSecondaryIndexes);
             alter table \(events) reset (autovacuum_enabled);
+            analyze \(events);
             drop table if exists \(state.table("bulk_readings"));
             """)
         try db.query("""

@@ -53,8 +53,13 @@ struct EventLogReader {
                    (select greatest(reltuples, 0)::bigint from pg_catalog.pg_class where oid = $1::regclass) as logged
             """, [.text(state.table("events"))]).single("the dirty set's size")
         let dirty: Int64 = try row.decode("dirty"), logged: Int64 = try row.decode("logged")
+        // A log never analyzed has no estimate (0): probe a set that is small in any log.
+        guard logged > 0 else { return dirty < Self.probeWithoutEstimate }
         return Double(dirty) < probeShare * Double(logged)
     }
+
+    /// Dirty subjects probed one by one when the log's size is not estimated yet.
+    static let probeWithoutEstimate: Int64 = 20_000
 
     /// The events of the one subject `setUp` stages in `pg_temp.large_subject`.
     var stagedSubject: String {

@@ -50,9 +50,7 @@ extension StateSchema {
     /// The log's index by arrival position (`StateMigrations.verification`).
     public static let positionIndexName = "events_position"
 
-    /// Statements that drop the position index (a bulk load, which builds the log without its
-    /// key and indexes) and build it again (when the bulk load settles).
-    public var dropPositionIndex: String { "drop index if exists \(q).\(SQL.quoteIdentifier(Self.positionIndexName))" }
+    /// Builds the position index (`createSecondaryIndexes`, when a bulk load settles).
     public var createPositionIndex: String {
         "create index if not exists \(SQL.quoteIdentifier(Self.positionIndexName)) on \(table("events")) (partition, \"offset\")"
     }
