@@ -45,6 +45,7 @@ struct RunIngest {
                 try worker(db, groups[0], workers)
             } other: { [connector, tag] part, workers in
                 let connection = try connector.connect(tag)
+                connection.defersCommitFlush = options.defersCommitFlush
                 defer { connection.close() }
                 try worker(connection, groups[part], workers)
             }

@@ -21,6 +21,10 @@ public struct RunOptions: Sendable {
     /// and then for a killed run's statements still executing on the server, before giving up
     /// (one budget for both).
     public var lockWait: Double = 30
+    /// Commit the batch's transactions without waiting for the disk, with one durable commit
+    /// before the manifest is written (`PostgresConnection.defersCommitFlush`): a follower's
+    /// small batches, where those waits were a third of the cost.
+    public var defersCommitFlush = false
     /// A run into an empty log and empty tables loads by plain COPY and settles duplicates once
     /// (`BulkLoad`); off, it takes the per-batch path every later run takes.
     public var allowBulkLoad = true

@@ -37,6 +37,7 @@ final class RunSession {
         tag = RunLock.applicationName(stateSchema: options.state.name)
         do {
             db = try connector.connect(tag)
+            db.defersCommitFlush = options.defersCommitFlush
             try prepareSchemas()
         } catch {
             lease.release()
@@ -53,6 +54,7 @@ final class RunSession {
     private func kept(_ connection: inout PostgresConnection?) throws -> PostgresConnection {
         if let connection, connection.isOpen { return connection }
         let opened = try connector.connect(tag)
+        opened.defersCommitFlush = options.defersCommitFlush
         connection = opened
         return opened
     }
@@ -99,6 +101,8 @@ final class RunSession {
         logger.debug("materialized", metadata: ["run_id": "\(runID)", "subjects": "\(materialized.subjects)"])
         try lease.confirm()
 
+        // What the manifest is about to promise must be on disk first.
+        if options.defersCommitFlush { try db.flushCommits() }
         // The manifest is written before the run is marked complete: a run killed in between is
         // resumed (nothing left to do) and writes the same manifest again, where the other order
         // would leave a complete run without its manifest and the next launch would start anew.

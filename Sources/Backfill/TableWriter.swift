@@ -75,9 +75,11 @@ struct TableWriter: Sendable {
         })
     }
 
-    /// Temporary tables live until the transaction ends; a bulk pass stages many batches in one.
+    /// Staging tables live as long as the session and are emptied at each commit (created and
+    /// dropped in every transaction, they cost a follower's batch their catalog work at COMMIT);
+    /// a bulk pass stages many batches in one transaction, so each starts empty here.
     private func freshTempTable(_ name: String, _ definition: String, db: PostgresConnection) throws {
-        try db.execute("create temp table if not exists \(name) \(definition) on commit drop; truncate pg_temp.\(name)")
+        try db.execute("create temp table if not exists \(name) \(definition) on commit delete rows; truncate pg_temp.\(name)")
     }
 
     /// Stages the batch's subjects and tells the planner how many there are: a temporary table

@@ -15,7 +15,7 @@ extension PostgresConnection {
                                 message: "PostgreSQL cannot nest transactions; use SAVEPOINT inside the outer one",
                                 context: "starting a transaction")
         }
-        _ = try consumeResult(PQexec(handle, "BEGIN"), context: "starting a transaction")
+        _ = try consumeResult(PQexec(handle, defersCommitFlush ? "BEGIN; SET LOCAL synchronous_commit = off" : "BEGIN"), context: "starting a transaction")
         let value: T
         do {
             value = try body(self)
@@ -30,6 +30,17 @@ extension PostgresConnection {
                                 context: "committing a transaction")
         }
         return value
+    }
+
+    /// Waits until every transaction committed so far (on any connection to this server) is on
+    /// disk: a transaction that commits with `synchronous_commit = on` flushes the WAL up to its
+    /// commit record, and an id is assigned so that there is one. The barrier after commits made
+    /// with `defersCommitFlush`.
+    public func flushCommits() throws {
+        try transaction { tx in
+            try tx.execute("set local synchronous_commit = on")
+            _ = try tx.query("select pg_current_xact_id()")
+        }
     }
 
     /// Best effort: on a lost connection the server has already rolled back.

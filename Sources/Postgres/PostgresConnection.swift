@@ -19,6 +19,15 @@ public final class PostgresConnection {
     var handle: OpaquePointer?
     public let configuration: PostgresConfiguration
     private let notices = NoticeSink()
+    /// When set, `transaction` commits without waiting for the WAL to reach disk
+    /// (`SET LOCAL synchronous_commit = off`), and `flushCommits` is the caller's barrier.
+    ///
+    /// A follower commits several small transactions per batch; waiting for the disk at each
+    /// cost it 25–95 ms a batch. PostgreSQL writes the WAL in order, so one durable commit after
+    /// them makes all of them durable; a server crash before it loses only a suffix of them,
+    /// which is what a crash of the tool before them would have left — work it redoes. SET LOCAL,
+    /// not SET: a transaction-mode pooler hands the server session on between transactions.
+    public var defersCommitFlush = false
 
     /// Receives the server's notices and warnings (RAISE NOTICE, "there is no transaction in
     /// progress", …). Without it they are dropped rather than printed: libpq's default writes

@@ -26,6 +26,7 @@ public struct FollowOptions: Sendable {
 
     public init(run: RunOptions, startsWhereStateEnded: Bool) {
         self.run = run
+        self.run.defersCommitFlush = true
         self.startsWhereStateEnded = startsWhereStateEnded
         group = Self.group(stateSchema: run.state.name)
     }
