@@ -137,12 +137,15 @@ struct HelpExamplesTests {
         #expect(outcome.stderr.contains(topic), "\(outcome.stderr)")
     }
 
-    @Test("every command accepts --quiet, --log-format json and --json")
+    @Test("every command accepts --quiet, --log-format json and --json (a follower, which prints no result, refuses --json)")
     func outputOptionsEverywhere() {
         for (path, type) in Self.commands() where type.configuration.subcommands.isEmpty {
             guard let example = Self.examples(of: type).first else { continue }  // reported by everyExampleParses
             let arguments = Array(Self.words(example).dropFirst())
-            for extra in [["--quiet"], ["-q"], ["--log-format", "json"], ["--log-format", "text"], ["--json"], ["--json", "--quiet", "--log-format", "json"]] {
+            let follower = path == ["follow"]
+            let extras = [["--quiet"], ["-q"], ["--log-format", "json"], ["--log-format", "text"]]
+                + (follower ? [] : [["--json"], ["--json", "--quiet", "--log-format", "json"]])
+            for extra in extras {
                 if case .failure(let failure) = Self.parse(arguments + extra) {
                     Issue.record("backfill \(path.joined(separator: " ")) does not accept \(extra.joined(separator: " ")): \(failure.message)")
                 }
@@ -170,6 +173,18 @@ struct HelpExamplesTests {
         }
         if case .failure(let failure) = Self.parse(["plan", "--since", "2026-01-01T00:00:00Z", "--until", "2026-06-01T00:00:00Z"]) {
             Issue.record("a forward window was refused: \(failure.message)")
+        }
+    }
+
+    @Test("--json with a follower that prints no result is a usage error saying what to use instead")
+    func followersRefuseJSON() {
+        for arguments in [["follow", "--json"], ["follow", "--json", "--verify-against", "lifestream"]] {
+            guard case .failure(let failure) = Self.parse(arguments) else {
+                Issue.record("\(arguments.joined(separator: " ")) was accepted")
+                continue
+            }
+            #expect(failure.exitCode == 64, "\(failure.message)")
+            #expect(failure.message.contains("--log-format json"), "\(failure.message)")
         }
     }
 }

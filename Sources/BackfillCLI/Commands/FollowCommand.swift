@@ -44,7 +44,7 @@ struct FollowCommand: ParsableCommand {
           backfill follow --listen 127.0.0.1:9464
           backfill follow --from-beginning --target-schema lifestream_shadow
           backfill follow --after snapshots/manifests/latest.json --min-interval 250ms
-          backfill follow --verify-against lifestream --live-group flink-materializer-v1 --listen 127.0.0.1:9464
+          backfill follow --verify-against lifestream --listen 127.0.0.1:9464
         """
     )
 
@@ -104,6 +104,7 @@ struct FollowCommand: ParsableCommand {
         guard !targetSchema.isEmpty else { throw ValidationError("--target-schema must not be empty") }
         if let listen { do { _ = try ListenAddress(parsing: listen) } catch { throw ValidationError("\(error)") } }
         guard healthThreshold.seconds >= 1 else { throw ValidationError("--health-threshold must be at least 1s") }
+        guard !output.json else { throw ValidationError("--json does not go with follow: a follower prints no result (--log-format json makes its log lines JSON; --listen serves /metrics)") }
     }
 
     func run() throws {
