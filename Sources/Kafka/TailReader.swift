@@ -1,5 +1,6 @@
 import CRdKafka
 import Foundation
+import Synchronization
 
 /// Reads a topic's partitions on and on from given offsets: the source of a follower, which
 /// applies whatever arrived, a micro-batch at a time, as long as it runs.
@@ -7,9 +8,10 @@ import Foundation
 /// Like `RangeReader` it reads by explicit offsets on a queue of its own with no `group.id`, so no
 /// consumer group is joined or disturbed (a follower commits its progress as a group of its own
 /// through `KafkaAdmin.commitOffsets`, without joining). The partitions stay started between
-/// batches: librdkafka keeps fetching in the background (a long poll while nothing arrives, so an
-/// idle follower costs next to nothing), and `poll` blocks on the queue's condition variable until
-/// a record comes — no busy polling.
+/// batches: librdkafka keeps fetching in the background, and `poll` blocks on the queue's condition
+/// variable until a record comes — no busy polling. A partition read to its end is paused and
+/// watched by an `EndProbe` until it grows, so an idle follower costs next to nothing even against
+/// a broker that does not hold fetches (`idleFetchInterval`).
 ///
 /// Synchronous on purpose: `poll` blocks, so it runs on a thread of its own, never on Swift's
 /// cooperative pool. One caller at a time (the follower's loop); `@unchecked Sendable` because
@@ -22,6 +24,18 @@ public final class TailReader: @unchecked Sendable {
     private let topicHandle: OpaquePointer
     /// Per partition, the offset after the last record handed out (or reached as the end).
     private var next: [Int32: Int64] = [:]
+    /// Partitions paused at their end (`EndProbe` watches them).
+    private var resting: Set<Int32> = []
+    /// Per resumed partition, the high watermark the probe saw: it is not paused again before
+    /// the reader has read that far (the fetch that brings the records may not have come back).
+    private var resumedTo: [Int32: Int64] = [:]
+    private let probe: EndProbe
+    /// Set by `wake`, so that a poll woken by the probe goes on waiting and one woken for a stop ends.
+    private let woken = Atomic<Bool>(false)
+
+    /// How often the high watermark of a partition paused at its end is asked: a record produced
+    /// there waits at most this long more to be fetched.
+    public static let idleFetchInterval: Duration = .milliseconds(100)
 
     /// Properties applied before the configuration's. `auto.offset.reset=error` turns a start that
     /// is no longer (or not yet) in the partition into an error instead of a silent jump; the
@@ -57,17 +71,19 @@ public final class TailReader: @unchecked Sendable {
         }
         self.queue = queue
         self.topicHandle = topicHandle
+        probe = EndProbe(handle: handle, topic: topic, queue: queue, interval: Self.idleFetchInterval)
         for (partition, offset) in start.sorted(by: { $0.key < $1.key }) { try add(partition: partition, at: offset) }
     }
 
     deinit {
         for partition in next.keys { rd_kafka_consume_stop(topicHandle, partition) }
         rd_kafka_topic_destroy(topicHandle)
-        rd_kafka_queue_destroy(queue)
+        probe.stop()  // the probe destroys the queue when it ends
     }
 
     /// Makes a `poll` waiting on another thread return at once (with what it has): for a stop.
     public func wake() {
+        woken.store(true, ordering: .relaxed)
         rd_kafka_queue_yield(queue)
     }
 
@@ -95,7 +111,16 @@ public final class TailReader: @unchecked Sendable {
     public func poll(maxRecords: Int, maxWait: Duration, linger: Duration) throws -> [KafkaRecord] {
         var records: [KafkaRecord] = []
         var failure: KafkaError?
-        guard let first = rd_kafka_consume_queue(queue, maxWait.clampedMilliseconds) else {
+        let waitEnds = ContinuousClock.now + maxWait
+        var arrived: UnsafeMutablePointer<rd_kafka_message_t>?
+        while arrived == nil {
+            restReadPartitions()
+            resumeGrownPartitions()
+            arrived = rd_kafka_consume_queue(queue, max(0, (waitEnds - ContinuousClock.now).clampedMilliseconds))
+            // Nothing: the wait ended, a stop woke it, or the probe did (then wait on).
+            if arrived == nil, woken.exchange(false, ordering: .relaxed) || ContinuousClock.now >= waitEnds { break }
+        }
+        guard let first = arrived else {
             try checkClient()
             return []
         }
@@ -119,6 +144,7 @@ public final class TailReader: @unchecked Sendable {
             if let failure { throw failure }
             if count < wanted || ContinuousClock.now >= deadline { break }
         }
+        restReadPartitions()
         try checkClient()
         return records
     }
@@ -162,6 +188,41 @@ public final class TailReader: @unchecked Sendable {
             return KafkaError(message.pointee.err, context: "Kafka could not read \(what)", message: KafkaMessage.errorText(message))
         default:
             return nil  // transient: librdkafka retries by itself
+        }
+    }
+
+    /// Pauses the partitions read to the high watermark of their last fetch (and past what the
+    /// probe saw when they were resumed), and has the probe watch them.
+    private func restReadPartitions() {
+        var read: [Int32] = []
+        for (partition, position) in next where !resting.contains(partition) && position >= resumedTo[partition] ?? 0 {
+            var low: Int64 = -1
+            var high: Int64 = -1
+            guard rd_kafka_get_watermark_offsets(handle.pointer, topic, partition, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR,
+                  high >= 0, position >= high else { continue }
+            read.append(partition)
+        }
+        guard !read.isEmpty else { return }
+        let list = TopicPartitionList(topic: topic, partitions: read.sorted())
+        guard rd_kafka_pause_partitions(handle.pointer, list.pointer) == RD_KAFKA_RESP_ERR_NO_ERROR else { return }
+        for partition in read {
+            resting.insert(partition)
+            resumedTo[partition] = nil
+            probe.rest(partition, readTo: next[partition]!)
+        }
+    }
+
+    /// Resumes the paused partitions the probe saw grow. Fetching goes on from the last record
+    /// handed out (librdkafka resumes at the application's position; a record fetched again is
+    /// not handed out twice: `take`).
+    private func resumeGrownPartitions() {
+        let grown = probe.takeGrown().filter { resting.contains($0.key) }
+        guard !grown.isEmpty else { return }
+        let list = TopicPartitionList(topic: topic, partitions: grown.keys.sorted())
+        guard rd_kafka_resume_partitions(handle.pointer, list.pointer) == RD_KAFKA_RESP_ERR_NO_ERROR else { return }
+        for (partition, high) in grown {
+            resting.remove(partition)
+            resumedTo[partition] = high
         }
     }
 

@@ -133,12 +133,16 @@ struct FollowTests {
         for chunk in chunks.dropFirst() {
             try harness.produce(chunk)
             Thread.sleep(forTimeInterval: 0.2)
-            // Every session of the follower — its work connections and its locks' — ends at once.
+            // Every session of the follower — its work connections and its locks' — ends at once;
+            // only this follower's: its lock session is the one holding its state schema's lock
+            // (other tests' followers run beside it).
             _ = try harness.scalar("""
                 select count(pg_terminate_backend(pid)) from pg_stat_activity
-                where application_name like 'backfill%' and (application_name like '%' || $1 || '%' or application_name like 'backfill follow lock%')
-                  and pid <> pg_backend_pid()
-                """, [.text(state)])
+                where pid <> pg_backend_pid() and (
+                    (application_name like 'backfill%' and application_name like '%' || $1 || '%')
+                    or pid in (select l.pid from pg_locks l where l.locktype = 'advisory' and l.granted and l.objsubid = 1
+                                 and l.classid = (($2::bigint >> 32) & 4294967295)::oid and l.objid = ($2::bigint & 4294967295)::oid))
+                """, [.text(state), PostgresValue(WriterLocks.state(state).key)])
         }
         #expect(try eventually(within: 90) { harness.caughtUp() })
         #expect(follower.stopAndJoin() == nil)
