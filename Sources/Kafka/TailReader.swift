@@ -87,6 +87,9 @@ public final class TailReader: @unchecked Sendable {
         rd_kafka_queue_yield(queue)
     }
 
+    /// The partitions paused at their end, waiting for the probe to see them grow.
+    public var restingPartitions: Set<Int32> { resting }
+
     /// Per partition, where the records handed out so far end: the offset the next batch starts at.
     public var positions: [Int32: Int64] { next }
 
