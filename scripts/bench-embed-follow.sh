@@ -127,7 +127,7 @@ n, t, cpu = $rows, $t1 - $t0, ($ticks1 - $ticks0) / $(getconf CLK_TCK)
 print(f'round $round, follower backlog: {n} texts in {t:.2f} s (start to checkpoint at the end) = {n / t:.1f} texts/s = {100 * n / t / $s_rate:.0f} % of the service alone just before; follower CPU {cpu:.1f} s ({100 * cpu / t:.0f} % of one core)   [load $(load)]')"
 done
 python3 -c "
-s, f = [${s_rates[*]// /,}], [${f_rates[*]// /,}]
+s, f = [$(IFS=,; echo "${s_rates[*]}")], [$(IFS=,; echo "${f_rates[*]}")]
 print(f'backlog over {len(s)} rounds: service alone {sum(s) / len(s):.1f} texts/s, follower {sum(f) / len(f):.1f} texts/s = {100 * sum(f) / sum(s):.0f} % (goal >= 90 %)')"
 
 # 3. Freshness at a steady rate.

@@ -51,6 +51,11 @@ public final class TailReader: @unchecked Sendable {
         ("fetch.error.backoff.ms", "200"),
         ("max.partition.fetch.bytes", "1048576"),
         ("queued.max.messages.kbytes", "4096"),
+        // Fetching stops while this many records wait to be read: a follower busy with a batch
+        // (the embedder waiting for its service) does not keep asking for more than its queue
+        // holds — at the end of a partition that would be a fetch loop against a broker that
+        // does not hold fetches (see `EndProbe`).
+        ("queued.min.messages", "100"),
         ("receive.message.max.bytes", "536870912"),
     ]
 
