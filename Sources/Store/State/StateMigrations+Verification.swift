@@ -52,6 +52,6 @@ extension StateSchema {
 
     /// Builds the position index (`createSecondaryIndexes`, when a bulk load settles).
     public var createPositionIndex: String {
-        "create index if not exists \(SQL.quoteIdentifier(Self.positionIndexName)) on \(table("events")) (partition, \"offset\")"
+        "create index if not exists \(SQL.quoteIdentifier(Self.positionIndexName)) on \(table("events")) (partition, \"offset\") include (subject_id)"
     }
 }
