@@ -24,6 +24,8 @@ final class EndProbe: Sendable {
         var resting: [Int32: Int64] = [:]
         /// Partitions whose high watermark passed that offset, with the watermark seen.
         var grown: [Int32: Int64] = [:]
+        /// Partitions just resumed, to be asked about at once (see `nudge`).
+        var nudged: Set<Int32> = []
         var stopped = false
     }
 
@@ -63,6 +65,13 @@ final class EndProbe: Sendable {
         }
     }
 
+    /// `partitions` were just resumed: a request on the client at once wakes its broker thread,
+    /// which otherwise notices a resume only at its next round (up to a second later).
+    func nudge(_ partitions: [Int32]) {
+        state.withLock { $0.nudged.formUnion(partitions) }
+        bell.signal()
+    }
+
     func stop() {
         state.withLock { $0.stopped = true }
         bell.signal()
@@ -71,9 +80,17 @@ final class EndProbe: Sendable {
     private func run() {
         while true {
             _ = bell.wait(timeout: .now() + .milliseconds(Int(interval.clampedMilliseconds)))
-            guard let resting = state.withLock({ $0.stopped ? nil : $0.resting }) else {
+            guard let (resting, nudged) = state.withLock({ state -> ([Int32: Int64], Set<Int32>)? in
+                defer { state.nudged = [] }
+                return state.stopped ? nil : (state.resting, state.nudged)
+            }) else {
                 rd_kafka_queue_destroy(queue.pointer)
                 return
+            }
+            for partition in nudged.sorted() {
+                var low: Int64 = -1
+                var high: Int64 = -1
+                _ = rd_kafka_query_watermark_offsets(handle.pointer, topic, partition, &low, &high, 2_000)
             }
             var grew = false
             for (partition, readTo) in resting.sorted(by: { $0.key < $1.key }) {

@@ -232,6 +232,7 @@ public final class TailReader: @unchecked Sendable {
             resting.remove(partition)
             resumedTo[partition] = high
         }
+        probe.nudge(Array(grown.keys))
     }
 
     private func checkClient() throws {
