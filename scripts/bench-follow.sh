@@ -24,28 +24,11 @@ swift build -c release --product backfill >/dev/null
 swift build -c release --product TopicTrim >/dev/null
 bin=.build/release/backfill
 psql() { "$PG_BIN/psql" "$DATABASE_URL" -qAtX "$@"; }
-# The broker's background save (noida-db rewrites its data file after writes) and autovacuum of
-# what the previous step wrote are waited for, not measured into the next step.
-broker_cpu() {
-    local pid total=0
-    for pid in $(pgrep -f "noida-db start.*--kafka-port ${KAFKA_BROKERS##*:}" || true); do
-        for stat in /proc/"$pid"/task/*/stat; do total=$((total + $(awk '{print $14 + $15}' "$stat" 2>/dev/null || echo 0))); done
-    done
-    echo "$total"
-}
-settle() {
-    local before after
-    for _ in $(seq 1 600); do
-        before=$(broker_cpu); sleep 1; after=$(broker_cpu)
-        [ "$((after - before))" -le 5 ] && break
-    done
-    psql -c checkpoint
-    for _ in $(seq 1 240); do
-        [ "$(psql -c "select count(*) from pg_stat_activity where backend_type = 'autovacuum worker'")" = 0 ] && sleep 1 &&
-            [ "$(psql -c "select count(*) from pg_stat_activity where backend_type = 'autovacuum worker'")" = 0 ] && return
-        sleep 0.5
-    done
-}
+# The broker's background save and autovacuum are waited for, not measured (bench-lib.sh), and
+# a checkpoint taken first, so its writes do not land in a step either.
+# shellcheck source=scripts/bench-lib.sh
+source "$root/scripts/bench-lib.sh"
+settle() { psql -c checkpoint; settle_servers; }
 seconds() { python3 -c 'import time; print(time.monotonic())'; }
 metric() {  # metric NAME [LABELS]: the sample's value from the follower's /metrics (0 when absent)
     curl -s "127.0.0.1:$port/metrics" | python3 -c '

@@ -16,7 +16,7 @@ broker_cpu() {
 }
 
 # Waits (up to a few minutes each) for the broker's save and for autovacuum to finish.
-settle() {
+settle_servers() {
     local before after
     for _ in $(seq 1 300); do
         before=$(broker_cpu); sleep 1; after=$(broker_cpu)
@@ -28,3 +28,6 @@ settle() {
         sleep 0.5
     done
 }
+
+# The usual name for it; a script that needs more before it (a checkpoint) defines its own.
+settle() { settle_servers; }
