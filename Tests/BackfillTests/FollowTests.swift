@@ -8,7 +8,7 @@ import Telemetry
 import Testing
 import TestSupport
 
-@Suite("backfill follow")
+@Suite("backfill follow", .tags(.integration))
 struct FollowTests {
     /// A damaged stream in chunks, produced while the follower runs.
     static func chunks(seed: UInt64, count: Int = 5, events: Int = 600) -> [[GeneratedRecord]] {

@@ -5,7 +5,7 @@ import Store
 import TestSupport
 import Testing
 
-@Suite("backfill nightly --diff incremental|full", .serialized)
+@Suite("backfill nightly --diff incremental|full", .serialized, .tags(.integration))
 struct NightlyDiffTests {
     /// The summary's diff object of the last night.
     static func diff(_ fixture: NightlyFixture) throws -> [String: Any] {

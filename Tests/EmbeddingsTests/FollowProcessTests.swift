@@ -8,7 +8,7 @@ import TestSupport
 import Testing
 
 /// `backfill embed --follow` as a process, signalled as systemd or an operator would.
-@Suite("backfill embed --follow as a process")
+@Suite("backfill embed --follow as a process", .tags(.integration))
 struct FollowProcessTests {
     static func followArguments(_ harness: EmbedHarness, _ service: URL, batchSize: Int = 8) -> [String] {
         ["embed", "--follow", "--from-beginning", "--topic", harness.topic, "--schema", harness.schema, "--service-url", service.absoluteString,

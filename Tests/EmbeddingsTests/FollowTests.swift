@@ -10,7 +10,7 @@ import Testing
 /// `embed --follow` against the real broker, PostgreSQL and (where named) the reference
 /// embedding service; faults injected by a proxy in front of the real server, or by the
 /// scripted service where a test must count or slow requests.
-@Suite("Embedding follower")
+@Suite("Embedding follower", .tags(.integration))
 struct FollowTests {
     static func referenceService() throws -> ServiceClient {
         ServiceClient(baseURL: try ServiceClient.parseURL(try TestEnvironment.embeddingServiceURL()), timeout: 60, connections: 4)

@@ -8,7 +8,7 @@ import TestSupport
 
 /// Incremental diffs on the real servers: the same findings as a full diff of the touched
 /// subjects' rows, for random cuts of a generated history, in one database and in two.
-@Suite("Incremental diff")
+@Suite("Incremental diff", .tags(.integration))
 struct IncrementalDiffTests {
     /// `count` distinct cut positions strictly inside `0..<total`, sorted.
     static func randomCuts(_ count: Int, of total: Int) -> [Int] {

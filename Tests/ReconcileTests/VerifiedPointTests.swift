@@ -7,7 +7,7 @@ import Testing
 import TestSupport
 
 /// Diffs since a recorded verified point, and rows written outside the event stream.
-@Suite("Verified points and changed_without_events")
+@Suite("Verified points and changed_without_events", .tags(.integration))
 struct VerifiedPointTests {
     /// Subjects with a row in `table` on both sides that no record after the last cut names and
     /// that did not differ at `point`: their rows can only change outside the event stream.
