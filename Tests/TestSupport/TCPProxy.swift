@@ -27,7 +27,7 @@ public final class TCPProxy: Sendable {
     public init(targetHost: String, targetPort: UInt16) throws {
         self.targetHost = targetHost
         self.targetPort = targetPort
-        let (listener, port) = try Self.listen(port: 0)
+        let (listener, port) = try LoopbackPort.listen(port: 0)
         self.port = port
         state.withLock { $0.listener = listener }
         startAccepting(listener)
@@ -70,42 +70,12 @@ public final class TCPProxy: Sendable {
 
     /// The server is back, on the same port.
     public func restore() throws {
-        let (listener, _) = try Self.listen(port: port)
+        let (listener, _) = try LoopbackPort.listen(port: port)
         state.withLock { state in
             state.cut = false
             state.listener = listener
         }
         startAccepting(listener)
-    }
-
-    private static func listen(port: UInt16) throws -> (Int32, UInt16) {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard listener >= 0 else { throw POSIXError(.init(rawValue: errno)!) }
-        var yes: Int32 = 1
-        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = port.bigEndian
-        var bound: Int32 = -1
-        // The port of a listener closed a moment ago may take a moment to be free again.
-        for _ in 0..<50 {
-            bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            if bound == 0 || port == 0 { break }
-            usleep(100_000)
-        }
-        guard bound == 0, Glibc.listen(listener, 128) == 0 else {
-            let code = errno
-            close(listener)
-            throw POSIXError(.init(rawValue: code)!)
-        }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
-        }
-        return (listener, UInt16(bigEndian: address.sin_port))
     }
 
     private func startAccepting(_ listener: Int32) {
