@@ -165,12 +165,10 @@ public struct Follower: Sendable {
     }
 
     /// Errors an outage explains, worth a new session and another try: the connection broke or
-    /// was refused, the server is shutting down, or the locks' session ended.
+    /// was refused, the server is shutting down or the locks' session ended
+    /// (`PostgresError.isConnectionError`), or the batch lost a serialization or deadlock race.
     static func isTransient(_ error: any Error) -> Bool {
-        if let error = error as? PostgresError {
-            if error.isConnectionError { return true }
-            return ["57P01", "57P02", "57P03", "08000", "08003", "08006", "40001", "40P01"].contains(error.sqlState ?? "")
-        }
-        return false
+        guard let error = error as? PostgresError else { return false }
+        return error.isConnectionError || ["40001", "40P01"].contains(error.sqlState ?? "")
     }
 }
