@@ -20,11 +20,7 @@ public enum ReportFiles {
         _ renderings: [(fileExtension: String, content: String)], prefix: String = "diff", latestName: String = "latest",
         into directory: URL, at date: Date
     ) throws -> Written {
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw StoreError(.report, "the reports folder \(directory.path) could not be created: \(error.localizedDescription)")
-        }
+        try createFolder(directory)
         let base = firstFree("\(prefix)-\(Timestamps.compact(date))") { base in
             renderings.contains { FileManager.default.fileExists(atPath: directory.appendingPathComponent("\(base).\($0.fileExtension)").path) }
         }
@@ -43,11 +39,7 @@ public enum ReportFiles {
     /// Writes `renderings` as `<name>.<ext>` only, replacing what is there: a status that is
     /// rewritten at an interval (`verify-latest`), where timestamped copies would pile up.
     public static func replace(_ renderings: [(fileExtension: String, content: String)], named name: String, in directory: URL) throws {
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw StoreError(.report, "the reports folder \(directory.path) could not be created: \(error.localizedDescription)")
-        }
+        try createFolder(directory)
         for rendering in renderings { try write(rendering.content, to: directory.appendingPathComponent("\(name).\(rendering.fileExtension)")) }
     }
 
@@ -61,6 +53,14 @@ public enum ReportFiles {
             candidate = "\(name)-\(attempt)"
         }
         return candidate
+    }
+
+    private static func createFolder(_ directory: URL) throws {
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw StoreError(.report, "the reports folder \(directory.path) could not be created: \(error.localizedDescription)")
+        }
     }
 
     private static func write(_ content: String, to file: URL) throws {
