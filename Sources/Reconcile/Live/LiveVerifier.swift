@@ -84,11 +84,8 @@ public final class LiveVerifier: Sendable {
                     // Judged so far: what both sides had applied when verifying began.
                     var judged: [Int32: Int64] = [:]
                     for (partition, end) in applied { judged[partition] = min(end, (committed[partition] ?? nil) ?? 0) }
-                    var begun = VerifyCursor(start: judged)
-                    begun.followerApplied(applied)
-                    begun.liveCommitted(committed)
                     if options.initialFullDiff { try round.compare(.all, logger: logger, metrics: metrics) }
-                    cursor = begun
+                    cursor = VerifyCursor(start: judged)
                 }
                 cursor!.followerApplied(applied)
                 cursor!.liveCommitted(committed)
