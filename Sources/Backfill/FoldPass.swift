@@ -24,8 +24,14 @@ struct FoldPass: Sendable {
         }
         var batcher = FoldBatcher(limits: limits, settlesDuplicates: bulk)
         let log = EventLogReader(connection: reader, state: state, bulk: bulk)
-        let query = bulk ? log.everything(part: part, of: parts) : log.dirtySubjects(probing: try log.probesDirtySubjects())
-        try log.consume(query, into: &batcher, handOver: handOver)
+        if bulk {
+            try log.consume(log.everything(part: part, of: parts), into: &batcher, handOver: handOver)
+        } else {
+            let read = try log.dirtyRead()
+            try log.consume(log.dirtySubjects(probing: read.probing), into: &batcher, setUp: { db in
+                if !read.parallel { try db.execute("set local max_parallel_workers_per_gather = 0") }
+            }, handOver: handOver)
+        }
         // Subjects too large to hold among the others, each on its own now.
         let large = batcher.large
         batcher.limits.largeSubject = .max

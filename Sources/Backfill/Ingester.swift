@@ -51,20 +51,16 @@ public final class Ingester {
             try db.execute("set local synchronous_commit = off")
             // The staging tables live as long as the session and are emptied at each commit:
             // creating and dropping them in every batch cost a follower's batch ~25 ms of catalog
-            // work at COMMIT. (Through a transaction-mode pooler each server session gets its own.)
-            if !bulk {
-                try db.execute("""
-                    create temp table if not exists stage_events (subject_id text, event_id text, event_type text, occurred_at timestamptz,
-                        source text, payload text, partition integer, "offset" bigint, record_timestamp timestamptz) on commit delete rows;
-                    create temp table if not exists stage_readings (subject_id text, event_id text, occurred_at timestamptz,
-                        celsius double precision, humidity double precision, partition integer, "offset" bigint) on commit delete rows;
-                    truncate pg_temp.stage_events, pg_temp.stage_readings;
-                    """)
-            }
-            try db.execute("""
+            // work at COMMIT. This transaction is the only one to use them, so they start empty.
+            // (Through a transaction-mode pooler each server session gets its own.)
+            try db.execute((bulk ? "" : """
+                create temp table if not exists stage_events (subject_id text, event_id text, event_type text, occurred_at timestamptz,
+                    source text, payload text, partition integer, "offset" bigint, record_timestamp timestamptz) on commit delete rows;
+                create temp table if not exists stage_readings (subject_id text, event_id text, occurred_at timestamptz,
+                    celsius double precision, humidity double precision, partition integer, "offset" bigint) on commit delete rows;
+                """) + """
                 create temp table if not exists stage_quarantine (partition integer, "offset" bigint, key bytea, value bytea,
-                    reason text, record_timestamp timestamptz) on commit delete rows;
-                truncate pg_temp.stage_quarantine
+                    reason text, record_timestamp timestamptz) on commit delete rows
                 """)
             var quarantine: [(KafkaRecord, QuarantineReason)] = []
             var readings: [(subjectID: String, eventID: String, at: Timestamp, celsius: Double, humidity: Double?, record: KafkaRecord)] = []

@@ -76,10 +76,13 @@ struct TableWriter: Sendable {
     }
 
     /// Staging tables live as long as the session and are emptied at each commit (created and
-    /// dropped in every transaction, they cost a follower's batch their catalog work at COMMIT);
-    /// a bulk pass stages many batches in one transaction, so each starts empty here.
+    /// dropped in every transaction, they cost a follower's batch their catalog work at COMMIT).
+    /// A dirty pass's batch is a transaction of its own, so its tables start empty; a bulk pass
+    /// stages many batches in one transaction and empties them first. (A TRUNCATE where none is
+    /// needed is not free: it gives the table, its TOAST table and indexes new files.)
     private func freshTempTable(_ name: String, _ definition: String, db: PostgresConnection) throws {
-        try db.execute("create temp table if not exists \(name) \(definition) on commit delete rows; truncate pg_temp.\(name)")
+        try db.execute("create temp table if not exists \(name) \(definition) on commit delete rows"
+                       + (scope == .bulk ? "; truncate pg_temp.\(name)" : ""))
     }
 
     /// Stages the batch's subjects and tells the planner how many there are: a temporary table
