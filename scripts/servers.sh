@@ -90,7 +90,7 @@ stop_cluster() {
 
 start_postgres() {
     start_cluster pg "$(pg_bin)" "$pg_port" \
-        "-c max_connections=200 -c shared_buffers=512MB -c max_wal_size=4GB -c work_mem=32MB -c maintenance_work_mem=256MB" || return 1
+        "-c max_connections=200 -c shared_buffers=${PG_SHARED_BUFFERS:-512MB} -c max_wal_size=4GB -c work_mem=32MB -c maintenance_work_mem=256MB" || return 1
     as_pg "$(pg_bin)/psql" -h "$state/pg/sock" -p "$pg_port" -U postgres -d postgres -qAtc "set client_min_messages = warning; create extension if not exists vector" >/dev/null
 }
 
