@@ -28,7 +28,7 @@ struct FoldPass: Sendable {
             try log.consume(log.everything(part: part, of: parts), into: &batcher, handOver: handOver)
         } else {
             let read = try log.dirtyRead()
-            try log.consume(log.dirtySubjects(probing: read.probing), into: &batcher, setUp: { db in
+            try log.consume(log.dirtySubjects(indexed: read.indexed), into: &batcher, setUp: { db in
                 if !read.parallel { try db.execute("set local max_parallel_workers_per_gather = 0") }
             }, handOver: handOver)
         }

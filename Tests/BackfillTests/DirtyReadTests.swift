@@ -4,8 +4,8 @@ import Store
 import TestSupport
 import Testing
 
-/// How a dirty pass reads the dirty subjects' events out of a log many times larger: one probe
-/// per subject, whatever the planner believes about the dirty set.
+/// How a dirty pass reads the dirty subjects' events out of a log many times larger: through the
+/// log's fold index, whatever the planner believes about the dirty set.
 @Suite("Dirty read", .tags(.integration))
 struct DirtyReadTests {
     /// A state schema whose log holds 100,000 events of 50,000 subjects, and a dirty set of 400
@@ -31,30 +31,31 @@ struct DirtyReadTests {
         try body(db, state)
     }
 
-    @Test("a small dirty set in a large log is read by probes, serially, even when its statistics say otherwise")
+    @Test("a small dirty set in a large log is read through the index, serially, even when its statistics say otherwise")
     func smallDirtySetIsProbed() throws {
         try Self.withStaleDirtySet { db, state in
             let reader = EventLogReader(connection: db, state: state, bulk: false)
             let read = try reader.dirtyRead()
-            #expect(read == EventLogReader.DirtyRead(probing: true, parallel: false))
-            let plan = try db.query("explain (costs off) \(reader.dirtySubjects(probing: read.probing))").rows
+            #expect(read == EventLogReader.DirtyRead(indexed: true, parallel: false))
+            let plan = try db.query("explain (costs off) \(reader.dirtySubjects(indexed: read.indexed))").rows
                 .compactMap { $0.first ?? nil }.joined(separator: "\n")
-            // Without the fence the planner hashes the whole log here (a sequential scan of 100,000 rows).
+            // As a join of the two tables, the planner hashes the whole log here (a sequential scan of
+            // 100,000 rows) for 400 subjects.
             #expect(!plan.contains("Hash Join"), "\(plan)")
             #expect(!plan.contains("Seq Scan on events"), "\(plan)")
-            #expect(plan.contains("Index Scan using events_fold"), "\(plan)")
+            #expect(plan.contains("Bitmap Index Scan on events_fold"), "\(plan)")
         }
     }
 
-    @Test("the probing read returns the dirty subjects' events but readings, in subject and time order")
-    func probingReadReturnsTheDirtySubjectsEvents() throws {
+    @Test("the indexed read returns the dirty subjects' events but readings, in subject and time order")
+    func indexedReadReturnsTheDirtySubjectsEvents() throws {
         try Self.withStaleDirtySet { db, state in
             let reader = EventLogReader(connection: db, state: state, bulk: false)
             try db.execute("""
                 insert into \(state.table("events")) (subject_id, event_id, event_type, occurred_at, source, payload, partition, "offset")
                 values ('todo_7', 'r1', 'temp.reading_recorded', '2025-01-01', null, '{}', 1, 1)
                 """)
-            let rows = try db.query(reader.dirtySubjects(probing: true)).rows  // subject_id, event_id, …
+            let rows = try db.query(reader.dirtySubjects(indexed: true)).rows  // subject_id, event_id, …
             #expect(rows.count == 800)  // two events each for the 400 dirty subjects; the reading is left out
             #expect(Set(rows.compactMap { $0[0] }).count == 400)
             #expect(!rows.contains { $0[1] == "r1" })
