@@ -52,33 +52,7 @@ ps -eo pcpu,comm --sort=-pcpu | sed -n '2,6p' | sed 's/^/  /' >&2
 $bin generate-texts --topic "$backlog_topic" --messages "$n" --partitions 4 --recreate-topic --quiet >/dev/null
 $bin generate-texts --messages "$n" --stdout >"$scratch/texts.jsonl"
 service_alone() {  # prints: texts seconds texts/s p50 p99 (latency of one request of FRESH_BATCH texts)
-    "$py" -c '
-import http.client, json, statistics, sys, threading, time, urllib.parse
-from concurrent.futures import ThreadPoolExecutor
-url, batch, concurrency, small = urllib.parse.urlsplit(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-texts = [json.loads(line)["text"] for line in open(sys.argv[5])]
-local = threading.local()
-def post(chunk):
-    if not hasattr(local, "conn"):
-        local.conn = http.client.HTTPConnection(url.hostname, url.port or 80, timeout=300)
-    local.conn.request("POST", "/generate", json.dumps({"texts": chunk}), {"Content-Type": "application/json"})
-    answer = local.conn.getresponse()
-    body = answer.read()
-    assert answer.status == 200, (answer.status, body[:200])
-    assert len(json.loads(body)["embeddings"]) == len(chunk)
-post(texts[:batch])  # warm up
-started = time.monotonic()
-with ThreadPoolExecutor(concurrency) as pool:
-    list(pool.map(post, [texts[i:i + batch] for i in range(0, len(texts), batch)]))
-elapsed = time.monotonic() - started
-latencies = []
-for i in range(100):
-    t0 = time.monotonic()
-    post(texts[i * small:(i + 1) * small])
-    latencies.append(time.monotonic() - t0)
-latencies.sort()
-print(f"{len(texts)} {elapsed:.2f} {len(texts) / elapsed:.1f} {statistics.median(latencies):.3f} {latencies[98]:.3f}")
-' "$EMBEDDING_SERVICE_URL" "$batch" "$concurrency" "$fresh_batch" "$scratch/texts.jsonl"
+    "$py" scripts/bench-embed-service.py "$EMBEDDING_SERVICE_URL" "$batch" "$concurrency" "$scratch/texts.jsonl" "$fresh_batch"
 }
 
 # A follower in the background; waits until its checkpoint holds `total` records of `topic`.

@@ -29,30 +29,8 @@ echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)" >&
 $bin generate-texts --topic "$topic" --messages "$n" --partitions 4 --recreate-topic --quiet >/dev/null
 
 # 1. The service alone, fed the very texts the topic holds.
-client=$(cat <<'PY'
-import http.client, json, sys, threading, time, urllib.parse
-from concurrent.futures import ThreadPoolExecutor
-url, batch, concurrency = urllib.parse.urlsplit(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-texts = [json.loads(line)["text"] for line in sys.stdin]
-batches = [texts[i:i + batch] for i in range(0, len(texts), batch)]
-local = threading.local()
-def post(chunk):
-    if not hasattr(local, "conn"):
-        local.conn = http.client.HTTPConnection(url.hostname, url.port or 80, timeout=300)
-    local.conn.request("POST", "/generate", json.dumps({"texts": chunk}), {"Content-Type": "application/json"})
-    answer = local.conn.getresponse()
-    body = answer.read()
-    assert answer.status == 200, (answer.status, body[:200])
-    assert len(json.loads(body)["embeddings"]) == len(chunk)
-post(texts[:batch])  # warm up
-started = time.monotonic()
-with ThreadPoolExecutor(concurrency) as pool:
-    list(pool.map(post, batches))
-elapsed = time.monotonic() - started
-print(f"{len(texts)} {elapsed:.2f} {len(texts) / elapsed:.1f}")
-PY
-)
-service=$($bin generate-texts --messages "$n" --stdout | "$root/.local/venv/bin/python" -c "$client" "$EMBEDDING_SERVICE_URL" "$batch" "$concurrency")
+$bin generate-texts --messages "$n" --stdout >"$manifests/texts.jsonl"
+service=$("$root/.local/venv/bin/python" scripts/bench-embed-service.py "$EMBEDDING_SERVICE_URL" "$batch" "$concurrency" "$manifests/texts.jsonl")
 read -r s_texts s_seconds s_rate <<<"$service"
 echo "service alone:       $s_texts texts in $s_seconds s = $s_rate texts/s (batch $batch, concurrency $concurrency)"
 
