@@ -12,6 +12,7 @@
 #
 # Ports: PG_PORT (default 55432), PG15_PORT (default PG_PORT + 1), KAFKA_PORT (default 59092),
 # EMBED_PORT (default 58080). PostgreSQL 15's binaries: PG15_BIN (default /usr/lib/postgresql/15/bin).
+# PostgreSQL 18's shared_buffers: PG_SHARED_BUFFERS (default 512MB; takes effect when it starts).
 # State lives in .local/.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
