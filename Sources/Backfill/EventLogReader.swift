@@ -56,18 +56,20 @@ struct EventLogReader {
 
     /// Through the index when the dirty set is under `indexedShare` of the log's rows, as the
     /// planner's statistics estimate them: over 1M events the index read took 280 ms for a third
-    /// of the subjects (a hash join 410 ms) and 800 ms for all of them (hash join 910 ms). A set
-    /// under `serialBelow` subjects is read without parallel workers: starting two costs a
-    /// follower's 1,000-event batch more (5–10 ms) than its few hundred lookups take (about 2 ms).
-    func dirtyRead(indexedShare: Double = 0.2, serialBelow: Int64 = 5_000) throws -> DirtyRead {
+    /// of the subjects (a hash join 410 ms) and 800 ms for all of them (hash join 910 ms). The
+    /// array is held by the server in one piece, so a set over `indexedAtMost` subjects (some
+    /// 50–100 MB of ids) takes the hash join whatever the log's size. A set under `serialBelow`
+    /// subjects is read without parallel workers: starting two costs a follower's 1,000-event
+    /// batch more (5–10 ms) than its few hundred lookups take (about 2 ms).
+    func dirtyRead(indexedShare: Double = 0.2, indexedAtMost: Int64 = 1_000_000, serialBelow: Int64 = 5_000) throws -> DirtyRead {
         let row = try connection.query("""
             select (select count(*) from \(state.table("dirty_subjects"))) as dirty,
                    (select greatest(reltuples, 0)::bigint from pg_catalog.pg_class where oid = $1::regclass) as logged
             """, [.text(state.table("events"))]).single("the dirty set's size")
         let dirty: Int64 = try row.decode("dirty"), logged: Int64 = try row.decode("logged")
         // A log never analyzed has no estimate (0): use the index for a set that is small in any log.
-        let indexed = logged > 0 ? Double(dirty) < indexedShare * Double(logged) : dirty < Self.indexedWithoutEstimate
-        return DirtyRead(indexed: indexed, parallel: dirty >= serialBelow)
+        let small = logged > 0 ? Double(dirty) < indexedShare * Double(logged) : dirty < Self.indexedWithoutEstimate
+        return DirtyRead(indexed: small && dirty <= indexedAtMost, parallel: dirty >= serialBelow)
     }
 
     /// Dirty subjects read through the index when the log's size is not estimated yet.

@@ -37,6 +37,10 @@ struct DirtyReadTests {
             let reader = EventLogReader(connection: db, state: state, bulk: false)
             let read = try reader.dirtyRead()
             #expect(read == EventLogReader.DirtyRead(indexed: true, parallel: false))
+            // More subjects than the array may hold, or a fifth of the log: the hash join.
+            #expect(try reader.dirtyRead(indexedAtMost: 399).indexed == false)
+            #expect(try reader.dirtyRead(indexedShare: 0.004).indexed == false)
+            #expect(try reader.dirtyRead(serialBelow: 400).parallel)
             let plan = try db.query("explain (costs off) \(reader.dirtySubjects(indexed: read.indexed))").rows
                 .compactMap { $0.first ?? nil }.joined(separator: "\n")
             // As a join of the two tables, the planner hashes the whole log here (a sequential scan of
