@@ -25,7 +25,8 @@ struct BulkLoad {
         return try db.query("select " + checks.joined(separator: " and "))[0, 0] == "t"
     }
 
-    /// Drops the log's key (and its secondary indexes, `StateSchema.dropSecondaryIndexes`) for the load, in the transaction that records the run as a bulk load.
+    /// Drops the log's key (and its secondary indexes, `StateSchema.dropSecondaryIndexes`) for the load, in the transaction that records the run as a bulk load;
+    /// pages are filled to the brim until `settle` (`StateSchema.bulkLoadFillFactor`).
     /// Autovacuum stays off the log until `settle`: each committed batch would otherwise count
     /// toward vacuuming a table that is only being appended to, mid-run, on the run's CPU.
     func begin(db: PostgresConnection) throws {
@@ -33,6 +34,7 @@ struct BulkLoad {
             alter table \(state.table("events")) drop constraint if exists events_pkey;
             \(state.dropSecondaryIndexes);
             alter table \(state.table("events")) set (autovacuum_enabled = off);
+            \(state.bulkLoadFillFactor);
             drop table if exists \(state.table("bulk_readings"));
             """)
     }
@@ -67,6 +69,7 @@ struct BulkLoad {
             alter table \(events) add constraint events_pkey primary key (subject_id, event_id);
             \(state.createSecondaryIndexes);
             alter table \(events) reset (autovacuum_enabled);
+            \(state.appendOnlyFillFactor);
             analyze \(events);
             drop table if exists \(state.table("bulk_readings"));
             """)

@@ -12,7 +12,7 @@ public struct StateMigration: Sendable {
 /// Every layout the state schema has had, oldest first. A new layout is a new entry at the end —
 /// never an edit of an old one, which existing schemas have already applied.
 public enum StateMigrations {
-    public static let all: [StateMigration] = [v1, verification, foldIndex, positionWithSubject]
+    public static let all: [StateMigration] = [v1, verification, foldIndex, positionWithSubject, appendOnlyLog]
 
     /// The version this tool writes and understands.
     public static var latest: Int { all.last!.version }
