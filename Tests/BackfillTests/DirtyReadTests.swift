@@ -32,7 +32,7 @@ struct DirtyReadTests {
     }
 
     @Test("a small dirty set in a large log is read through the index, serially, even when its statistics say otherwise")
-    func smallDirtySetIsProbed() throws {
+    func smallDirtySetIsReadThroughTheIndex() throws {
         try Self.withStaleDirtySet { db, state in
             let reader = EventLogReader(connection: db, state: state, bulk: false)
             let read = try reader.dirtyRead()

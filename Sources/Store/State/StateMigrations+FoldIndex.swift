@@ -12,16 +12,6 @@ extension StateMigrations {
     }
 }
 
-extension StateMigrations {
-    /// `events_position` carries each record's subject (issue 19): the touched subjects of an
-    /// incremental diff were found through it with a visit to the log's heap per record — 37,524
-    /// heap pages, ~300 ms, for the last 100,000 records of a 4M-event log, most of an
-    /// incremental diff's time — where the index alone can answer (an index-only scan).
-    static let positionWithSubject = StateMigration(version: 4, summary: "the log's position index carries the subject") { s in
-        "drop index if exists \(s.q).\(SQL.quoteIdentifier(StateSchema.positionIndexName)); \(s.createPositionIndex)"
-    }
-}
-
 extension StateSchema {
     /// The partial index the dirty subjects' probes use (`StateMigrations.foldIndex`).
     public static let foldIndexName = "events_fold"
