@@ -48,7 +48,7 @@ struct TableWriter: Sendable {
             try db.execute("set local synchronous_commit = off; set local random_page_cost = 1.1")
             try stageSubjects(job.ids, db: db)
             let written = try writeTables(RowEncoding.refoldedTables, of: job.encoded, direct: direct, db: db)
-            try db.query("delete from \(state.table("dirty_subjects")) d using pg_temp.batch_subjects b where d.subject_id = b.subject_id")
+            try db.query("delete from \(state.table("dirty_subjects")) d where d.subject_id = any(array(select subject_id from pg_temp.batch_subjects))")
             let ledger = RunLedger(state: state)
             try ledger.addRows(written, run: runID, db: db)
             try ledger.addMaterialized(runID, pending: job.pending, subjects: Int64(job.ids.count), db: db)
@@ -85,15 +85,30 @@ struct TableWriter: Sendable {
                        + (scope == .bulk ? "; truncate pg_temp.\(name)" : ""))
     }
 
-    /// Stages the batch's subjects and tells the planner how many there are: a temporary table
-    /// has no statistics, and without them the merge's deletes join it with a whole target table
-    /// (a sequential scan, whose cost grows with the history) instead of probing its key.
+    /// Stages the batch's subjects. Statements use them as an array of keys to probe, never as a
+    /// table to join: a join's plan depends on statistics a temporary table lacks (and that an
+    /// ANALYZE per batch only partly mends, see `staleRowsDelete`).
     func stageSubjects(_ ids: [String], db: PostgresConnection) throws {
         try freshTempTable("batch_subjects", "(subject_id text primary key)", db: db)
         try db.copyIn("copy pg_temp.batch_subjects from stdin") { w in
             for id in ids { w.field(id); w.endRow() }
         }
-        try db.execute("analyze pg_temp.batch_subjects")
+    }
+
+    /// Deletes the rows of the batch's subjects that the batch no longer has (in `stage`).
+    ///
+    /// The subjects are probed through the target's key, one by one, as an array: a batch's
+    /// subjects are a contiguous run of the sorted dirty set, and joined as a table the planner
+    /// often merges them with the target's index, scanning it from its first key to the batch's
+    /// last — work that grows with the table (over a 4M-event history ~30–40 ms a table and batch,
+    /// to delete nothing) where the probes cost a few milliseconds.
+    func staleRowsDelete(_ table: TableDefinition, stage: String) -> String {
+        let subjectsFilter = table.name == "subjects" && scope == .dirty ? " and t.subject <> 'sensor'" : ""
+        return """
+            delete from \(target.table(table.name)) t
+            where t.subject_id = any(array(select subject_id from pg_temp.batch_subjects))\(subjectsFilter)
+              and not exists (select 1 from \(stage) s where s.subject_id = t.subject_id)
+            """
     }
 
     /// Stages a batch's rows of `table` and merges them: rows that did not change are not
@@ -108,12 +123,7 @@ struct TableWriter: Sendable {
         // A sensor's readings are one row per instant and only ever added; a refold of the dirty
         // set leaves sensor subjects to the projections.
         if table.name != LifestreamTables.temperatureReadings.name {
-            let subjectsFilter = table.name == "subjects" && scope == .dirty ? " and t.subject <> 'sensor'" : ""
-            deleted = try db.query("""
-                delete from \(live) t using pg_temp.batch_subjects b
-                where t.subject_id = b.subject_id\(subjectsFilter)
-                  and not exists (select 1 from \(stage) s where s.subject_id = t.subject_id)
-                """).affectedRows
+            deleted = try db.query(staleRowsDelete(table, stage: stage)).affectedRows
         }
         let columns = table.columnNames.map(SQL.quoteIdentifier)
         let updates = table.nonKeyColumns.map { "\(SQL.quoteIdentifier($0.name)) = excluded.\(SQL.quoteIdentifier($0.name))" }
