@@ -41,11 +41,9 @@ struct TableWriter: Sendable {
     /// One batch of a dirty pass in one transaction: rows, dirty-set removal and the run's counters.
     func write(_ job: WriteJob, direct: Bool, on connection: PostgresConnection) throws {
         try PostgresConnection.retryingDeadlocks { try connection.transaction { db in
-            // A batch's subjects (at most a few thousand) are found in the target through its key:
-            // in a cached table a probe costs about what a sequential page does, which the default
-            // random_page_cost (4, for spinning disks) hides from the planner, who would otherwise
-            // scan whole tables — a cost that grows with the history — for a few hundred rows.
-            try db.execute("set local synchronous_commit = off; set local random_page_cost = 1.1")
+            // A commit lost to a server crash leaves its subjects dirty, to be refolded again:
+            // it need not wait for the WAL flush.
+            try db.execute("set local synchronous_commit = off")
             try stageSubjects(job.ids, db: db)
             let written = try writeTables(RowEncoding.refoldedTables, of: job.encoded, direct: direct, db: db)
             try db.query("delete from \(state.table("dirty_subjects")) d where d.subject_id = any(array(select subject_id from pg_temp.batch_subjects))")
