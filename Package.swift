@@ -126,7 +126,7 @@ let package = Package(
         .testTarget(name: "EmbeddingsTests", dependencies: ["Store", "Embeddings", "Backfill", "Kafka", "Postgres", "Daemon", "Telemetry", "TestSupport"]),
         // The README and docs/ (links resolve, commands named exist) and scripts/install.sh.
         .testTarget(name: "DocsTests", dependencies: ["TestSupport"]),
-        .target(name: "TestSupport", dependencies: ["Pipeline"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Pipeline", "Postgres"], path: "Tests/TestSupport"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -12,23 +12,21 @@ struct DirtyReadTests {
     /// subjects whose statistics still say 50,000 (what a follower's dirty set, filled and emptied
     /// every batch, often looks like to the planner).
     static func withStaleDirtySet(_ body: (PostgresConnection, StateSchema) throws -> Void) throws {
-        let db = try PostgresConnection.connect(PostgresConfiguration(url: try TestEnvironment.databaseURL()), applicationName: "backfill-tests")
-        defer { db.close() }
-        let state = StateSchema(name: TestEnvironment.uniqueName("dirty_read"))
-        defer { try? db.execute("drop schema if exists \(SQL.quoteIdentifier(state.name)) cascade") }
-        try db.execute("set client_min_messages = warning")
-        _ = try state.migrate(on: db, toolVersion: "test")
-        try db.execute("""
-            insert into \(state.table("events")) (subject_id, event_id, event_type, occurred_at, source, payload, partition, "offset")
-            select 'todo_' || (g % 50000), 'e' || g, 'todo.created', '2026-01-01'::timestamptz + g * interval '1 second', null,
-                   '{"title": "t"}', 0, g
-            from generate_series(1, 100000) g;
-            insert into \(state.table("dirty_subjects")) select 'todo_' || g from generate_series(1, 50000) g;
-            analyze \(state.table("events"));
-            analyze \(state.table("dirty_subjects"));
-            delete from \(state.table("dirty_subjects")) where substr(subject_id, 6)::int > 400;
-            """)
-        try body(db, state)
+        try TestEnvironment.withScratchSchema("dirty_read") { db, name in
+            let state = StateSchema(name: name)
+            _ = try state.migrate(on: db, toolVersion: "test")
+            try db.execute("""
+                insert into \(state.table("events")) (subject_id, event_id, event_type, occurred_at, source, payload, partition, "offset")
+                select 'todo_' || (g % 50000), 'e' || g, 'todo.created', '2026-01-01'::timestamptz + g * interval '1 second', null,
+                       '{"title": "t"}', 0, g
+                from generate_series(1, 100000) g;
+                insert into \(state.table("dirty_subjects")) select 'todo_' || g from generate_series(1, 50000) g;
+                analyze \(state.table("events"));
+                analyze \(state.table("dirty_subjects"));
+                delete from \(state.table("dirty_subjects")) where substr(subject_id, 6)::int > 400;
+                """)
+            try body(db, state)
+        }
     }
 
     @Test("a small dirty set in a large log is read through the index, serially, even when its statistics say otherwise")
@@ -41,8 +39,7 @@ struct DirtyReadTests {
             #expect(try reader.dirtyRead(indexedAtMost: 399).indexed == false)
             #expect(try reader.dirtyRead(indexedShare: 0.004).indexed == false)
             #expect(try reader.dirtyRead(serialBelow: 400).parallel)
-            let plan = try db.query("explain (costs off) \(reader.dirtySubjects(indexed: read.indexed))").rows
-                .compactMap { $0.first ?? nil }.joined(separator: "\n")
+            let plan = try db.plan(of: reader.dirtySubjects(indexed: read.indexed))
             // As a join of the two tables, the planner hashes the whole log here (a sequential scan of
             // 100,000 rows) for 400 subjects.
             #expect(!plan.contains("Hash Join"), "\(plan)")

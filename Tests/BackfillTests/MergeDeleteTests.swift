@@ -13,28 +13,26 @@ struct MergeDeleteTests {
     /// subjects that sort last among the links (a contiguous run of the sorted dirty set, as a
     /// batch is), of which the stage keeps the even ones.
     static func withLargeTarget(_ body: (PostgresConnection, TableWriter) throws -> Void) throws {
-        let db = try PostgresConnection.connect(PostgresConfiguration(url: try TestEnvironment.databaseURL()), applicationName: "backfill-tests")
-        defer { db.close() }
-        let target = TargetSchema(name: TestEnvironment.uniqueName("merge_delete"))
-        defer { try? db.execute("drop schema if exists \(target.q) cascade") }
-        try db.execute("set client_min_messages = warning")
-        try db.execute(target.createStatements)
-        try db.execute("""
-            insert into \(target.table("subjects")) (subject_id, subject, visibility, created_at, updated_at)
-            select 'lnk_' || lpad(g::text, 6, '0'), 'link', 'public', now(), now() from generate_series(1, 200000) g
-            union all
-            select 'lnk_' || lpad(g::text, 6, '0') || 's', 'sensor', 'private', now(), now() from generate_series(199001, 200000) g;
-            analyze \(target.table("subjects"));
-            """)
-        let writer = TableWriter(state: StateSchema(name: target.name + "_backfill"), target: target, runID: "r", scope: .dirty)
-        try db.transaction { db in
-            try writer.stageSubjects((199001...200000).flatMap { ["lnk_\($0)", "lnk_\($0)s"] }, db: db)
+        try TestEnvironment.withScratchSchema("merge_delete") { db, name in
+            let target = TargetSchema(name: name)
+            try db.execute(target.createStatements)
             try db.execute("""
-                create temp table if not exists stage_subjects (like \(target.table("subjects"))) on commit delete rows;
-                insert into pg_temp.stage_subjects select * from \(target.table("subjects"))
-                where subject_id >= 'lnk_199001' and subject <> 'sensor' and substr(subject_id, 5, 6)::int % 2 = 0;
+                insert into \(target.table("subjects")) (subject_id, subject, visibility, created_at, updated_at)
+                select 'lnk_' || lpad(g::text, 6, '0'), 'link', 'public', now(), now() from generate_series(1, 200000) g
+                union all
+                select 'lnk_' || lpad(g::text, 6, '0') || 's', 'sensor', 'private', now(), now() from generate_series(199001, 200000) g;
+                analyze \(target.table("subjects"));
                 """)
-            try body(db, writer)
+            let writer = TableWriter(state: StateSchema(name: target.name + "_backfill"), target: target, runID: "r", scope: .dirty)
+            try db.transaction { db in
+                try writer.stageSubjects((199001...200000).flatMap { ["lnk_\($0)", "lnk_\($0)s"] }, db: db)
+                try db.execute("""
+                    create temp table if not exists stage_subjects (like \(target.table("subjects"))) on commit delete rows;
+                    insert into pg_temp.stage_subjects select * from \(target.table("subjects"))
+                    where subject_id >= 'lnk_199001' and subject <> 'sensor' and substr(subject_id, 5, 6)::int % 2 = 0;
+                    """)
+                try body(db, writer)
+            }
         }
     }
 
@@ -42,8 +40,7 @@ struct MergeDeleteTests {
     func deleteProbesTheKey() throws {
         try Self.withLargeTarget { db, writer in
             let delete = writer.staleRowsDelete(LifestreamTables.subjects, stage: "pg_temp.stage_subjects")
-            let plan = try db.query("explain (analyze, buffers, costs off) \(delete)").rows
-                .compactMap { $0.first ?? nil }.joined(separator: "\n")
+            let plan = try db.plan(of: delete, options: "analyze, buffers, costs off")
             // Joined as a table, the batch makes the planner scan `subjects` whole (a sequential scan
             // of 201,000 rows) or merge it with the key from its first entry to the batch's last.
             #expect(!plan.contains("Seq Scan on subjects"), "\(plan)")

@@ -13,7 +13,6 @@ struct AppendOnlyLogTests {
     static func newEventsOnOldPages(fillFactor: (StateSchema) -> String) throws -> Int {
         var onOldPages = -1
         try StateMigrationTests.withState { state, db in
-            try db.execute("set client_min_messages = warning")
             _ = try state.migrate(on: db, toolVersion: "test")
             let events = state.table("events")
             try db.execute("""

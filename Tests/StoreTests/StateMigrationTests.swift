@@ -8,11 +8,7 @@ import TestSupport
 struct StateMigrationTests {
     /// A fresh state schema name on the suite's database, dropped afterwards.
     static func withState(_ body: (StateSchema, PostgresConnection) throws -> Void) throws {
-        let db = try PostgresConnection.connect(PostgresConfiguration(url: try TestEnvironment.databaseURL()))
-        defer { db.close() }
-        let state = StateSchema(name: TestEnvironment.uniqueName("state"))
-        defer { _ = try? db.execute("drop schema if exists \(state.q) cascade") }
-        try body(state, db)
+        try TestEnvironment.withScratchSchema("state") { db, name in try body(StateSchema(name: name), db) }
     }
 
     @Test("a missing state schema is created at the latest version, with every step recorded")
